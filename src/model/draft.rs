@@ -1,0 +1,398 @@
+//! The Backup Accounts Manager's draft: every change of one visit, validated, and nothing
+//! saved until [`ManagerDraft::commit`].
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::directory::{Directory, GroupKind, Organization};
+use super::password::Password;
+use super::rules::{
+    AccountRefusal, GroupRefusal, ManageRefusal, check_account_eligible,
+    check_can_manage_backup_accounts, check_group_eligible,
+};
+use super::selection::OrganizationSelection;
+
+/// Whether an account's password is known.
+#[derive(Debug)]
+pub enum PasswordState {
+    /// No password yet: the Password column reads *Not configured*.
+    NotConfigured,
+    /// A password saved in the keyring by an earlier visit.
+    Stored,
+    /// A password typed during this visit, not yet saved.
+    Entered(Password),
+}
+
+impl PasswordState {
+    /// True when the Password column reads *Configured*.
+    pub fn is_configured(&self) -> bool {
+        !matches!(self, Self::NotConfigured)
+    }
+}
+
+/// One member of the chosen group, as a row of *Select accounts and configure their passwords*.
+#[derive(Debug)]
+pub struct AccountRow {
+    /// Index into the organization's `users`.
+    pub user_index: usize,
+    /// Whether the box is checked.
+    pub checked: bool,
+    /// The password column.
+    pub password: PasswordState,
+    /// Why the account cannot be checked, if it cannot (R6, R12).
+    pub refusal: Option<AccountRefusal>,
+}
+
+/// The group chosen in this visit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChosenGroup {
+    /// Group id.
+    pub id: String,
+    /// Group name.
+    pub display_name: String,
+}
+
+/// What the Select Security Group window shows before *Add* (R4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupPreview {
+    /// Group name.
+    pub display_name: String,
+    /// The group's kind.
+    pub kind: GroupKind,
+    /// User members, nested groups resolved: all of them get the Site Collection
+    /// Administrator role (R4).
+    pub member_count: usize,
+    /// Why *Add* is refused, if it is (R2, R3).
+    pub refusal: Option<GroupRefusal>,
+}
+
+/// What the Add Password window asks for (R8).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasswordPrompt {
+    /// "Add Password", or "Edit Password" once one is set.
+    pub title: &'static str,
+    /// The account's display name.
+    pub display_name: String,
+    /// The account's UPN.
+    pub upn: String,
+    /// MFA is enabled, so a Microsoft Entra application password is needed instead.
+    pub app_password_required: bool,
+}
+
+/// Everything [`ManagerDraft`] can refuse.
+#[derive(Debug, thiserror::Error)]
+pub enum DraftError {
+    /// R1.
+    #[error(transparent)]
+    CannotManage(#[from] ManageRefusal),
+    /// R2, R3.
+    #[error(transparent)]
+    GroupRefused(#[from] GroupRefusal),
+    /// R6, R12.
+    #[error("{upn}: {reason}")]
+    AccountRefused {
+        /// The account.
+        upn: String,
+        /// Why.
+        reason: AccountRefusal,
+    },
+    /// R8.
+    #[error("The password is empty. Type the account's password{}.", if *.app_password { " (an app password, since MFA is enabled)" } else { "" })]
+    EmptyPassword {
+        /// Whether an app password is expected.
+        app_password: bool,
+    },
+    /// R7.
+    #[error(
+        "Every checked account needs a password. Click Not configured next to {} to add one, \
+         or uncheck {}.",
+        .accounts.join(", "),
+        if .accounts.len() == 1 { "it" } else { "them" }
+    )]
+    MissingPasswords {
+        /// UPNs of checked accounts without a password.
+        accounts: Vec<String>,
+    },
+    /// The organization is not in the directory.
+    #[error("Organization {0} is not in the directory. Reload the directory and try again.")]
+    UnknownOrganization(String),
+    /// The group is not in the organization.
+    #[error("Group {0} is not in this organization's directory. Reload the directory.")]
+    UnknownGroup(String),
+    /// The account is not a member of the chosen group.
+    #[error("{0} is not a member of the chosen group. Choose a group that contains it.")]
+    NotAMember(String),
+}
+
+/// What a successful commit asks the stores to do (R9, R11).
+#[derive(Debug)]
+pub struct CommitPlan {
+    /// Organization id.
+    pub organization_id: String,
+    /// Secrets to write: (UPN, password).
+    pub secrets_to_store: Vec<(String, Password)>,
+    /// UPNs whose secrets must be deleted: unchecked, or dropped with the previous group (R11).
+    pub secrets_to_delete: Vec<String>,
+    /// The organization's new saved selection; `None` when no group is chosen.
+    pub selection: Option<OrganizationSelection>,
+}
+
+/// The manager's working copy for one organization.
+#[derive(Debug)]
+pub struct ManagerDraft {
+    directory: Arc<Directory>,
+    organization_index: usize,
+    saved: Option<OrganizationSelection>,
+    group: Option<ChosenGroup>,
+    rows: Vec<AccountRow>,
+}
+
+impl ManagerDraft {
+    /// Opens the manager for an organization from its saved selection (R1 checked here).
+    /// Saved accounts that are still eligible members start checked with a stored password.
+    pub fn open(
+        directory: Arc<Directory>,
+        organization_id: &str,
+        saved: Option<&OrganizationSelection>,
+    ) -> Result<Self, DraftError> {
+        let organization_index = directory
+            .organizations
+            .iter()
+            .position(|o| o.id == organization_id)
+            .ok_or_else(|| DraftError::UnknownOrganization(organization_id.to_owned()))?;
+        check_can_manage_backup_accounts(&directory.organizations[organization_index])?;
+        let mut draft = Self {
+            directory,
+            organization_index,
+            saved: saved.cloned(),
+            group: None,
+            rows: Vec::new(),
+        };
+        if let Some(selection) = saved
+            && let Some(group) = draft.organization().group(&selection.group_id)
+        {
+            draft.group = Some(ChosenGroup {
+                id: group.id.clone(),
+                display_name: group.display_name.clone(),
+            });
+            draft.rows = draft.rows_for_group(&selection.group_id);
+            let saved_accounts: BTreeSet<String> = selection
+                .accounts
+                .iter()
+                .map(|u| u.to_lowercase())
+                .collect();
+            let organization = &draft.directory.organizations[organization_index];
+            for row in &mut draft.rows {
+                let upn = organization.users[row.user_index].upn.to_lowercase();
+                if row.refusal.is_none() && saved_accounts.contains(&upn) {
+                    row.checked = true;
+                    row.password = PasswordState::Stored;
+                }
+            }
+        }
+        Ok(draft)
+    }
+
+    /// The organization being managed.
+    pub fn organization(&self) -> &Organization {
+        &self.directory.organizations[self.organization_index]
+    }
+
+    /// The group chosen so far.
+    pub fn group(&self) -> Option<&ChosenGroup> {
+        self.group.as_ref()
+    }
+
+    /// The group's members as rows, sorted by display name.
+    pub fn rows(&self) -> &[AccountRow] {
+        &self.rows
+    }
+
+    /// How many rows are checked.
+    pub fn checked_count(&self) -> usize {
+        self.rows.iter().filter(|r| r.checked).count()
+    }
+
+    /// R2, R3, R4: what choosing this group would mean, before *Add*.
+    pub fn preview_group(&self, group_id: &str) -> Result<GroupPreview, DraftError> {
+        let group = self
+            .organization()
+            .group(group_id)
+            .ok_or_else(|| DraftError::UnknownGroup(group_id.to_owned()))?;
+        Ok(GroupPreview {
+            display_name: group.display_name.clone(),
+            kind: group.kind(),
+            member_count: self.organization().resolve_user_members(group_id).len(),
+            refusal: check_group_eligible(group).err(),
+        })
+    }
+
+    /// Chooses the group (R2, R3). Members of the new group keep their check and password
+    /// from this visit; checked accounts outside it are dropped and returned (R11).
+    pub fn choose_group(&mut self, group_id: &str) -> Result<Vec<String>, DraftError> {
+        let group = self
+            .organization()
+            .group(group_id)
+            .ok_or_else(|| DraftError::UnknownGroup(group_id.to_owned()))?;
+        check_group_eligible(group)?;
+        let chosen = ChosenGroup {
+            id: group.id.clone(),
+            display_name: group.display_name.clone(),
+        };
+        let mut new_rows = self.rows_for_group(group_id);
+        let position_of_user: HashMap<usize, usize> = new_rows
+            .iter()
+            .enumerate()
+            .map(|(position, row)| (row.user_index, position))
+            .collect();
+        let mut dropped = Vec::new();
+        for old in std::mem::take(&mut self.rows) {
+            match position_of_user.get(&old.user_index) {
+                Some(&position) => {
+                    let new = &mut new_rows[position];
+                    new.checked = old.checked;
+                    new.password = old.password;
+                }
+                None if old.checked => {
+                    dropped.push(self.organization().users[old.user_index].upn.clone());
+                }
+                None => {}
+            }
+        }
+        self.rows = new_rows;
+        self.group = Some(chosen);
+        Ok(dropped)
+    }
+
+    fn rows_for_group(&self, group_id: &str) -> Vec<AccountRow> {
+        let organization = self.organization();
+        organization
+            .resolve_user_members(group_id)
+            .into_iter()
+            .map(|user_index| AccountRow {
+                user_index,
+                checked: false,
+                password: PasswordState::NotConfigured,
+                refusal: check_account_eligible(organization, &organization.users[user_index])
+                    .err(),
+            })
+            .collect()
+    }
+
+    fn row_index(&self, upn: &str) -> Result<usize, DraftError> {
+        let users = &self.organization().users;
+        self.rows
+            .iter()
+            .position(|r| users[r.user_index].upn.eq_ignore_ascii_case(upn))
+            .ok_or_else(|| DraftError::NotAMember(upn.to_owned()))
+    }
+
+    /// Checks or unchecks an account (R6, R12 refuse checking an ineligible one).
+    pub fn set_checked(&mut self, upn: &str, checked: bool) -> Result<(), DraftError> {
+        let index = self.row_index(upn)?;
+        let row = &mut self.rows[index];
+        if checked && let Some(reason) = &row.refusal {
+            return Err(DraftError::AccountRefused {
+                upn: upn.to_owned(),
+                reason: reason.clone(),
+            });
+        }
+        row.checked = checked;
+        Ok(())
+    }
+
+    /// What the password window should ask for this account (R8).
+    pub fn password_prompt(&self, upn: &str) -> Result<PasswordPrompt, DraftError> {
+        let row = &self.rows[self.row_index(upn)?];
+        let user = &self.organization().users[row.user_index];
+        Ok(PasswordPrompt {
+            title: if row.password.is_configured() {
+                "Edit Password"
+            } else {
+                "Add Password"
+            },
+            display_name: user.display_name.clone(),
+            upn: user.upn.clone(),
+            app_password_required: user.mfa_enabled,
+        })
+    }
+
+    /// Sets an account's password for this visit and checks the account (R8 refuses an
+    /// empty one; R6, R12 refuse an ineligible account).
+    pub fn set_password(&mut self, upn: &str, password: Password) -> Result<(), DraftError> {
+        let index = self.row_index(upn)?;
+        let row = &self.rows[index];
+        if let Some(reason) = &row.refusal {
+            return Err(DraftError::AccountRefused {
+                upn: upn.to_owned(),
+                reason: reason.clone(),
+            });
+        }
+        if password.is_empty() {
+            return Err(DraftError::EmptyPassword {
+                app_password: self.organization().users[row.user_index].mfa_enabled,
+            });
+        }
+        let row = &mut self.rows[index];
+        row.password = PasswordState::Entered(password);
+        row.checked = true;
+        Ok(())
+    }
+
+    /// UPNs of checked accounts that still need a password (R7).
+    pub fn accounts_missing_password(&self) -> Vec<String> {
+        let users = &self.organization().users;
+        self.rows
+            .iter()
+            .filter(|r| r.checked && !r.password.is_configured())
+            .map(|r| users[r.user_index].upn.clone())
+            .collect()
+    }
+
+    /// Validates the whole visit (R7) and says what to write: new secrets, secrets to delete
+    /// (R11), and the new selection. The draft is left as it is, so a failed write can be
+    /// retried.
+    pub fn commit(&self) -> Result<CommitPlan, DraftError> {
+        let missing = self.accounts_missing_password();
+        if !missing.is_empty() {
+            return Err(DraftError::MissingPasswords { accounts: missing });
+        }
+        let users = &self.organization().users;
+        let mut secrets_to_store = Vec::new();
+        let mut kept = BTreeSet::new();
+        for row in self.rows.iter().filter(|r| r.checked) {
+            let upn = &users[row.user_index].upn;
+            kept.insert(upn.to_lowercase());
+            if let PasswordState::Entered(password) = &row.password {
+                secrets_to_store.push((upn.clone(), password.duplicate()));
+            }
+        }
+        let secrets_to_delete = self
+            .saved
+            .iter()
+            .flat_map(|s| &s.accounts)
+            .filter(|upn| !kept.contains(&upn.to_lowercase()))
+            .cloned()
+            .collect();
+        let selection = self.group.as_ref().map(|group| {
+            let mut accounts: Vec<String> = self
+                .rows
+                .iter()
+                .filter(|r| r.checked)
+                .map(|r| users[r.user_index].upn.clone())
+                .collect();
+            accounts.sort_by_key(|upn| upn.to_lowercase());
+            OrganizationSelection {
+                group_id: group.id.clone(),
+                group_name: group.display_name.clone(),
+                accounts,
+            }
+        });
+        Ok(CommitPlan {
+            organization_id: self.organization().id.clone(),
+            secrets_to_store,
+            secrets_to_delete,
+            selection,
+        })
+    }
+}

@@ -1,0 +1,18 @@
+//! The domain: directory, rules and the manager's draft. Never imports egui.
+
+pub mod directory;
+pub mod draft;
+pub mod password;
+pub mod rules;
+pub mod selection;
+
+pub use directory::{
+    AuthenticationMethod, Directory, DirectoryError, Group, GroupKind, Member, Organization, User,
+};
+pub use draft::{
+    AccountRow, ChosenGroup, CommitPlan, DraftError, GroupPreview, ManagerDraft, PasswordPrompt,
+    PasswordState,
+};
+pub use password::Password;
+pub use rules::{AccountRefusal, GroupRefusal, ManageRefusal};
+pub use selection::OrganizationSelection;

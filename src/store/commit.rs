@@ -1,0 +1,130 @@
+//! Applying a committed draft as one step (R9): secrets first, then the configuration, and
+//! every earlier change undone if a later one fails.
+
+use crate::model::{CommitPlan, Password};
+
+use super::config::{Config, ConfigError, ConfigFile};
+use super::secrets::{SecretError, SecretKey, SecretStore};
+
+/// Why a commit failed, and whether undoing it worked. Never contains a password.
+#[derive(Debug, thiserror::Error)]
+pub enum CommitError {
+    /// A keyring step failed; everything before it was undone.
+    #[error("Nothing was saved. {0}")]
+    Secret(#[source] SecretError),
+    /// The configuration write failed; the keyring was restored.
+    #[error("Nothing was saved. {0}")]
+    Config(#[source] ConfigError),
+    /// The commit failed and so did undoing part of it: the keyring may hold changes the
+    /// configuration does not mention.
+    #[error(
+        "Saving failed ({cause}) and restoring the keyring failed too ({restore}). The \
+         configuration file was not changed; open the manager again and re-enter the passwords \
+         of {accounts}."
+    )]
+    RestoreFailed {
+        /// What failed first.
+        cause: String,
+        /// What failed while undoing.
+        restore: String,
+        /// The accounts whose secrets may be wrong.
+        accounts: String,
+    },
+}
+
+/// One secret as it was before the commit touched it.
+struct Undo {
+    key: SecretKey,
+    previous: Option<Password>,
+}
+
+/// Writes the plan's secrets, deletes its stale secrets, then saves the configuration with
+/// the organization's new selection. Returns the configuration now on disk. On any failure
+/// the keyring is put back as it was and the file is unchanged.
+pub fn apply_commit(
+    plan: &CommitPlan,
+    secrets: &dyn SecretStore,
+    config_file: &ConfigFile,
+    config: &Config,
+) -> Result<Config, CommitError> {
+    let mut undo_log: Vec<Undo> = Vec::new();
+    let mut keyring_steps = || -> Result<(), SecretError> {
+        for (upn, password) in &plan.secrets_to_store {
+            let key = SecretKey::new(&plan.organization_id, upn);
+            let previous = secrets.read(&key)?;
+            undo_log.push(Undo {
+                key: key.clone(),
+                previous,
+            });
+            secrets.write(&key, password)?;
+        }
+        for upn in &plan.secrets_to_delete {
+            let key = SecretKey::new(&plan.organization_id, upn);
+            let previous = secrets.read(&key)?;
+            if previous.is_none() {
+                continue;
+            }
+            undo_log.push(Undo {
+                key: key.clone(),
+                previous,
+            });
+            secrets.delete(&key)?;
+        }
+        Ok(())
+    };
+    let failure = match keyring_steps() {
+        Ok(()) => {
+            let mut updated = config.clone();
+            match &plan.selection {
+                Some(selection) => {
+                    updated
+                        .organizations
+                        .insert(plan.organization_id.clone(), selection.clone());
+                }
+                None => {
+                    updated.organizations.remove(&plan.organization_id);
+                }
+            }
+            match config_file.save(&updated) {
+                Ok(()) => {
+                    log::info!(
+                        "saved backup accounts of {}: {} stored, {} deleted",
+                        plan.organization_id,
+                        plan.secrets_to_store.len(),
+                        plan.secrets_to_delete.len()
+                    );
+                    return Ok(updated);
+                }
+                Err(e) => CommitError::Config(e),
+            }
+        }
+        Err(e) => CommitError::Secret(e),
+    };
+    log::warn!("commit failed, restoring the keyring: {failure}");
+    match restore(secrets, undo_log) {
+        None => Err(failure),
+        Some((restore, accounts)) => Err(CommitError::RestoreFailed {
+            cause: failure.to_string(),
+            restore,
+            accounts,
+        }),
+    }
+}
+
+/// Puts every touched secret back, newest first. Returns the first error and the accounts
+/// that could not be restored, or `None` when all were.
+fn restore(secrets: &dyn SecretStore, undo_log: Vec<Undo>) -> Option<(String, String)> {
+    let mut first_error = None;
+    let mut unrestored = Vec::new();
+    for undo in undo_log.into_iter().rev() {
+        let result = match &undo.previous {
+            Some(password) => secrets.write(&undo.key, password),
+            None => secrets.delete(&undo.key),
+        };
+        if let Err(e) = result {
+            first_error.get_or_insert_with(|| e.to_string());
+            unrestored.push(undo.key.keyring_user());
+        }
+    }
+    first_error.map(|e| (e, unrestored.join(", ")))
+}

@@ -1,0 +1,229 @@
+//! The RON configuration file: which group and accounts each organization uses.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::OrganizationSelection;
+use crate::model::directory::ron_error_position;
+
+/// The schema this build writes. Files with a higher number are refused, never rewritten.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The configuration file's name inside the configuration folder.
+pub const CONFIG_FILE_NAME: &str = "config.ron";
+
+/// Where the directory snapshot comes from.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DirectorySource {
+    /// The demo snapshot bundled with the app.
+    #[default]
+    Demo,
+    /// A RON snapshot file.
+    Snapshot(PathBuf),
+}
+
+/// Everything the app saves. Never holds a password (R10).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The schema the file was written with.
+    pub schema_version: u32,
+    /// Where the directory snapshot comes from.
+    #[serde(default)]
+    pub directory: DirectorySource,
+    /// Per organization id, its chosen group and checked accounts.
+    #[serde(default)]
+    pub organizations: BTreeMap<String, OrganizationSelection>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            directory: DirectorySource::Demo,
+            organizations: BTreeMap::new(),
+        }
+    }
+}
+
+/// Why the configuration could not be read or written. Never contains a password.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file does not parse; it is left untouched.
+    #[error(
+        "{path}:{line}:{column}: the configuration file is not valid ({message}). It was not \
+         changed; fix it or move it aside."
+    )]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// Written by a newer version of the app; it is left untouched.
+    #[error(
+        "{path}:{line}:{column}: the configuration file uses schema version {found}, newer than \
+         the {supported} this version understands. Update Backup Accounts; the file was not \
+         changed."
+    )]
+    NewerSchema {
+        /// The file.
+        path: PathBuf,
+        /// Line of the version field.
+        line: usize,
+        /// Column of the version field.
+        column: usize,
+        /// The version in the file.
+        found: u32,
+        /// The version this build writes.
+        supported: u32,
+    },
+    /// Reading or writing failed.
+    #[error("Could not {action} {path}: {source}")]
+    Io {
+        /// "read", "write", ...
+        action: &'static str,
+        /// The file or folder.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+}
+
+/// The configuration file at a known path.
+#[derive(Clone, Debug)]
+pub struct ConfigFile {
+    path: PathBuf,
+}
+
+impl ConfigFile {
+    /// `config.ron` inside `folder`.
+    pub fn in_folder(folder: &Path) -> Self {
+        Self {
+            path: folder.join(CONFIG_FILE_NAME),
+        }
+    }
+
+    /// The platform's configuration folder for this app, e.g. `~/.config/backup-accounts`.
+    pub fn default_folder() -> Option<PathBuf> {
+        directories::ProjectDirs::from("", "", "backup-accounts")
+            .map(|dirs| dirs.config_dir().to_path_buf())
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Reads the configuration; a missing file is an empty configuration.
+    pub fn load(&self) -> Result<Config, ConfigError> {
+        let text = match fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
+            Err(source) => {
+                return Err(ConfigError::Io {
+                    action: "read",
+                    path: self.path.clone(),
+                    source,
+                });
+            }
+        };
+        self.parse(&text)
+    }
+
+    /// Parses configuration text as if it were this file's content.
+    pub fn parse(&self, text: &str) -> Result<Config, ConfigError> {
+        // Look at the version first, so a newer file is reported as newer rather than as
+        // a parse error on whatever field it added.
+        #[derive(Deserialize)]
+        struct VersionOnly {
+            schema_version: u32,
+        }
+        if let Ok(probe) = ron::from_str::<VersionOnly>(text)
+            && probe.schema_version > SCHEMA_VERSION
+        {
+            let (line, column) = position_of(text, "schema_version");
+            return Err(ConfigError::NewerSchema {
+                path: self.path.clone(),
+                line,
+                column,
+                found: probe.schema_version,
+                supported: SCHEMA_VERSION,
+            });
+        }
+        ron::from_str(text).map_err(|e| {
+            let (line, column) = ron_error_position(text, &e);
+            ConfigError::Parse {
+                path: self.path.clone(),
+                line,
+                column,
+                message: e.code.to_string(),
+            }
+        })
+    }
+
+    /// Writes atomically: a temporary file in the same folder, flushed to disk, then renamed
+    /// over the old file, so a crash leaves either the old or the new content.
+    pub fn save(&self, config: &Config) -> Result<(), ConfigError> {
+        let folder = self
+            .path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        let io_error = |action, path: &Path| {
+            let path = path.to_path_buf();
+            move |source| ConfigError::Io {
+                action,
+                path,
+                source,
+            }
+        };
+        fs::create_dir_all(&folder).map_err(io_error("create", &folder))?;
+        let text = to_ron(config);
+        let temporary = folder.join(format!(".{CONFIG_FILE_NAME}.{}.tmp", std::process::id()));
+        let write = || -> std::io::Result<()> {
+            let mut file = fs::File::create(&temporary)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()
+        };
+        if let Err(source) = write() {
+            let _ = fs::remove_file(&temporary);
+            return Err(io_error("write", &temporary)(source));
+        }
+        if let Err(source) = fs::rename(&temporary, &self.path) {
+            let _ = fs::remove_file(&temporary);
+            return Err(io_error("replace", &self.path)(source));
+        }
+        // Make the rename itself durable.
+        if let Ok(dir) = fs::File::open(&folder) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}
+
+/// The configuration as pretty RON text.
+pub fn to_ron(config: &Config) -> String {
+    let pretty = ron::ser::PrettyConfig::new().struct_names(false);
+    // Serializing plain strings, maps and numbers cannot fail.
+    ron::ser::to_string_pretty(config, pretty).unwrap_or_default()
+}
+
+/// 1-based line and column of the first `needle` in `text`, or 1:1.
+fn position_of(text: &str, needle: &str) -> (usize, usize) {
+    let Some(offset) = text.find(needle) else {
+        return (1, 1);
+    };
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}

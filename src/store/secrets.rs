@@ -1,0 +1,215 @@
+//! Backup account passwords in the operating system's keyring.
+
+use std::sync::Arc;
+
+use keyring_core::{CredentialStore, Entry};
+
+use crate::model::Password;
+
+/// The keyring service name of every entry.
+pub const SERVICE: &str = "backup-accounts";
+
+/// Which secret: one account of one organization.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct SecretKey {
+    /// Organization id.
+    pub organization_id: String,
+    /// Account UPN.
+    pub upn: String,
+}
+
+impl SecretKey {
+    /// The key for an account of an organization.
+    pub fn new(organization_id: &str, upn: &str) -> Self {
+        Self {
+            organization_id: organization_id.to_owned(),
+            upn: upn.to_owned(),
+        }
+    }
+
+    /// The keyring user name: `<organization id>/<UPN>`.
+    pub fn keyring_user(&self) -> String {
+        format!("{}/{}", self.organization_id, self.upn)
+    }
+}
+
+/// Why the keyring refused. The text names the keyring and what to do; never a password.
+#[derive(Debug, thiserror::Error)]
+pub enum SecretError {
+    /// No keyring service could be reached.
+    #[error(
+        "The system keyring ({store}) is not available: {detail}. Start or install a keyring \
+         service (on Linux, GNOME Keyring or KeePassXC with Secret Service enabled), then try \
+         again."
+    )]
+    Unavailable {
+        /// Which keyring.
+        store: &'static str,
+        /// The platform's reason.
+        detail: String,
+    },
+    /// The keyring is locked or access was refused.
+    #[error(
+        "The system keyring ({store}) is locked or refused access while trying to {action} the \
+         password of {account}: {detail}. Unlock the keyring (for example by logging in to the \
+         desktop session), then try again."
+    )]
+    Locked {
+        /// Which keyring.
+        store: &'static str,
+        /// "save", "read", "delete".
+        action: &'static str,
+        /// `<organization id>/<UPN>`.
+        account: String,
+        /// The platform's reason.
+        detail: String,
+    },
+    /// Anything else the keyring reported.
+    #[error("The system keyring ({store}) could not {action} the password of {account}: {detail}")]
+    Failed {
+        /// Which keyring.
+        store: &'static str,
+        /// "save", "read", "delete".
+        action: &'static str,
+        /// `<organization id>/<UPN>`.
+        account: String,
+        /// The platform's reason.
+        detail: String,
+    },
+}
+
+/// Somewhere to keep passwords. The app uses [`KeyringSecrets`]; tests may wrap it to inject
+/// failures.
+pub trait SecretStore: Send + Sync {
+    /// The stored password, or `None` when there is none.
+    fn read(&self, key: &SecretKey) -> Result<Option<Password>, SecretError>;
+    /// Stores or replaces the password.
+    fn write(&self, key: &SecretKey, password: &Password) -> Result<(), SecretError>;
+    /// Deletes the password; deleting a missing one is not an error.
+    fn delete(&self, key: &SecretKey) -> Result<(), SecretError>;
+}
+
+/// Passwords in a `keyring-core` store: the platform keyring, or any store a test picks.
+pub struct KeyringSecrets {
+    store: Arc<CredentialStore>,
+    name: &'static str,
+}
+
+impl std::fmt::Debug for KeyringSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyringSecrets")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The platform keyring's name, as users know it.
+#[cfg(target_os = "linux")]
+pub const PLATFORM_KEYRING: &str = "Secret Service";
+/// The platform keyring's name, as users know it.
+#[cfg(target_os = "macos")]
+pub const PLATFORM_KEYRING: &str = "macOS Keychain";
+/// The platform keyring's name, as users know it.
+#[cfg(target_os = "windows")]
+pub const PLATFORM_KEYRING: &str = "Windows Credential Manager";
+/// The platform keyring's name, as users know it.
+#[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+pub const PLATFORM_KEYRING: &str = "system keyring";
+
+impl KeyringSecrets {
+    /// Wraps any `keyring-core` store; `name` is how errors call it.
+    pub fn new(store: Arc<CredentialStore>, name: &'static str) -> Self {
+        Self { store, name }
+    }
+
+    /// Connects to the platform keyring (Secret Service on Linux).
+    pub fn platform() -> Result<Self, SecretError> {
+        let unavailable = |e: keyring_core::Error| SecretError::Unavailable {
+            store: PLATFORM_KEYRING,
+            detail: describe(&e),
+        };
+        #[cfg(target_os = "linux")]
+        let store: Arc<CredentialStore> =
+            zbus_secret_service_keyring_store::Store::new().map_err(unavailable)?;
+        #[cfg(target_os = "macos")]
+        let store: Arc<CredentialStore> =
+            apple_native_keyring_store::keychain::Store::new().map_err(unavailable)?;
+        #[cfg(target_os = "windows")]
+        let store: Arc<CredentialStore> =
+            windows_native_keyring_store::Store::new().map_err(unavailable)?;
+        #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
+        return Err(unavailable(keyring_core::Error::NoDefaultStore));
+        #[cfg(any(target_os = "linux", target_os = "macos", target_os = "windows"))]
+        Ok(Self::new(store, PLATFORM_KEYRING))
+    }
+
+    fn entry(&self, key: &SecretKey, action: &'static str) -> Result<Entry, SecretError> {
+        Entry::new_in_store(&self.store, SERVICE, &key.keyring_user())
+            .map_err(|e| self.error(action, key, &e))
+    }
+
+    fn error(
+        &self,
+        action: &'static str,
+        key: &SecretKey,
+        error: &keyring_core::Error,
+    ) -> SecretError {
+        let account = key.keyring_user();
+        let detail = describe(error);
+        match error {
+            keyring_core::Error::NoStorageAccess(_) => SecretError::Locked {
+                store: self.name,
+                action,
+                account,
+                detail,
+            },
+            keyring_core::Error::NoDefaultStore => SecretError::Unavailable {
+                store: self.name,
+                detail,
+            },
+            _ => SecretError::Failed {
+                store: self.name,
+                action,
+                account,
+                detail,
+            },
+        }
+    }
+}
+
+/// The keyring error in words, without the secret bytes some variants carry.
+fn describe(error: &keyring_core::Error) -> String {
+    use keyring_core::Error as E;
+    match error {
+        E::BadEncoding(_) => "the stored password is not valid UTF-8".to_owned(),
+        E::BadDataFormat(_, inner) => format!("the stored item has an unexpected format ({inner})"),
+        E::Ambiguous(entries) => format!(
+            "{} keyring items match this account; remove the duplicates with your keyring tool",
+            entries.len()
+        ),
+        other => other.to_string(),
+    }
+}
+
+impl SecretStore for KeyringSecrets {
+    fn read(&self, key: &SecretKey) -> Result<Option<Password>, SecretError> {
+        match self.entry(key, "read")?.get_password() {
+            Ok(text) => Ok(Some(Password::new(text))),
+            Err(keyring_core::Error::NoEntry) => Ok(None),
+            Err(e) => Err(self.error("read", key, &e)),
+        }
+    }
+
+    fn write(&self, key: &SecretKey, password: &Password) -> Result<(), SecretError> {
+        self.entry(key, "save")?
+            .set_password(password.expose())
+            .map_err(|e| self.error("save", key, &e))
+    }
+
+    fn delete(&self, key: &SecretKey) -> Result<(), SecretError> {
+        match self.entry(key, "delete")?.delete_credential() {
+            Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
+            Err(e) => Err(self.error("delete", key, &e)),
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use backup_accounts::model::{Directory, Password};
+use backup_accounts::store::{SecretError, SecretKey, SecretStore};
+
+/// An in-memory keyring for logic tests; the real Secret Service is tested separately.
+#[derive(Default)]
+pub struct MemorySecrets {
+    pub items: Mutex<HashMap<String, String>>,
+}
+
+impl MemorySecrets {
+    pub fn get(&self, organization: &str, upn: &str) -> Option<String> {
+        self.items
+            .lock()
+            .unwrap()
+            .get(&format!("{organization}/{upn}"))
+            .cloned()
+    }
+    pub fn keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self.items.lock().unwrap().keys().cloned().collect();
+        keys.sort();
+        keys
+    }
+}
+
+impl SecretStore for MemorySecrets {
+    fn read(&self, key: &SecretKey) -> Result<Option<Password>, SecretError> {
+        Ok(self
+            .items
+            .lock()
+            .unwrap()
+            .get(&key.keyring_user())
+            .map(|p| Password::new(p.clone())))
+    }
+    fn write(&self, key: &SecretKey, password: &Password) -> Result<(), SecretError> {
+        self.items
+            .lock()
+            .unwrap()
+            .insert(key.keyring_user(), password.expose().to_owned());
+        Ok(())
+    }
+    fn delete(&self, key: &SecretKey) -> Result<(), SecretError> {
+        self.items.lock().unwrap().remove(&key.keyring_user());
+        Ok(())
+    }
+}
+
+/// Wraps a store and fails its Nth write or delete (1-based); with `keep_failing`, every
+/// change after it fails too, so a rollback fails as well.
+pub struct FaultySecrets<S> {
+    pub inner: S,
+    pub failing_change: usize,
+    pub keep_failing: bool,
+    pub changes: AtomicUsize,
+}
+
+impl<S> FaultySecrets<S> {
+    pub fn new(inner: S, failing_change: usize) -> Self {
+        Self {
+            inner,
+            failing_change,
+            keep_failing: false,
+            changes: AtomicUsize::new(0),
+        }
+    }
+    pub fn failing_from(inner: S, failing_change: usize) -> Self {
+        Self {
+            keep_failing: true,
+            ..Self::new(inner, failing_change)
+        }
+    }
+    fn change(&self, key: &SecretKey) -> Result<(), SecretError> {
+        let n = self.changes.fetch_add(1, Ordering::SeqCst) + 1;
+        if n == self.failing_change || (self.keep_failing && n > self.failing_change) {
+            return Err(SecretError::Failed {
+                store: "test keyring",
+                action: "save",
+                account: key.keyring_user(),
+                detail: format!("injected failure on change {n}"),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl<S: SecretStore> SecretStore for FaultySecrets<S> {
+    fn read(&self, key: &SecretKey) -> Result<Option<Password>, SecretError> {
+        self.inner.read(key)
+    }
+    fn write(&self, key: &SecretKey, password: &Password) -> Result<(), SecretError> {
+        self.change(key)?;
+        self.inner.write(key, password)
+    }
+    fn delete(&self, key: &SecretKey) -> Result<(), SecretError> {
+        self.change(key)?;
+        self.inner.delete(key)
+    }
+}
+
+pub fn demo() -> Arc<Directory> {
+    Arc::new(Directory::demo())
+}
+
+pub const CONTOSO: &str = "contoso";
+pub const FABRIKAM: &str = "fabrikam";
+pub const NORTHWIND: &str = "northwind";
+pub const PLAIN_GROUP: &str = "3f1c2a9e-0001-4c6b-9d1a-contoso00001";
+pub const NESTED_GROUP: &str = "3f1c2a9e-0002-4c6b-9d1a-contoso00002";
+pub const HELPDESK_GROUP: &str = "3f1c2a9e-0003-4c6b-9d1a-contoso00003";
+pub const MAIL_SECURITY_GROUP: &str = "3f1c2a9e-0004-4c6b-9d1a-contoso00004";
+pub const ALL_USERS_GROUP: &str = "3f1c2a9e-0005-4c6b-9d1a-contoso00005";
+pub const M365_GROUP: &str = "3f1c2a9e-0006-4c6b-9d1a-contoso00006";
+pub const DISTRIBUTION_GROUP: &str = "3f1c2a9e-0007-4c6b-9d1a-contoso00007";
+pub const ADDING_ACCOUNT: &str = "admin@contoso.onmicrosoft.com";
+pub const GUEST: &str = "erin_fabrikam.com#EXT#@contoso.onmicrosoft.com";
+pub const DISABLED: &str = "dave@contoso.com";
+pub const ALICE: &str = "alice@contoso.com";
+pub const BOB_MFA: &str = "bob@contoso.com";
+pub const FRANK_NESTED: &str = "frank@contoso.com";
+pub const GRACE_NESTED: &str = "grace@contoso.com";

@@ -1,0 +1,157 @@
+//! The RON configuration file: round trip, refusals that leave the file alone, atomic writes.
+
+use std::collections::BTreeMap;
+use std::fs;
+
+use backup_accounts::model::{Directory, DirectoryError, OrganizationSelection};
+use backup_accounts::state::{AppState, StartupError, StartupOptions};
+use backup_accounts::store::{
+    Config, ConfigError, ConfigFile, DirectorySource, SCHEMA_VERSION, SecretError,
+};
+
+fn sample_config() -> Config {
+    Config {
+        schema_version: SCHEMA_VERSION,
+        directory: DirectorySource::Snapshot("/srv/tenants/contoso.ron".into()),
+        organizations: BTreeMap::from([(
+            "contoso".to_owned(),
+            OrganizationSelection {
+                group_id: "g1".into(),
+                group_name: "SharePoint Backup Operators".into(),
+                accounts: vec!["alice@contoso.com".into(), "bob@contoso.com".into()],
+            },
+        )]),
+    }
+}
+
+#[test]
+fn configuration_round_trips_through_the_file() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = ConfigFile::in_folder(folder.path());
+    assert_eq!(
+        file.load().unwrap(),
+        Config::default(),
+        "a missing file is empty"
+    );
+    file.save(&sample_config()).unwrap();
+    assert_eq!(file.load().unwrap(), sample_config());
+    let leftovers: Vec<_> = fs::read_dir(folder.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers,
+        ["config.ron"],
+        "no temporary file is left behind"
+    );
+}
+
+#[test]
+fn a_file_that_does_not_parse_is_reported_with_line_and_column_and_kept() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = ConfigFile::in_folder(folder.path());
+    let broken = "(\n    schema_version: 1,\n    organizations: {\n        \"contoso\": (group_id: 7),\n    },\n)\n";
+    fs::write(file.path(), broken).unwrap();
+    let error = file.load().unwrap_err();
+    let ConfigError::Parse { line, column, .. } = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!((*line, *column), (4, 31), "{error}");
+    let message = error.to_string();
+    assert!(
+        message.contains(&file.path().display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains(":4:31"), "{message}");
+
+    // Starting the app on it fails and leaves the bytes exactly as they were.
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        directory: None,
+    };
+    let no_keyring = Err(SecretError::Unavailable {
+        store: "test",
+        detail: "none".into(),
+    });
+    assert!(matches!(
+        AppState::load(&options, no_keyring),
+        Err(StartupError::Config(ConfigError::Parse { .. }))
+    ));
+    assert_eq!(fs::read_to_string(file.path()).unwrap(), broken);
+}
+
+#[test]
+fn unknown_fields_are_refused_not_dropped() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = ConfigFile::in_folder(folder.path());
+    fs::write(file.path(), "(schema_version: 1, pasword: \"oops\")").unwrap();
+    let error = file.load().unwrap_err();
+    assert!(
+        matches!(error, ConfigError::Parse { line: 1, .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_never_overwritten() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = ConfigFile::in_folder(folder.path());
+    let newer = "(\n  schema_version: 99,\n  shiny_new_field: true,\n)\n";
+    fs::write(file.path(), newer).unwrap();
+    let error = file.load().unwrap_err();
+    match &error {
+        ConfigError::NewerSchema {
+            found,
+            line,
+            column,
+            ..
+        } => assert_eq!((*found, *line, *column), (99, 2, 3)),
+        other => panic!("{other:?}"),
+    }
+    assert!(error.to_string().contains("Update Backup Accounts"));
+    assert_eq!(fs::read_to_string(file.path()).unwrap(), newer);
+}
+
+#[test]
+fn directory_snapshot_errors_name_the_file_and_object() {
+    let error = Directory::from_ron("(organizations: [(id: \"x\")])", "tenant.ron").unwrap_err();
+    assert!(
+        matches!(error, DirectoryError::Parse { line: 1, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().starts_with("tenant.ron:1:"), "{error}");
+
+    let dangling = r#"(organizations: [(id: "x", name: "X", authentication: Basic, added_by: "a@x",
+        groups: [(id: "g", display_name: "G", security_enabled: true, members: [User("ghost@x")])])])"#;
+    let error = Directory::from_ron(dangling, "tenant.ron").unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.contains("group G (g)") && message.contains("ghost@x"),
+        "{message}"
+    );
+}
+
+#[test]
+fn directory_option_overrides_the_configured_source() {
+    let folder = tempfile::tempdir().unwrap();
+    let snapshot = folder.path().join("tenant.ron");
+    fs::write(
+        &snapshot,
+        r#"(organizations: [(id: "solo", name: "Solo", authentication: Basic, added_by: "a@solo")])"#,
+    )
+    .unwrap();
+    let options = StartupOptions {
+        config_dir: Some(folder.path().join("config")),
+        directory: Some(snapshot.clone()),
+    };
+    let no_keyring = Err(SecretError::Unavailable {
+        store: "test",
+        detail: "none".into(),
+    });
+    let state = AppState::load(&options, no_keyring).unwrap();
+    assert_eq!(state.directory().organizations[0].id, "solo");
+    assert_eq!(
+        state.config().directory,
+        DirectorySource::Snapshot(snapshot)
+    );
+}
