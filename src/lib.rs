@@ -8,3 +8,4 @@ pub mod app;
 pub mod model;
 pub mod state;
 pub mod store;
+pub mod ui;

@@ -1,0 +1,247 @@
+//! Select Security Group: search, pick, and see why a group cannot be added.
+
+use std::collections::HashMap;
+
+use egui::{Id, Key, Modal, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use super::{Action, error_text, explain_disabled};
+use crate::model::rules::is_listed_in_group_picker;
+use crate::model::{GroupPreview, ManagerDraft, Organization};
+
+/// The picker's form: search text, the filtered list and the highlighted group.
+pub struct GroupPickerView {
+    search: String,
+    /// The query `filtered` was computed for, so typing one more letter only narrows it.
+    filtered_for: String,
+    /// Indices into the organization's groups of every group the picker lists (R2).
+    listed: Vec<usize>,
+    /// Lower-cased names of `listed`, in the same order, computed once.
+    listed_names: Vec<String>,
+    /// Positions in `listed` that match the search.
+    filtered: Vec<usize>,
+    highlighted: Option<usize>,
+    /// Member counts are resolved lazily, only for rows that are drawn or highlighted.
+    previews: HashMap<usize, GroupPreview>,
+    focus_search: bool,
+}
+
+impl GroupPickerView {
+    /// Opens the picker on the organization's groups, highlighting the current choice.
+    pub fn new(organization: &Organization, current_group: Option<&str>) -> Self {
+        let listed: Vec<usize> = organization
+            .groups
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| is_listed_in_group_picker(g))
+            .map(|(i, _)| i)
+            .collect();
+        let listed_names = listed
+            .iter()
+            .map(|&i| organization.groups[i].display_name.to_lowercase())
+            .collect();
+        let highlighted =
+            current_group.and_then(|id| organization.groups.iter().position(|g| g.id == id));
+        Self {
+            search: String::new(),
+            filtered_for: String::new(),
+            filtered: (0..listed.len()).collect(),
+            listed,
+            listed_names,
+            highlighted,
+            previews: HashMap::new(),
+            focus_search: true,
+        }
+    }
+
+    /// Narrows the list to groups whose name contains the search text, reusing the previous
+    /// result when the new query extends it.
+    fn refilter(&mut self) {
+        let query = self.search.trim().to_lowercase();
+        if query == self.filtered_for {
+            return;
+        }
+        if query.starts_with(&self.filtered_for) {
+            let names = &self.listed_names;
+            self.filtered.retain(|&p| names[p].contains(&query));
+        } else {
+            self.filtered = (0..self.listed.len())
+                .filter(|&p| self.listed_names[p].contains(&query))
+                .collect();
+        }
+        self.filtered_for = query;
+        if let Some(group) = self.highlighted
+            && !self.filtered.iter().any(|&p| self.listed[p] == group)
+        {
+            // Never add a group the administrator can no longer see.
+            self.highlighted = None;
+        }
+    }
+
+    fn preview(&mut self, draft: &ManagerDraft, group_index: usize) -> Option<&GroupPreview> {
+        match self.previews.entry(group_index) {
+            std::collections::hash_map::Entry::Occupied(entry) => Some(entry.into_mut()),
+            std::collections::hash_map::Entry::Vacant(entry) => {
+                let id = &draft.organization().groups[group_index].id;
+                Some(entry.insert(draft.preview_group(id).ok()?))
+            }
+        }
+    }
+
+    /// Draws the modal over the manager.
+    pub fn ui(&mut self, ctx: &egui::Context, draft: &ManagerDraft) -> Option<Action> {
+        let mut action = None;
+        self.refilter();
+        let modal = Modal::new(Id::unique("select_security_group")).show(ctx, |ui| {
+            ui.set_width(600.0);
+            ui.heading("Select Security Group");
+            ui.label(
+                "Only security groups can hold backup accounts. Microsoft 365 and distribution \
+                 groups are not listed.",
+            );
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.search)
+                        .hint_text("Search groups")
+                        .desired_width(f32::INFINITY),
+                )
+                .accessible_name("Search groups");
+            if std::mem::take(&mut self.focus_search) {
+                search.request_focus();
+            }
+            if search.changed() {
+                self.refilter();
+            }
+            if let Some(a) = self.table_ui(ui, draft) {
+                action = Some(a);
+            }
+            ui.separator();
+            let highlighted = self
+                .highlighted
+                .and_then(|g| self.preview(draft, g).cloned());
+            let mut add_refusal = "Select a security group in the list first.".to_owned();
+            let can_add = match &highlighted {
+                Some(preview) => match &preview.refusal {
+                    Some(refusal) => {
+                        add_refusal = refusal.to_string();
+                        ui.label(error_text(ui, &add_refusal));
+                        false
+                    }
+                    None => {
+                        ui.label(format!(
+                            "ℹ The entire group {} ({} users) will be granted the Site \
+                             Collection Administrator role.",
+                            preview.display_name, preview.member_count
+                        ));
+                        true
+                    }
+                },
+                None => {
+                    ui.label(RichText::new("Select a group in the list.").weak());
+                    false
+                }
+            };
+            ui.horizontal(|ui| {
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    // Named apart from the manager's Cancel, which is still in the tree.
+                    let cancel = ui
+                        .button("Cancel")
+                        .accessible_name("Cancel group selection");
+                    if cancel.clicked() {
+                        action = Some(Action::CloseGroupPicker);
+                    }
+                    let add = explain_disabled(
+                        ui.add_enabled(can_add, egui::Button::new("Add")),
+                        Some(&add_refusal),
+                    );
+                    let enter = can_add && ui.input(|i| i.key_pressed(Key::Enter));
+                    if add.clicked() || enter {
+                        action = self.add_action(draft);
+                    }
+                });
+            });
+        });
+        if action.is_none()
+            && modal.is_top_modal
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))
+        {
+            action = Some(Action::CloseGroupPicker);
+        }
+        action
+    }
+
+    fn add_action(&self, draft: &ManagerDraft) -> Option<Action> {
+        let group = &draft.organization().groups[self.highlighted?];
+        Some(Action::ChooseGroup(group.id.clone()))
+    }
+
+    fn table_ui(&mut self, ui: &mut egui::Ui, draft: &ManagerDraft) -> Option<Action> {
+        let mut action = None;
+        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+        if self.filtered.is_empty() {
+            ui.label(RichText::new("No security group matches the search.").weak());
+            return None;
+        }
+        TableBuilder::new(ui)
+            .id_salt("security_groups")
+            .striped(true)
+            .min_scrolled_height(240.0)
+            .max_scroll_height(240.0)
+            .auto_shrink([false, false])
+            .column(Column::remainder().at_least(220.0).clip(true))
+            .column(Column::exact(170.0))
+            .column(Column::exact(70.0))
+            .header(row_height, |mut header| {
+                header.col(|ui| {
+                    ui.strong("Name");
+                });
+                header.col(|ui| {
+                    ui.strong("Type");
+                });
+                header.col(|ui| {
+                    ui.strong("Members");
+                });
+            })
+            .body(|body| {
+                body.rows(row_height, self.filtered.len(), |mut row| {
+                    let group_index = self.listed[self.filtered[row.index()]];
+                    let group = &draft.organization().groups[group_index];
+                    let is_highlighted = self.highlighted == Some(group_index);
+                    let preview = self.preview(draft, group_index).cloned();
+                    row.col(|ui| {
+                        let mut text = RichText::new(&group.display_name);
+                        if preview.as_ref().is_some_and(|p| p.refusal.is_some()) {
+                            text = text.color(ui.visuals().weak_text_color());
+                        }
+                        let mut response = ui.selectable_label(is_highlighted, text);
+                        if let Some(refusal) = preview.as_ref().and_then(|p| p.refusal.as_ref()) {
+                            response = response.on_hover_text(refusal.to_string());
+                        }
+                        if response.clicked() {
+                            self.highlighted = Some(group_index);
+                        }
+                        if response.double_clicked()
+                            && preview.as_ref().is_some_and(|p| p.refusal.is_none())
+                        {
+                            action = Some(Action::ChooseGroup(group.id.clone()));
+                        }
+                    });
+                    row.col(|ui| {
+                        let kind = group.kind().label();
+                        let label = match &preview {
+                            Some(p) if p.refusal.is_some() && group.is_all_users() => {
+                                "All Users (not allowed)".to_owned()
+                            }
+                            Some(p) if p.refusal.is_some() => format!("{kind} (not supported)"),
+                            _ => kind.to_owned(),
+                        };
+                        ui.label(label);
+                    });
+                    row.col(|ui| {
+                        ui.label(preview.map_or_else(String::new, |p| p.member_count.to_string()));
+                    });
+                });
+            });
+        action
+    }
+}

@@ -1,0 +1,190 @@
+//! Backup Accounts Manager: the chosen group and *Select accounts and configure their
+//! passwords*.
+
+use egui::{Button, Checkbox, Id, Key, Modal, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use super::{Action, banner_ui, error_text, explain_disabled};
+use crate::model::ManagerDraft;
+
+/// The manager's transient messages; the draft itself lives in `app.rs`.
+#[derive(Default)]
+pub struct ManagerView {
+    /// A refusal shown inline above the buttons (R6, R7, R12).
+    pub inline_error: Option<String>,
+    /// A failed commit, shown as a banner; the dialog stays open (R9).
+    pub commit_error: Option<String>,
+    /// Something the administrator should know, e.g. accounts dropped with the old group.
+    pub notice: Option<String>,
+}
+
+impl ManagerView {
+    /// Draws the modal. `covered` is true while a dialog is open over it.
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        draft: &ManagerDraft,
+        covered: bool,
+    ) -> Option<Action> {
+        let mut action = None;
+        let organization = draft.organization();
+        let modal = Modal::new(Id::unique("backup_accounts_manager")).show(ctx, |ui| {
+            ui.set_width(640.0);
+            ui.heading("Backup Accounts Manager");
+            ui.label(format!(
+                "Organization: {} ({})",
+                organization.name,
+                organization.authentication.label()
+            ));
+            ui.add_space(6.0);
+            if let Some(error) = &self.commit_error
+                && banner_ui(ui, error, true)
+            {
+                self.commit_error = None;
+            }
+            if let Some(notice) = &self.notice
+                && banner_ui(ui, notice, false)
+            {
+                self.notice = None;
+            }
+            ui.horizontal(|ui| {
+                ui.label("Security group:");
+                match draft.group() {
+                    Some(group) => ui.strong(&group.display_name),
+                    None => ui.label(RichText::new("None selected").weak()),
+                };
+                if ui.button("Select...").clicked() {
+                    action = Some(Action::OpenGroupPicker);
+                }
+            });
+            if let Some(group) = draft.group() {
+                ui.label(
+                    RichText::new(format!(
+                        "ℹ All {} users of {} are granted the Site Collection Administrator \
+                         role. A user who leaves the group loses the role.",
+                        draft.rows().len(),
+                        group.display_name
+                    ))
+                    .weak(),
+                );
+            }
+            ui.add_space(6.0);
+            ui.strong("Select accounts and configure their passwords");
+            if let Some(a) = accounts_table_ui(ui, draft) {
+                action = Some(a);
+            }
+            if let Some(error) = &self.inline_error {
+                ui.label(error_text(ui, error));
+            }
+            ui.separator();
+            ui.horizontal(|ui| {
+                ui.label(format!("{} accounts checked", draft.checked_count()));
+                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                    if ui.button("Cancel").clicked() {
+                        action = Some(Action::CancelManager);
+                    }
+                    if ui.add(Button::new("OK")).clicked() {
+                        action = Some(Action::CommitManager);
+                    }
+                });
+            });
+        });
+        // Escape cancels, but only when no dialog is open over the manager; a click on the
+        // backdrop does nothing, so a stray click never throws a visit's work away.
+        if action.is_none()
+            && !covered
+            && modal.is_top_modal
+            && !modal.any_popup_open
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))
+        {
+            action = Some(Action::CancelManager);
+        }
+        action
+    }
+}
+
+/// The virtualized list of the group's members.
+fn accounts_table_ui(ui: &mut egui::Ui, draft: &ManagerDraft) -> Option<Action> {
+    let mut action = None;
+    let users = &draft.organization().users;
+    let body_height = ui.text_style_height(&egui::TextStyle::Body);
+    let small_height = ui.text_style_height(&egui::TextStyle::Small);
+    let row_height = body_height + small_height + 10.0;
+    if draft.group().is_none() {
+        ui.label(RichText::new("Click Select... to choose the security group first.").weak());
+        return None;
+    }
+    TableBuilder::new(ui)
+        .id_salt("backup_accounts_table")
+        .striped(true)
+        .min_scrolled_height(260.0)
+        .max_scroll_height(260.0)
+        .auto_shrink([false, false])
+        .column(Column::exact(28.0))
+        .column(Column::remainder().at_least(300.0).clip(true))
+        .column(Column::exact(130.0))
+        .header(body_height + 6.0, |mut header| {
+            header.col(|_| {});
+            header.col(|ui| {
+                ui.strong("Account");
+            });
+            header.col(|ui| {
+                ui.strong("Password");
+            });
+        })
+        .body(|body| {
+            body.rows(row_height, draft.rows().len(), |mut row| {
+                let account = &draft.rows()[row.index()];
+                let user = &users[account.user_index];
+                let reason = account.refusal.as_ref().map(ToString::to_string);
+                row.col(|ui| {
+                    let mut checked = account.checked;
+                    let response = ui
+                        .add_enabled(reason.is_none(), Checkbox::without_text(&mut checked))
+                        .accessible_name(format!("Use {}", user.upn));
+                    let response = explain_disabled(response, reason.as_deref());
+                    if response.changed() {
+                        action = Some(Action::SetChecked {
+                            upn: user.upn.clone(),
+                            checked,
+                        });
+                    }
+                });
+                row.col(|ui| {
+                    ui.vertical(|ui| {
+                        ui.add(egui::Label::new(&user.display_name).selectable(false));
+                        let detail = match &reason {
+                            Some(reason) => format!("{} — {reason}", user.upn),
+                            None if user.mfa_enabled => format!("{} · MFA", user.upn),
+                            None => user.upn.clone(),
+                        };
+                        let detail = RichText::new(detail).small();
+                        let detail = if reason.is_some() {
+                            detail.color(ui.visuals().warn_fg_color)
+                        } else {
+                            detail.weak()
+                        };
+                        ui.add(egui::Label::new(detail).selectable(false).truncate())
+                            .on_hover_text(reason.unwrap_or_default());
+                    });
+                });
+                row.col(|ui| {
+                    if account.refusal.is_some() {
+                        return;
+                    }
+                    let text = if account.password.is_configured() {
+                        "Configured"
+                    } else {
+                        "Not configured"
+                    };
+                    let link = ui
+                        .link(text)
+                        .accessible_name(format!("Password for {}: {text}", user.upn));
+                    if link.clicked() {
+                        action = Some(Action::OpenPassword(user.upn.clone()));
+                    }
+                });
+            });
+        });
+    action
+}

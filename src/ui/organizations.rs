@@ -1,0 +1,238 @@
+//! The Organizations view: menu bar, inventory pane and the selected organization's details.
+
+use egui::{Button, Key, KeyboardShortcut, Modifiers, RichText};
+
+use super::{Action, authentication_icon, explain_disabled};
+use crate::model::rules::check_can_manage_backup_accounts;
+use crate::model::{AuthenticationMethod, Organization};
+use crate::state::AppState;
+
+const OPEN_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+const RELOAD_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::NONE, Key::F5);
+const QUIT_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND, Key::Q);
+
+const MANAGE_BACKUP_ACCOUNTS: &str = "Manage backup accounts...";
+const MANAGE_BACKUP_APPLICATIONS: &str = "Manage backup applications...";
+
+/// The main window's content. Holds no state of its own: the selection lives in `app.rs`.
+#[derive(Default)]
+pub struct OrganizationsView;
+
+impl OrganizationsView {
+    /// Draws the menu bar, the inventory and the details; `blocked` is true while a modal is
+    /// open, so shortcuts do not act behind it.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &AppState,
+        selected: Option<&str>,
+        blocked: bool,
+    ) -> Option<Action> {
+        let mut action = None;
+        if !blocked {
+            // Consumed here, outside the menu, so they work while the menu is closed.
+            ui.input_mut(|input| {
+                if input.consume_shortcut(&OPEN_SHORTCUT) {
+                    action = Some(Action::OpenDirectory);
+                } else if input.consume_shortcut(&RELOAD_SHORTCUT) {
+                    action = Some(Action::ReloadDirectory);
+                } else if input.consume_shortcut(&QUIT_SHORTCUT) {
+                    action = Some(Action::Quit);
+                }
+            });
+        }
+        egui::Panel::top("menu_bar").show(ui, |ui| {
+            egui::MenuBar::new().ui(ui, |ui| {
+                ui.menu_button("File", |ui| {
+                    let ctx = ui.ctx().clone();
+                    let item = |label, shortcut| {
+                        Button::new(label).shortcut_text(ctx.format_shortcut(shortcut))
+                    };
+                    if ui.add(item("Open directory...", &OPEN_SHORTCUT)).clicked() {
+                        action = Some(Action::OpenDirectory);
+                    }
+                    if ui.add(item("Reload directory", &RELOAD_SHORTCUT)).clicked() {
+                        action = Some(Action::ReloadDirectory);
+                    }
+                    ui.separator();
+                    if ui.add(item("Quit", &QUIT_SHORTCUT)).clicked() {
+                        action = Some(Action::Quit);
+                    }
+                });
+            });
+        });
+        egui::Panel::left("inventory")
+            .resizable(true)
+            .default_size(280.0)
+            .min_size(200.0)
+            .show(ui, |ui| {
+                ui.heading("Organizations");
+                ui.separator();
+                egui::ScrollArea::vertical()
+                    .auto_shrink(false)
+                    .show(ui, |ui| {
+                        for organization in &state.directory().organizations {
+                            if let Some(a) = inventory_item_ui(ui, organization, selected) {
+                                action = Some(a);
+                            }
+                        }
+                    });
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            let organization = selected.and_then(|id| state.directory().organization(id));
+            match organization {
+                Some(organization) => {
+                    if let Some(a) = details_ui(ui, state, organization) {
+                        action = Some(a);
+                    }
+                }
+                None => {
+                    ui.centered_and_justified(|ui| {
+                        ui.label("Select an organization in the inventory pane.");
+                    });
+                }
+            }
+        });
+        action
+    }
+}
+
+/// One organization in the inventory, with its context menu.
+fn inventory_item_ui(
+    ui: &mut egui::Ui,
+    organization: &Organization,
+    selected: Option<&str>,
+) -> Option<Action> {
+    let mut action = None;
+    let method = organization.authentication;
+    let is_selected = selected == Some(organization.id.as_str());
+    let response = ui
+        .selectable_label(
+            is_selected,
+            format!("{}  {}", authentication_icon(method), organization.name),
+        )
+        .accessible_name(format!("{} ({})", organization.name, method.label()))
+        .on_hover_text(method.label());
+    if response.clicked() || response.secondary_clicked() {
+        action = Some(Action::SelectOrganization(organization.id.clone()));
+    }
+    response.context_menu(|ui| {
+        if let Some(a) = organization_menu_ui(ui, organization) {
+            action = Some(a);
+            ui.close();
+        }
+    });
+    action
+}
+
+/// The context menu of an organization (R1 decides what is enabled).
+fn organization_menu_ui(ui: &mut egui::Ui, organization: &Organization) -> Option<Action> {
+    let mut action = None;
+    let refusal = check_can_manage_backup_accounts(organization).err();
+    let reason = refusal.as_ref().map(ToString::to_string);
+    let accounts = explain_disabled(
+        ui.add_enabled(refusal.is_none(), Button::new(MANAGE_BACKUP_ACCOUNTS)),
+        reason.as_deref(),
+    );
+    if accounts.clicked() {
+        action = Some(Action::OpenManager(organization.id.clone()));
+    }
+    let app_only = organization.authentication == AuthenticationMethod::ModernAppOnly;
+    let applications = explain_disabled(
+        ui.add_enabled(app_only, Button::new(MANAGE_BACKUP_APPLICATIONS)),
+        (!app_only).then_some(
+            "This organization uses backup accounts; backup applications apply to modern \
+             app-only organizations.",
+        ),
+    );
+    if applications.clicked() {
+        action = Some(Action::ManageBackupApplications(organization.id.clone()));
+    }
+    action
+}
+
+/// The selected organization: its method, group and backup accounts.
+fn details_ui(ui: &mut egui::Ui, state: &AppState, organization: &Organization) -> Option<Action> {
+    let mut action = None;
+    let method = organization.authentication;
+    ui.heading(format!(
+        "{}  {}",
+        authentication_icon(method),
+        organization.name
+    ));
+    egui::Grid::new("organization_details")
+        .num_columns(2)
+        .spacing([16.0, 6.0])
+        .show(ui, |ui| {
+            ui.label("Authentication:");
+            ui.label(method.label());
+            ui.end_row();
+            ui.label("Added with account:");
+            ui.label(&organization.added_by);
+            ui.end_row();
+        });
+    ui.add_space(8.0);
+    let refusal = check_can_manage_backup_accounts(organization).err();
+    let reason = refusal.as_ref().map(ToString::to_string);
+    let button = ui
+        .add_enabled(refusal.is_none(), Button::new(MANAGE_BACKUP_ACCOUNTS))
+        // The context menu holds the same words; this name keeps both findable.
+        .accessible_name(format!(
+            "Manage backup accounts of {}...",
+            organization.name
+        ));
+    if explain_disabled(button, reason.as_deref()).clicked() {
+        action = Some(Action::OpenManager(organization.id.clone()));
+    }
+    if let Some(refusal) = &refusal {
+        ui.label(RichText::new(refusal.to_string()).weak());
+        return action;
+    }
+    ui.add_space(8.0);
+    ui.separator();
+    let Some(selection) = state.config().organizations.get(&organization.id) else {
+        ui.label("No backup accounts are configured. Use Manage backup accounts... to add them.");
+        return action;
+    };
+    ui.horizontal(|ui| {
+        ui.label("Security group:");
+        ui.strong(&selection.group_name);
+        if organization.group(&selection.group_id).is_none() {
+            ui.label(super::error_text(
+                ui,
+                "(no longer in the directory: choose another group)",
+            ));
+        }
+    });
+    ui.label(format!("Backup accounts ({}):", selection.accounts.len()));
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
+    egui_extras::TableBuilder::new(ui)
+        .id_salt("configured_accounts")
+        .striped(true)
+        .column(egui_extras::Column::remainder().at_least(240.0).clip(true))
+        .column(egui_extras::Column::auto().at_least(120.0))
+        .header(row_height, |mut header| {
+            header.col(|ui| {
+                ui.strong("Account");
+            });
+            header.col(|ui| {
+                ui.strong("Password");
+            });
+        })
+        .body(|body| {
+            body.rows(row_height, selection.accounts.len(), |mut row| {
+                let upn = &selection.accounts[row.index()];
+                let name = organization
+                    .user(upn)
+                    .map_or(upn.clone(), |u| format!("{} ({upn})", u.display_name));
+                row.col(|ui| {
+                    ui.label(name);
+                });
+                row.col(|ui| {
+                    // Every saved account had its secret written in the same commit (R9).
+                    ui.label("Configured");
+                });
+            });
+        });
+    action
+}

@@ -1,0 +1,404 @@
+//! The four windows, driven through egui_kittest by the labels the guide uses.
+
+mod common;
+
+use std::sync::Arc;
+
+use backup_accounts::app::BackupAccountsApp;
+use backup_accounts::state::StartupOptions;
+use backup_accounts::store::{Config, ConfigFile, SecretStore};
+use common::*;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+
+fn harness_with(
+    folder: &std::path::Path,
+    secrets: Arc<dyn SecretStore>,
+) -> Harness<'static, BackupAccountsApp> {
+    let options = StartupOptions {
+        config_dir: Some(folder.to_path_buf()),
+        directory: None,
+    };
+    // Short steps so that two clicks in a row land within egui's double-click delay.
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 680.0])
+        .with_theme(egui::Theme::Light)
+        .with_step_dt(0.05)
+        .with_max_steps(40)
+        .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(secrets)));
+    harness.run();
+    harness
+}
+
+fn click(harness: &mut Harness<'_, BackupAccountsApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+}
+
+fn is_disabled(harness: &Harness<'_, BackupAccountsApp>, label: &str) -> bool {
+    harness.get_by_label(label).accesskit_node().is_disabled()
+}
+
+fn description(harness: &Harness<'_, BackupAccountsApp>, label: &str) -> String {
+    harness
+        .get_by_label(label)
+        .accesskit_node()
+        .description()
+        .unwrap_or_default()
+}
+
+fn open_contoso_manager(harness: &mut Harness<'_, BackupAccountsApp>) {
+    harness
+        .get_by_label("Contoso Ltd (Basic authentication)")
+        .click_secondary();
+    harness.run();
+    click(harness, "Manage backup accounts...");
+}
+
+fn choose_group(harness: &mut Harness<'_, BackupAccountsApp>, group: &str) {
+    click(harness, "Select...");
+    click(harness, group);
+    click(harness, "Add");
+}
+
+fn type_password(harness: &mut Harness<'_, BackupAccountsApp>, upn: &str, password: &str) {
+    click(harness, &format!("Password for {upn}: Not configured"));
+    let field = harness.get_by_role(Role::PasswordInput);
+    assert!(
+        field.is_focused(),
+        "the password field has focus when the dialog opens"
+    );
+    field.type_text(password);
+    harness.run();
+    click(harness, &format!("OK, save the password of {upn}"));
+}
+
+/// The guide's steps, literally by label, then what was saved.
+fn walk_the_guide(secrets: Arc<dyn SecretStore>) -> Config {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), secrets);
+    // 1-2. Organizations view: right-click an organization, Manage backup accounts.
+    open_contoso_manager(&mut harness);
+    // 3-4. Backup Accounts Manager: Select; Select Security Group: pick a group, Add.
+    choose_group(&mut harness, "SharePoint Backup Operators");
+    assert!(
+        harness
+            .query_by_label_contains("Site Collection Administrator")
+            .is_some(),
+        "the manager repeats the role note (R4)"
+    );
+    // 5. Check the accounts to use.
+    click(&mut harness, "Use alice@contoso.com");
+    click(&mut harness, "Use bob@contoso.com");
+    // 6-7. Password column: Not configured; Add Password: type it, OK.
+    type_password(&mut harness, ALICE, "alice-pass-1");
+    type_password(&mut harness, BOB_MFA, "bob-app-pass-2");
+    assert!(
+        harness
+            .query_by_label("Password for alice@contoso.com: Configured")
+            .is_some()
+    );
+    // OK in the manager commits.
+    click(&mut harness, "OK");
+    assert!(
+        harness.state().manager_draft().is_none(),
+        "the manager closed"
+    );
+    ConfigFile::in_folder(folder.path()).load().unwrap()
+}
+
+#[test]
+fn the_guide_walked_by_label_saves_configuration_and_secrets() {
+    let secrets = Arc::new(MemorySecrets::default());
+    let config = walk_the_guide(secrets.clone());
+    let saved = &config.organizations[CONTOSO];
+    assert_eq!(saved.group_id, PLAIN_GROUP);
+    assert_eq!(saved.accounts, [ALICE, BOB_MFA]);
+    assert_eq!(secrets.get(CONTOSO, ALICE).as_deref(), Some("alice-pass-1"));
+    assert_eq!(
+        secrets.get(CONTOSO, BOB_MFA).as_deref(),
+        Some("bob-app-pass-2")
+    );
+}
+
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn the_guide_walked_by_label_stores_passwords_in_the_real_secret_service() {
+    let keyring = backup_accounts::store::KeyringSecrets::platform().unwrap();
+    let config = walk_the_guide(Arc::new(keyring));
+    assert_eq!(config.organizations[CONTOSO].accounts, [ALICE, BOB_MFA]);
+    let lookup = |upn: &str| {
+        let output = std::process::Command::new("secret-tool")
+            .args(["lookup", "service", "backup-accounts", "username"])
+            .arg(format!("{CONTOSO}/{upn}"))
+            .output()
+            .unwrap();
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(lookup(ALICE), "alice-pass-1");
+    assert_eq!(lookup(BOB_MFA), "bob-app-pass-2");
+    let keyring = backup_accounts::store::KeyringSecrets::platform().unwrap();
+    for upn in [ALICE, BOB_MFA] {
+        keyring
+            .delete(&backup_accounts::store::SecretKey::new(CONTOSO, upn))
+            .unwrap();
+    }
+}
+
+#[test]
+fn r1_manage_backup_accounts_is_disabled_for_app_only_organizations() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
+    harness
+        .get_by_label("Northwind Traders (Modern app-only authentication)")
+        .click_secondary();
+    harness.run();
+    assert!(is_disabled(&harness, "Manage backup accounts..."));
+    assert!(
+        description(&harness, "Manage backup accounts...").contains("Manage backup applications"),
+        "the hover text says to use backup applications"
+    );
+    assert!(!is_disabled(&harness, "Manage backup applications..."));
+    // Clicking the disabled item opens nothing.
+    click(&mut harness, "Manage backup accounts...");
+    assert!(harness.state().manager_draft().is_none());
+    // A basic organization's item is enabled.
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    harness
+        .get_by_label("Contoso Ltd (Basic authentication)")
+        .click_secondary();
+    harness.run();
+    assert!(!is_disabled(&harness, "Manage backup accounts..."));
+}
+
+#[test]
+fn r2_r3_refused_groups_are_listed_with_reasons_and_cannot_be_added() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
+    open_contoso_manager(&mut harness);
+    click(&mut harness, "Select...");
+    // Microsoft 365 and distribution groups are not offered.
+    assert!(harness.query_by_label("Marketing").is_none());
+    assert!(harness.query_by_label("Sales Announcements").is_none());
+    for (group, reason) in [
+        ("Backup Team (mail-enabled)", "not supported"),
+        ("All Users", "dedicated security group"),
+    ] {
+        click(&mut harness, group);
+        assert!(is_disabled(&harness, "Add"), "{group} can be added");
+        assert!(description(&harness, "Add").contains(reason), "{group}");
+        assert!(harness.query_all_by_label_contains(reason).next().is_some());
+        // Not even by double-click.
+        harness.get_by_label(group).click();
+        harness.get_by_label(group).click();
+        harness.run();
+        assert!(harness.state().manager_draft().unwrap().group().is_none());
+    }
+    // The member count shows before Add (R4).
+    click(&mut harness, "IT Helpdesk");
+    assert!(!is_disabled(&harness, "Add"));
+    assert!(
+        harness
+            .query_by_label_contains(
+                "IT Helpdesk (3 users) will be granted the Site Collection Administrator role"
+            )
+            .is_some()
+    );
+}
+
+#[test]
+fn search_filters_the_groups_as_you_type() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
+    open_contoso_manager(&mut harness);
+    click(&mut harness, "Select...");
+    let search = harness.get_by_label("Search groups");
+    assert!(search.is_focused(), "typing goes to the search box at once");
+    search.type_text("europe");
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Backup Operators - Europe")
+            .is_some()
+    );
+    assert!(harness.query_by_label("IT Helpdesk").is_none());
+    // Double-click adds.
+    harness.get_by_label("Backup Operators - Europe").click();
+    harness.get_by_label("Backup Operators - Europe").click();
+    harness.run();
+    let draft = harness.state().manager_draft().unwrap();
+    assert_eq!(draft.group().unwrap().id, NESTED_GROUP);
+}
+
+#[test]
+fn r6_r12_ineligible_accounts_are_shown_disabled_with_their_reason() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
+    open_contoso_manager(&mut harness);
+    choose_group(&mut harness, "SharePoint Backup Operators");
+    for (upn, reason) in [
+        (ADDING_ACCOUNT, "added with"),
+        (GUEST, "Guest users"),
+        (DISABLED, "disabled"),
+    ] {
+        let label = format!("Use {upn}");
+        assert!(is_disabled(&harness, &label), "{upn}");
+        assert!(description(&harness, &label).contains(reason), "{upn}");
+        click(&mut harness, &label);
+        assert!(
+            harness
+                .query_by_label(&format!("Password for {upn}: Not configured"))
+                .is_none(),
+            "no password link for {upn}"
+        );
+    }
+    assert_eq!(harness.state().manager_draft().unwrap().checked_count(), 0);
+}
+
+#[test]
+fn r7_ok_is_refused_while_a_checked_account_has_no_password() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
+    open_contoso_manager(&mut harness);
+    choose_group(&mut harness, "SharePoint Backup Operators");
+    click(&mut harness, "Use alice@contoso.com");
+    click(&mut harness, "OK");
+    assert!(
+        harness.state().manager_draft().is_some(),
+        "the manager stays open"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Every checked account needs a password")
+            .is_some()
+    );
+    assert!(!ConfigFile::in_folder(folder.path()).path().exists());
+}
+
+#[test]
+fn r8_add_password_refuses_empty_and_asks_mfa_accounts_for_an_app_password() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
+    open_contoso_manager(&mut harness);
+    choose_group(&mut harness, "SharePoint Backup Operators");
+    click(&mut harness, "Password for bob@contoso.com: Not configured");
+    assert!(
+        harness
+            .query_by_label_contains("Microsoft Entra application password")
+            .is_some()
+    );
+    let ok = "OK, save the password of bob@contoso.com";
+    assert!(
+        is_disabled(&harness, ok),
+        "OK is disabled while the field is empty"
+    );
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert!(
+        harness.query_by_label(ok).is_some(),
+        "Enter on an empty field does nothing"
+    );
+    // Escape cancels the dialog, not the manager.
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label(ok).is_none());
+    assert!(harness.state().manager_draft().is_some());
+
+    click(
+        &mut harness,
+        "Password for alice@contoso.com: Not configured",
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Microsoft Entra application password")
+            .is_none(),
+        "a non-MFA account is asked for its own password"
+    );
+    harness.get_by_role(Role::PasswordInput).type_text("typed");
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Password for alice@contoso.com: Configured")
+            .is_some(),
+        "Enter submits"
+    );
+}
+
+#[test]
+fn r9_cancel_and_escape_change_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut harness = harness_with(folder.path(), secrets.clone());
+    for close in ["Cancel", "Escape"] {
+        open_contoso_manager(&mut harness);
+        choose_group(&mut harness, "SharePoint Backup Operators");
+        click(&mut harness, "Use alice@contoso.com");
+        type_password(&mut harness, ALICE, "never-saved");
+        if close == "Cancel" {
+            click(&mut harness, "Cancel");
+        } else {
+            harness.key_press(egui::Key::Escape);
+            harness.run();
+        }
+        assert!(harness.state().manager_draft().is_none(), "{close} closes");
+        assert!(secrets.keys().is_empty(), "{close} stored a secret");
+        assert!(!ConfigFile::in_folder(folder.path()).path().exists());
+    }
+    // Reopening shows the saved state, not the cancelled one.
+    open_contoso_manager(&mut harness);
+    assert!(harness.state().manager_draft().unwrap().group().is_none());
+}
+
+#[test]
+fn r9_a_failed_commit_shows_an_error_and_keeps_the_dialog_open() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(FaultySecrets::new(MemorySecrets::default(), 2));
+    let mut harness = harness_with(folder.path(), secrets.clone());
+    open_contoso_manager(&mut harness);
+    choose_group(&mut harness, "SharePoint Backup Operators");
+    type_password(&mut harness, ALICE, "a-pass");
+    type_password(&mut harness, BOB_MFA, "b-pass");
+    click(&mut harness, "OK");
+    assert!(
+        harness.state().manager_draft().is_some(),
+        "the dialog stays open"
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Nothing was saved")
+            .is_some()
+    );
+    assert!(secrets.inner.keys().is_empty());
+    assert!(!ConfigFile::in_folder(folder.path()).path().exists());
+    // A second OK succeeds: the typed passwords were kept.
+    click(&mut harness, "OK");
+    assert!(harness.state().manager_draft().is_none());
+    assert_eq!(secrets.inner.keys().len(), 2);
+}
+
+#[test]
+fn saved_accounts_show_in_the_details_after_a_restart() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut harness = harness_with(folder.path(), secrets.clone());
+    open_contoso_manager(&mut harness);
+    choose_group(&mut harness, "IT Helpdesk");
+    type_password(&mut harness, "carol@contoso.com", "c-pass");
+    click(&mut harness, "OK");
+    drop(harness);
+    let harness = harness_with(folder.path(), secrets);
+    assert!(
+        harness
+            .query_by_label_contains("Carol Diaz (carol@contoso.com)")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Backup accounts (1)")
+            .is_some()
+    );
+}
