@@ -402,3 +402,28 @@ fn saved_accounts_show_in_the_details_after_a_restart() {
             .is_some()
     );
 }
+
+/// Image snapshots of each window, rendered with wgpu (lavapipe without a GPU) and compared
+/// with `tests/snapshots/*.png`; `UPDATE_SNAPSHOTS=1` rewrites them.
+#[test]
+fn snapshots_of_each_window() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
+    harness.snapshot("organizations_view");
+
+    open_contoso_manager(&mut harness);
+    click(&mut harness, "Select...");
+    click(&mut harness, "SharePoint Backup Operators");
+    harness.snapshot("select_security_group");
+
+    click(&mut harness, "Add");
+    click(&mut harness, "Use alice@contoso.com");
+    type_password(&mut harness, ALICE, "alice-pass-1");
+    click(&mut harness, "Use bob@contoso.com");
+    harness.snapshot("backup_accounts_manager");
+
+    click(&mut harness, "Password for bob@contoso.com: Not configured");
+    harness.get_by_role(Role::PasswordInput).type_text("secret");
+    harness.run();
+    harness.snapshot("add_password");
+}

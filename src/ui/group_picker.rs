@@ -188,9 +188,9 @@ impl GroupPickerView {
             .min_scrolled_height(240.0)
             .max_scroll_height(240.0)
             .auto_shrink([false, false])
-            .column(Column::remainder().at_least(220.0).clip(true))
-            .column(Column::exact(170.0))
-            .column(Column::exact(70.0))
+            .column(Column::remainder().at_least(200.0).clip(true))
+            .column(Column::exact(210.0))
+            .column(Column::exact(64.0))
             .header(row_height, |mut header| {
                 header.col(|ui| {
                     ui.strong("Name");

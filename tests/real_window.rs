@@ -1,0 +1,136 @@
+//! The released binary in a real X window (Xvfb, started by `scripts/test`): it opens,
+//! closes through the window system, exits cleanly and leaves the configuration intact.
+#![cfg(target_os = "linux")]
+
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+use x11rb::connection::Connection as _;
+use x11rb::protocol::xproto::{
+    AtomEnum, ClientMessageEvent, ConnectionExt as _, EventMask, Window,
+};
+
+const CONFIG: &str = r#"(
+    schema_version: 1,
+    directory: Demo,
+    organizations: {
+        "contoso": (
+            group_id: "3f1c2a9e-0003-4c6b-9d1a-contoso00003",
+            group_name: "IT Helpdesk",
+            accounts: ["carol@contoso.com"],
+        ),
+    },
+)
+"#;
+
+struct KillOnDrop(Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn atom(connection: &impl x11rb::connection::Connection, name: &str) -> u32 {
+    connection
+        .intern_atom(false, name.as_bytes())
+        .unwrap()
+        .reply()
+        .unwrap()
+        .atom
+}
+
+fn property(connection: &impl x11rb::connection::Connection, window: Window, name: u32) -> Vec<u8> {
+    connection
+        .get_property(false, window, name, AtomEnum::ANY, 0, u32::MAX / 4)
+        .unwrap()
+        .reply()
+        .map(|r| r.value)
+        .unwrap_or_default()
+}
+
+/// The top-level window whose title is `title`, waiting up to `timeout`.
+fn find_window(
+    connection: &impl x11rb::connection::Connection,
+    root: Window,
+    title: &str,
+    timeout: Duration,
+) -> Option<Window> {
+    let net_wm_name = atom(connection, "_NET_WM_NAME");
+    let started = Instant::now();
+    while started.elapsed() < timeout {
+        let tree = connection.query_tree(root).unwrap().reply().unwrap();
+        for window in tree.children {
+            for name in [net_wm_name, u32::from(AtomEnum::WM_NAME)] {
+                if property(connection, window, name) == title.as_bytes() {
+                    return Some(window);
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
+}
+
+#[test]
+#[ignore = "needs an X display: run scripts/test"]
+fn the_binary_opens_a_window_and_closes_cleanly_through_the_window_system() {
+    let folder = tempfile::tempdir().unwrap();
+    let config_path = folder.path().join("config.ron");
+    std::fs::write(&config_path, CONFIG).unwrap();
+
+    let (connection, screen) = x11rb::connect(None).expect("DISPLAY points at an X server");
+    let root = connection.setup().roots[screen].root;
+    let mut app = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
+            .arg("--config-dir")
+            .arg(folder.path())
+            .env("RUST_LOG", "backup_accounts=debug,warn")
+            .spawn()
+            .unwrap(),
+    );
+    let window = find_window(
+        &connection,
+        root,
+        "Backup Accounts",
+        Duration::from_secs(60),
+    )
+    .expect("the main window appears within 60 s");
+    let icon = property(&connection, window, atom(&connection, "_NET_WM_ICON"));
+    assert!(
+        icon.len() > 64 * 64 * 4,
+        "the window has the application icon"
+    );
+
+    // Ask it to close the way a window manager does: WM_DELETE_WINDOW.
+    std::thread::sleep(Duration::from_millis(500));
+    let event = ClientMessageEvent::new(
+        32,
+        window,
+        atom(&connection, "WM_PROTOCOLS"),
+        [atom(&connection, "WM_DELETE_WINDOW"), 0, 0, 0, 0],
+    );
+    connection
+        .send_event(false, window, EventMask::NO_EVENT, event)
+        .unwrap();
+    connection.flush().unwrap();
+
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = app.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the app did not exit after WM_DELETE_WINDOW"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "exit status {status}");
+    assert_eq!(std::fs::read_to_string(&config_path).unwrap(), CONFIG);
+    assert!(
+        folder.path().join("window.ron").exists(),
+        "the window's size and position are remembered"
+    );
+}
