@@ -427,3 +427,75 @@ fn snapshots_of_each_window() {
     harness.run();
     harness.snapshot("add_password");
 }
+
+/// Every interactive node of the accessibility tree has a name, and no two share one.
+fn assert_interactive_nodes_named_and_unique(
+    harness: &Harness<'_, BackupAccountsApp>,
+    window: &str,
+) {
+    use egui::accesskit::Role as R;
+    let interactive = [
+        R::Button,
+        R::CheckBox,
+        R::Link,
+        R::TextInput,
+        R::PasswordInput,
+        R::MenuItem,
+        R::ComboBox,
+        R::ListBoxOption,
+    ];
+    let mut names = std::collections::HashMap::<String, usize>::new();
+    let mut pending = vec![harness.root().accesskit_node()];
+    let mut checked = 0;
+    while let Some(node) = pending.pop() {
+        pending.extend(node.children());
+        if node.is_hidden() || !interactive.contains(&node.role()) {
+            continue;
+        }
+        checked += 1;
+        let name = node.label().unwrap_or_default();
+        assert!(
+            !name.trim().is_empty(),
+            "{window}: unnamed {:?} node",
+            node.role()
+        );
+        *names.entry(name).or_default() += 1;
+    }
+    let duplicates: Vec<_> = names.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        duplicates.is_empty(),
+        "{window}: duplicated names {duplicates:?}"
+    );
+    assert!(
+        checked >= 3,
+        "{window}: only {checked} interactive nodes found"
+    );
+}
+
+#[test]
+fn every_window_names_each_control_once() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
+    assert_interactive_nodes_named_and_unique(&harness, "Organizations view");
+    click(&mut harness, "File");
+    assert_interactive_nodes_named_and_unique(&harness, "File menu");
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    harness
+        .get_by_label("Contoso Ltd (Basic authentication)")
+        .click_secondary();
+    harness.run();
+    assert_interactive_nodes_named_and_unique(&harness, "context menu");
+    click(&mut harness, "Manage backup accounts...");
+    assert_interactive_nodes_named_and_unique(&harness, "Backup Accounts Manager (empty)");
+    click(&mut harness, "Select...");
+    assert_interactive_nodes_named_and_unique(&harness, "Select Security Group");
+    click(&mut harness, "SharePoint Backup Operators");
+    click(&mut harness, "Add");
+    assert_interactive_nodes_named_and_unique(&harness, "Backup Accounts Manager");
+    click(
+        &mut harness,
+        "Password for alice@contoso.com: Not configured",
+    );
+    assert_interactive_nodes_named_and_unique(&harness, "Add Password");
+}
