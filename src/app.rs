@@ -1,12 +1,12 @@
 //! The eframe application: draws the views and applies the actions they return through the
 //! model.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::model::{DraftError, ManagerDraft};
-use crate::state::{AppState, StartupError, StartupOptions};
-use crate::store::{ConfigFile, KeyringSecrets, SecretError, SecretStore};
+use crate::state::{AppState, CommitFailure, Secrets, StartupError, StartupOptions};
+use crate::store::{ConfigFile, KeyringSecrets, SecretStore, move_aside};
 use crate::ui::group_picker::GroupPickerView;
 use crate::ui::manager::ManagerView;
 use crate::ui::organizations::OrganizationsView;
@@ -14,6 +14,7 @@ use crate::ui::password::PasswordView;
 use crate::ui::{Action, banner_ui};
 
 /// One visit to the Backup Accounts Manager and the dialogs over it.
+#[derive(Debug)]
 struct ManagerSession {
     draft: ManagerDraft,
     view: ManagerView,
@@ -22,13 +23,17 @@ struct ManagerSession {
 }
 
 /// A message across the top of the main window.
+#[derive(Debug)]
 struct Banner {
     text: String,
     is_error: bool,
 }
 
 /// The application: the shared state plus the open windows.
+#[derive(Debug)]
 pub struct BackupAccountsApp {
+    options: StartupOptions,
+    secrets: Secrets,
     state: Result<AppState, StartupError>,
     selected: Option<String>,
     organizations: OrganizationsView,
@@ -38,29 +43,44 @@ pub struct BackupAccountsApp {
 
 impl BackupAccountsApp {
     /// Loads the state; `secrets` is the keyring, or why there is none.
-    pub fn new(
-        options: &StartupOptions,
-        secrets: Result<Arc<dyn SecretStore>, SecretError>,
-    ) -> Self {
-        let banner = secrets.as_ref().err().map(|e| Banner {
-            text: format!("{e} Until then you can look, but not save passwords."),
-            is_error: true,
-        });
-        let state = AppState::load(options, secrets);
-        if let Err(e) = &state {
-            log::error!("{e}");
-        }
-        let selected = state
-            .as_ref()
-            .ok()
-            .and_then(|s| s.directory().organizations.first())
-            .map(|o| o.id.clone());
-        Self {
-            state,
-            selected,
+    pub fn new(options: &StartupOptions, secrets: Secrets) -> Self {
+        let mut app = Self {
+            options: options.clone(),
+            secrets,
+            state: Err(StartupError::NoConfigFolder),
+            selected: None,
             organizations: OrganizationsView,
             manager: None,
-            banner,
+            banner: None,
+        };
+        app.load();
+        app
+    }
+
+    /// (Re)loads the state from the options; start-up problems are shown once, in a banner.
+    fn load(&mut self) {
+        self.state = AppState::load(&self.options, self.secrets.clone());
+        let mut problems = Vec::new();
+        match &self.state {
+            Ok(state) => {
+                self.selected = state
+                    .directory()
+                    .organizations
+                    .first()
+                    .map(|o| o.id.clone());
+                if let Some(reason) = state.read_only_reason() {
+                    problems.push(reason.to_string());
+                }
+            }
+            Err(e) => log::error!("{e}"),
+        }
+        if let Err(e) = &self.secrets {
+            problems.push(format!(
+                "{e} Until then you can look around, but not save passwords."
+            ));
+        }
+        if !problems.is_empty() {
+            self.show_banner(problems.join("\n"), true);
         }
     }
 
@@ -83,16 +103,8 @@ impl BackupAccountsApp {
     pub fn show(&mut self, ui: &mut egui::Ui) {
         let state = match &self.state {
             Ok(state) => state,
-            Err(error) => {
-                let text = error.to_string();
-                egui::CentralPanel::default().show(ui, |ui| {
-                    ui.heading("Backup Accounts cannot start");
-                    ui.label(super::ui::error_text(ui, text));
-                    ui.label("Nothing was changed. Fix or move the file, then start again.");
-                    if ui.button("Quit").clicked() {
-                        ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
-                    }
-                });
+            Err(_) => {
+                self.startup_error_ui(ui);
                 return;
             }
         };
@@ -123,6 +135,85 @@ impl BackupAccountsApp {
         }
         for action in actions {
             self.apply(ui.ctx(), action);
+        }
+    }
+
+    /// The dialog shown instead of the main window when a file cannot be used: it names the
+    /// file, line and column, and offers to move the file aside or to quit.
+    fn startup_error_ui(&mut self, ui: &mut egui::Ui) {
+        let Err(error) = &self.state else {
+            return;
+        };
+        let message = error.to_string();
+        let broken_file = error.broken_file().map(Path::to_path_buf);
+        let is_directory = error.is_directory_error();
+        let mut keep_aside = false;
+        egui::CentralPanel::default().show(ui, |_| {});
+        egui::Modal::new(egui::Id::unique("startup_error")).show(ui.ctx(), |ui| {
+            ui.set_width(560.0);
+            ui.heading(if is_directory {
+                "The directory snapshot cannot be used"
+            } else {
+                "The configuration cannot be used"
+            });
+            ui.add(egui::Label::new(super::ui::error_text(ui, message)).wrap());
+            ui.add_space(6.0);
+            if let Some(path) = &broken_file {
+                ui.label(format!(
+                    "Nothing was changed. You can keep {} aside (it is renamed with a time \
+                     stamp, never deleted) and start {}, or quit and fix it.",
+                    path.display(),
+                    if is_directory {
+                        "with no directory loaded"
+                    } else {
+                        "with an empty configuration"
+                    }
+                ));
+            } else {
+                ui.label("Nothing was changed. Quit, fix the problem, and start again.");
+            }
+            ui.separator();
+            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
+                if ui.button("Quit").clicked() {
+                    ui.ctx().send_viewport_cmd(egui::ViewportCommand::Close);
+                }
+                if broken_file.is_some() && ui.button("Keep the file aside and start").clicked() {
+                    keep_aside = true;
+                }
+            });
+        });
+        if let (true, Some(path)) = (keep_aside, broken_file) {
+            match move_aside(&path) {
+                Ok(new_path) => {
+                    log::warn!("moved {} aside to {}", path.display(), new_path.display());
+                    if is_directory {
+                        self.options.empty_directory = true;
+                    }
+                    self.load();
+                    if self.state.is_ok() {
+                        self.show_banner(
+                            format!(
+                                "{} was moved aside to {}.{}",
+                                path.display(),
+                                new_path.display(),
+                                if is_directory {
+                                    " No directory is loaded: use File > Open directory..."
+                                } else {
+                                    ""
+                                }
+                            ),
+                            false,
+                        );
+                    }
+                }
+                Err(e) => {
+                    self.state = Err(StartupError::Config(crate::store::ConfigError::Io {
+                        action: "rename",
+                        path,
+                        source: e,
+                    }));
+                }
+            }
         }
     }
 
@@ -259,9 +350,7 @@ impl BackupAccountsApp {
                 };
                 match state.commit_manager(&session.draft) {
                     Ok(()) => self.manager = None,
-                    Err(crate::state::CommitFailure::Invalid(
-                        e @ DraftError::MissingPasswords { .. },
-                    )) => {
+                    Err(CommitFailure::Invalid(e @ DraftError::MissingPasswords { .. })) => {
                         session.view.inline_error = Some(e.to_string());
                     }
                     Err(e) => {

@@ -23,5 +23,6 @@ fn main() -> eframe::Result {
     backup_accounts::app::run(backup_accounts::state::StartupOptions {
         config_dir: arguments.config_dir,
         directory: arguments.directory,
+        ..Default::default()
     })
 }

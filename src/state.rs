@@ -6,9 +6,15 @@ use std::sync::Arc;
 
 use crate::model::{Directory, DirectoryError, DraftError, ManagerDraft};
 use crate::store::{
-    CommitError, Config, ConfigError, ConfigFile, DirectorySource, SecretError, SecretStore,
-    apply_commit,
+    CommitError, Config, ConfigError, ConfigFile, DirectorySource, InstanceLock, LockError,
+    SecretError, SecretStore, TextFileError, apply_commit, read_text_limited,
 };
+
+/// Larger directory snapshots are refused unread (a million users take about 150 MB).
+pub const DIRECTORY_SIZE_LIMIT: u64 = 1024 * 1024 * 1024;
+
+/// The keyring, or why there is none.
+pub type Secrets = Result<Arc<dyn SecretStore>, SecretError>;
 
 /// Where to find things at start-up.
 #[derive(Clone, Debug, Default)]
@@ -17,28 +23,68 @@ pub struct StartupOptions {
     pub config_dir: Option<PathBuf>,
     /// A directory snapshot that overrides the configured source.
     pub directory: Option<PathBuf>,
+    /// Start with an empty directory instead of loading the source (after a broken snapshot
+    /// was moved aside).
+    pub empty_directory: bool,
 }
 
-/// Why the app could not start with the given files.
+/// Why a directory snapshot could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryLoadError {
+    /// The snapshot does not parse or refers to missing objects.
+    #[error(transparent)]
+    Invalid(#[from] DirectoryError),
+    /// The file is missing, too large, not UTF-8 or unreadable.
+    #[error(transparent)]
+    Unreadable(#[from] TextFileError),
+}
+
+/// Why the app could not start with the given files. Nothing was changed.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     /// No configuration folder could be found.
     #[error("No configuration folder could be found for this user; pass --config-dir DIR.")]
     NoConfigFolder,
-    /// The configuration file is unusable; it was not changed.
+    /// The configuration folder could not be locked.
+    #[error(transparent)]
+    Lock(LockError),
+    /// The configuration file is unusable.
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The directory snapshot is unusable.
-    #[error(transparent)]
-    Directory(#[from] DirectoryError),
-    /// The directory snapshot could not be read.
-    #[error("Could not read the directory snapshot {path}: {source}")]
-    DirectoryIo {
+    #[error("The directory snapshot cannot be used: {source}")]
+    Directory {
         /// The snapshot file.
         path: PathBuf,
-        /// The operating system's reason.
-        source: std::io::Error,
+        /// What is wrong.
+        source: DirectoryLoadError,
     },
+}
+
+impl StartupError {
+    /// The file that caused the error and may be moved aside, if any.
+    pub fn broken_file(&self) -> Option<&Path> {
+        match self {
+            Self::Config(
+                ConfigError::Parse { path, .. } | ConfigError::NewerSchema { path, .. },
+            ) => Some(path),
+            Self::Config(ConfigError::Unreadable(
+                TextFileError::TooLarge { path, .. } | TextFileError::NotUtf8 { path, .. },
+            )) => Some(path),
+            Self::Directory { path, source } => match source {
+                DirectoryLoadError::Unreadable(
+                    TextFileError::NotFound(_) | TextFileError::Io { .. },
+                ) => None,
+                _ => Some(path),
+            },
+            _ => None,
+        }
+    }
+
+    /// True when the problem is the directory snapshot rather than the configuration.
+    pub fn is_directory_error(&self) -> bool {
+        matches!(self, Self::Directory { .. })
+    }
 }
 
 /// The application's state.
@@ -46,30 +92,58 @@ pub struct AppState {
     directory: Arc<Directory>,
     config: Config,
     config_file: ConfigFile,
-    secrets: Result<Arc<dyn SecretStore>, SecretError>,
+    secrets: Secrets,
+    /// `Err` when another instance holds the folder: this one is read-only.
+    lock: Result<InstanceLock, LockError>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("organizations", &self.directory.organizations.len())
+            .field("config", &self.config)
+            .field("config_file", &self.config_file)
+            .field("keyring_available", &self.secrets.is_ok())
+            .field("read_only", &self.lock.is_err())
+            .finish()
+    }
 }
 
 impl AppState {
-    /// Loads the configuration and the directory it names (or the one given).
-    pub fn load(
-        options: &StartupOptions,
-        secrets: Result<Arc<dyn SecretStore>, SecretError>,
-    ) -> Result<Self, StartupError> {
+    /// Locks the configuration folder (or goes read-only when another instance holds it),
+    /// then loads the configuration and the directory it names (or the one given).
+    pub fn load(options: &StartupOptions, secrets: Secrets) -> Result<Self, StartupError> {
         let folder = match &options.config_dir {
             Some(folder) => folder.clone(),
             None => ConfigFile::default_folder().ok_or(StartupError::NoConfigFolder)?,
         };
+        let lock = match InstanceLock::acquire(&folder) {
+            Ok(lock) => Ok(lock),
+            Err(held @ LockError::HeldByAnother(_)) => {
+                log::warn!("{held}");
+                Err(held)
+            }
+            Err(e) => return Err(StartupError::Lock(e)),
+        };
         let config_file = ConfigFile::in_folder(&folder);
+        if lock.is_ok() {
+            config_file.remove_stale_temporary_files();
+        }
         let mut config = config_file.load()?;
         if let Some(path) = &options.directory {
             config.directory = DirectorySource::Snapshot(path.clone());
         }
-        let directory = Arc::new(load_directory(&config.directory)?);
+        let directory = if options.empty_directory {
+            Directory::default()
+        } else {
+            load_directory(&config.directory)?
+        };
         Ok(Self {
-            directory,
+            directory: Arc::new(directory),
             config,
             config_file,
             secrets,
+            lock,
         })
     }
 
@@ -91,6 +165,11 @@ impl AppState {
     /// The keyring, or why it is unavailable.
     pub fn secrets(&self) -> Result<&Arc<dyn SecretStore>, &SecretError> {
         self.secrets.as_ref()
+    }
+
+    /// Why this instance may not save, if it may not.
+    pub fn read_only_reason(&self) -> Option<&LockError> {
+        self.lock.as_ref().err()
     }
 
     /// Re-reads the directory source; on error the loaded directory stays.
@@ -119,10 +198,13 @@ impl AppState {
     /// Validates the draft (R7) and saves it as one step (R9); on error nothing changed.
     pub fn commit_manager(&mut self, draft: &ManagerDraft) -> Result<(), CommitFailure> {
         let plan = draft.commit()?;
+        if let Err(reason) = &self.lock {
+            return Err(CommitFailure::ReadOnly(reason.to_string()));
+        }
         let secrets = self
             .secrets
             .as_ref()
-            .map_err(|e| CommitFailure::Keyring(format!("Nothing was saved. {e}")))?;
+            .map_err(|e| CommitFailure::Keyring(e.clone()))?;
         self.config = apply_commit(&plan, secrets.as_ref(), &self.config_file, &self.config)?;
         Ok(())
     }
@@ -138,24 +220,26 @@ pub enum CommitFailure {
     #[error(transparent)]
     Write(#[from] CommitError),
     /// The keyring was never reachable.
-    #[error("{0}")]
-    Keyring(String),
+    #[error("Nothing was saved. {0}")]
+    Keyring(SecretError),
+    /// Another instance holds the configuration folder.
+    #[error("Nothing was saved. {0}")]
+    ReadOnly(String),
 }
 
 /// Reads a directory snapshot from its source.
 pub fn load_directory(source: &DirectorySource) -> Result<Directory, StartupError> {
     match source {
-        DirectorySource::Demo => Ok(Directory::from_ron(
-            crate::model::directory::DEMO_DIRECTORY,
-            crate::model::directory::DEMO_SOURCE_NAME,
-        )?),
+        DirectorySource::Demo => Ok(Directory::demo()),
         DirectorySource::Snapshot(path) => {
-            let text =
-                std::fs::read_to_string(path).map_err(|source| StartupError::DirectoryIo {
-                    path: path.clone(),
-                    source,
-                })?;
-            Ok(Directory::from_ron(&text, &path.display().to_string())?)
+            let directory_error = |source: DirectoryLoadError| StartupError::Directory {
+                path: path.clone(),
+                source,
+            };
+            let text = read_text_limited(path, DIRECTORY_SIZE_LIMIT)
+                .map_err(|e| directory_error(e.into()))?;
+            Directory::from_ron(&text, &path.display().to_string())
+                .map_err(|e| directory_error(e.into()))
         }
     }
 }

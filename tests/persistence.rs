@@ -68,6 +68,7 @@ fn a_file_that_does_not_parse_is_reported_with_line_and_column_and_kept() {
     let options = StartupOptions {
         config_dir: Some(folder.path().to_path_buf()),
         directory: None,
+        ..Default::default()
     };
     let no_keyring = Err(SecretError::Unavailable {
         store: "test",
@@ -143,6 +144,7 @@ fn directory_option_overrides_the_configured_source() {
     let options = StartupOptions {
         config_dir: Some(folder.path().join("config")),
         directory: Some(snapshot.clone()),
+        ..Default::default()
     };
     let no_keyring = Err(SecretError::Unavailable {
         store: "test",

@@ -97,6 +97,7 @@ fn the_whole_commit_stores_secrets_in_the_keyring_and_none_in_the_config_folder(
     let options = StartupOptions {
         config_dir: Some(folder.path().to_path_buf()),
         directory: None,
+        ..Default::default()
     };
     let store: Arc<dyn SecretStore> = Arc::new(keyring());
     let mut state = AppState::load(&options, Ok(store)).unwrap();

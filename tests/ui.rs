@@ -19,6 +19,7 @@ fn harness_with(
     let options = StartupOptions {
         config_dir: Some(folder.to_path_buf()),
         directory: None,
+        ..Default::default()
     };
     // Short steps so that two clicks in a row land within egui's double-click delay.
     let mut harness = Harness::builder()

@@ -10,8 +10,13 @@ use serde::{Deserialize, Serialize};
 use crate::model::OrganizationSelection;
 use crate::model::directory::ron_error_position;
 
+use super::text_file::{TextFileError, read_text_limited};
+
 /// The schema this build writes. Files with a higher number are refused, never rewritten.
 pub const SCHEMA_VERSION: u32 = 1;
+
+/// Larger configuration files are refused unread; 10,000 accounts take about 400 KB.
+pub const CONFIG_SIZE_LIMIT: u64 = 16 * 1024 * 1024;
 
 /// The configuration file's name inside the configuration folder.
 pub const CONFIG_FILE_NAME: &str = "config.ron";
@@ -86,7 +91,10 @@ pub enum ConfigError {
         /// The version this build writes.
         supported: u32,
     },
-    /// Reading or writing failed.
+    /// The file is too large, not UTF-8, or unreadable; it is left untouched.
+    #[error("{0}. The configuration file was not changed.")]
+    Unreadable(#[source] TextFileError),
+    /// Writing failed.
     #[error("Could not {action} {path}: {source}")]
     Io {
         /// "read", "write", ...
@@ -125,18 +133,33 @@ impl ConfigFile {
 
     /// Reads the configuration; a missing file is an empty configuration.
     pub fn load(&self) -> Result<Config, ConfigError> {
-        let text = match fs::read_to_string(&self.path) {
-            Ok(text) => text,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-            Err(source) => {
-                return Err(ConfigError::Io {
-                    action: "read",
-                    path: self.path.clone(),
-                    source,
-                });
-            }
+        match read_text_limited(&self.path, CONFIG_SIZE_LIMIT) {
+            Ok(text) => self.parse(&text),
+            Err(TextFileError::NotFound(_)) => Ok(Config::default()),
+            Err(e) => Err(ConfigError::Unreadable(e)),
+        }
+    }
+
+    /// Removes temporary files that a save interrupted by a crash left behind. Call only
+    /// while holding the folder's [`super::InstanceLock`], so no other save is under way.
+    pub fn remove_stale_temporary_files(&self) {
+        let Some(folder) = self.path.parent() else {
+            return;
         };
-        self.parse(&text)
+        let Ok(entries) = fs::read_dir(folder) else {
+            return;
+        };
+        let prefix = format!(".{CONFIG_FILE_NAME}.");
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(&prefix) && name.ends_with(".tmp") {
+                match fs::remove_file(entry.path()) {
+                    Ok(()) => log::info!("removed {name}, left by an interrupted save"),
+                    Err(e) => log::warn!("could not remove {name}: {e}"),
+                }
+            }
+        }
     }
 
     /// Parses configuration text as if it were this file's content.

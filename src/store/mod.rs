@@ -2,8 +2,12 @@
 
 pub mod commit;
 pub mod config;
+pub mod lock;
 pub mod secrets;
+pub mod text_file;
 
 pub use commit::{CommitError, apply_commit};
 pub use config::{Config, ConfigError, ConfigFile, DirectorySource, SCHEMA_VERSION};
+pub use lock::{InstanceLock, LockError};
 pub use secrets::{KeyringSecrets, SERVICE, SecretError, SecretKey, SecretStore};
+pub use text_file::{TextFileError, move_aside, read_text_limited};

@@ -34,7 +34,7 @@ impl SecretKey {
 }
 
 /// Why the keyring refused. The text names the keyring and what to do; never a password.
-#[derive(Debug, thiserror::Error)]
+#[derive(Clone, Debug, thiserror::Error)]
 pub enum SecretError {
     /// No keyring service could be reached.
     #[error(
@@ -80,7 +80,7 @@ pub enum SecretError {
 
 /// Somewhere to keep passwords. The app uses [`KeyringSecrets`]; tests may wrap it to inject
 /// failures.
-pub trait SecretStore: Send + Sync {
+pub trait SecretStore: Send + Sync + std::fmt::Debug {
     /// The stored password, or `None` when there is none.
     fn read(&self, key: &SecretKey) -> Result<Option<Password>, SecretError>;
     /// Stores or replaces the password.

@@ -10,6 +10,7 @@ use crate::model::rules::is_listed_in_group_picker;
 use crate::model::{GroupPreview, ManagerDraft, Organization};
 
 /// The picker's form: search text, the filtered list and the highlighted group.
+#[derive(Debug)]
 pub struct GroupPickerView {
     search: String,
     /// The query `filtered` was computed for, so typing one more letter only narrows it.

@@ -8,7 +8,7 @@ use super::{Action, banner_ui, error_text, explain_disabled};
 use crate::model::ManagerDraft;
 
 /// The manager's transient messages; the draft itself lives in `app.rs`.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct ManagerView {
     /// A refusal shown inline above the buttons (R6, R7, R12).
     pub inline_error: Option<String>,

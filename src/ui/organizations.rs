@@ -15,7 +15,7 @@ const MANAGE_BACKUP_ACCOUNTS: &str = "Manage backup accounts...";
 const MANAGE_BACKUP_APPLICATIONS: &str = "Manage backup applications...";
 
 /// The main window's content. Holds no state of its own: the selection lives in `app.rs`.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub struct OrganizationsView;
 
 impl OrganizationsView {

@@ -15,6 +15,17 @@ pub struct PasswordView {
     error: Option<String>,
 }
 
+impl std::fmt::Debug for PasswordView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordView")
+            .field("prompt", &self.prompt)
+            .field("typed_characters", &self.text.chars().count())
+            .field("show_text", &self.show_text)
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
 impl PasswordView {
     /// Opens the dialog for the account the prompt describes.
     pub fn new(prompt: PasswordPrompt) -> Self {

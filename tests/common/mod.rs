@@ -30,6 +30,14 @@ impl MemorySecrets {
     }
 }
 
+impl std::fmt::Debug for MemorySecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemorySecrets")
+            .field("keys", &self.keys())
+            .finish()
+    }
+}
+
 impl SecretStore for MemorySecrets {
     fn read(&self, key: &SecretKey) -> Result<Option<Password>, SecretError> {
         Ok(self
@@ -54,6 +62,7 @@ impl SecretStore for MemorySecrets {
 
 /// Wraps a store and fails its Nth write or delete (1-based); with `keep_failing`, every
 /// change after it fails too, so a rollback fails as well.
+#[derive(Debug)]
 pub struct FaultySecrets<S> {
     pub inner: S,
     pub failing_change: usize,
