@@ -1,0 +1,146 @@
+//! R10: after adding, editing and removing accounts, no password is in any file of the
+//! configuration folder, in the log at the most verbose level, in any error text, or in the
+//! `Debug` output of any state type.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+
+use backup_accounts::app::BackupAccountsApp;
+use backup_accounts::state::StartupOptions;
+use common::*;
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+static LOG: Mutex<String> = Mutex::new(String::new());
+
+/// Captures every record of every crate at `Trace`.
+struct CapturingLogger;
+
+impl log::Log for CapturingLogger {
+    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+        true
+    }
+    fn log(&self, record: &log::Record<'_>) {
+        let mut log = LOG.lock().unwrap();
+        log.push_str(&format!("{} {} {}\n", record.level(), record.target(), record.args()));
+    }
+    fn flush(&self) {}
+}
+
+const SECRETS: [&str; 4] = [
+    "First-Alice-Secret-1",
+    "Edited-Alice-Secret-2",
+    "Bob-App-Secret-3",
+    "Frank-Never-Saved-4",
+];
+
+fn assert_no_secret(what: &str, text: &str) {
+    for secret in SECRETS {
+        assert!(!text.contains(secret), "{what} contains {secret}:\n{text}");
+    }
+}
+
+fn click(harness: &mut Harness<'_, BackupAccountsApp>, label: &str) {
+    harness.get_by_label(label).click();
+    harness.run();
+}
+
+fn enter_password(harness: &mut Harness<'_, BackupAccountsApp>, link: &str, password: &str) {
+    click(harness, link);
+    harness.get_by_role(Role::PasswordInput).type_text(password);
+    harness.run();
+}
+
+#[test]
+fn no_password_leaks_anywhere_after_add_edit_and_remove() {
+    log::set_logger(&CapturingLogger).unwrap();
+    log::set_max_level(log::LevelFilter::Trace);
+    let folder = tempfile::tempdir().unwrap();
+    // The first commit's second write fails, so error paths run too.
+    let secrets = Arc::new(FaultySecrets::new(MemorySecrets::default(), 2));
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        ..Default::default()
+    };
+    let store = secrets.clone();
+    let mut harness = Harness::builder()
+        .with_step_dt(0.05)
+        .with_max_steps(40)
+        .with_size([1000.0, 680.0])
+        .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(store)));
+    harness.run();
+    let mut debug_dumps = Vec::new();
+
+    // Add Alice and Bob; the failed commit shows an error, the retry succeeds.
+    harness
+        .get_by_label("Contoso Ltd (Basic authentication)")
+        .click_secondary();
+    harness.run();
+    click(&mut harness, "Manage backup accounts...");
+    click(&mut harness, "Select...");
+    click(&mut harness, "SharePoint Backup Operators");
+    click(&mut harness, "Add");
+    enter_password(&mut harness, "Password for alice@contoso.com: Not configured", SECRETS[0]);
+    // Debug while a password sits typed in the open dialog.
+    debug_dumps.push(format!("{:?}", harness.state()));
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    enter_password(&mut harness, "Password for bob@contoso.com: Not configured", SECRETS[2]);
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    // Frank is checked with a password, then unchecked: his password is never saved.
+    enter_password(&mut harness, "Password for frank@contoso.com: Not configured", SECRETS[3]);
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    click(&mut harness, "Use frank@contoso.com");
+    debug_dumps.push(format!("{:?}", harness.state()));
+    debug_dumps.push(format!("{:?}", harness.state().manager_draft()));
+    click(&mut harness, "OK");
+    let error_texts: Vec<String> = harness
+        .query_all_by_label_contains("Nothing was saved")
+        .map(|n| format!("{n:?}"))
+        .collect();
+    assert!(!error_texts.is_empty(), "the injected failure was shown");
+    click(&mut harness, "OK");
+    assert!(harness.state().manager_draft().is_none());
+
+    // Edit Alice's password, then remove Bob.
+    harness
+        .get_by_label("Contoso Ltd (Basic authentication)")
+        .click_secondary();
+    harness.run();
+    click(&mut harness, "Manage backup accounts...");
+    enter_password(&mut harness, "Password for alice@contoso.com: Configured", SECRETS[1]);
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    click(&mut harness, "Use bob@contoso.com");
+    debug_dumps.push(format!("{:?}", harness.state()));
+    click(&mut harness, "OK");
+    assert!(harness.state().manager_draft().is_none());
+    debug_dumps.push(format!("{:?}", harness.state()));
+    debug_dumps.push(format!("{:?}", harness.state().state()));
+
+    // The secrets did go to the keyring, and only there.
+    assert_eq!(secrets.inner.get(CONTOSO, ALICE).as_deref(), Some(SECRETS[1]));
+    assert_eq!(secrets.inner.keys(), [format!("{CONTOSO}/{ALICE}")]);
+
+    for entry in std::fs::read_dir(folder.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_no_secret(&path.display().to_string(), &String::from_utf8_lossy(&bytes));
+    }
+    let log = LOG.lock().unwrap().clone();
+    assert!(log.contains("saved backup accounts of contoso"), "the log was captured");
+    assert_no_secret("the trace log", &log);
+    for text in &error_texts {
+        assert_no_secret("an error text", text);
+    }
+    for dump in &debug_dumps {
+        assert!(dump.len() > 100, "Debug output is too short to mean anything: {dump}");
+        assert_no_secret("Debug output", dump);
+    }
+    // The whole accessibility tree, as a screen reader would read it.
+    assert_no_secret("the accessibility tree", &format!("{:?}", harness.root()));
+}
