@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::model::{DraftError, ManagerDraft};
-use crate::state::{AppState, CommitFailure, Secrets, StartupError, StartupOptions};
+use crate::state::{
+    AppState, CommitFailure, ReloadError, Revocation, Secrets, StartupError, StartupOptions,
+};
 use crate::store::{ConfigFile, KeyringSecrets, SecretStore, move_aside};
 use crate::ui::group_picker::GroupPickerView;
 use crate::ui::manager::ManagerView;
@@ -262,13 +264,10 @@ impl BackupAccountsApp {
                     self.open_directory(path);
                 }
             }
-            Action::ReloadDirectory => match state.reload_directory() {
-                Ok(()) => self.show_banner("Directory reloaded.".to_owned(), false),
-                Err(e) => self.show_banner(
-                    format!("{e} The directory loaded before is still in use."),
-                    true,
-                ),
-            },
+            Action::ReloadDirectory => {
+                let result = state.reload_directory();
+                self.show_reload_result("Directory reloaded.", result);
+            }
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::DismissBanner => self.banner = None,
             Action::OpenGroupPicker => {
@@ -367,14 +366,25 @@ impl BackupAccountsApp {
         let Ok(state) = &mut self.state else {
             return;
         };
-        match state.open_directory(&path) {
-            Ok(()) => {
-                self.selected = state
-                    .directory()
-                    .organizations
-                    .first()
-                    .map(|o| o.id.clone());
-                self.show_banner(format!("Opened {}.", path.display()), false);
+        let result = state.open_directory(&path);
+        if result.is_ok() {
+            self.selected = state
+                .directory()
+                .organizations
+                .first()
+                .map(|o| o.id.clone());
+        }
+        self.show_reload_result(&format!("Opened {}.", path.display()), result);
+    }
+
+    /// Tells what a reload did: the revoked accounts one per line (R5), or why nothing
+    /// changed.
+    fn show_reload_result(&mut self, done: &str, result: Result<Vec<Revocation>, ReloadError>) {
+        match result {
+            Ok(revocations) if revocations.is_empty() => self.show_banner(done.to_owned(), false),
+            Ok(revocations) => {
+                let lines: Vec<String> = revocations.iter().map(ToString::to_string).collect();
+                self.show_banner(format!("{done}\n{}", lines.join("\n")), false);
             }
             Err(e) => self.show_banner(
                 format!("{e} The directory loaded before is still in use."),

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::model::{Directory, DirectoryError, DraftError, ManagerDraft};
+use crate::model::{CommitPlan, Directory, DirectoryError, DraftError, ManagerDraft};
 use crate::store::{
     CommitError, Config, ConfigError, ConfigFile, DirectorySource, InstanceLock, LockError,
-    SecretError, SecretStore, TextFileError, apply_commit, read_text_limited,
+    SecretError, SecretStore, TextFileError, apply_commit, apply_commits, read_text_limited,
 };
 
 /// Larger directory snapshots are refused unread (a million users take about 150 MB).
@@ -172,18 +172,45 @@ impl AppState {
         self.lock.as_ref().err()
     }
 
-    /// Re-reads the directory source; on error the loaded directory stays.
-    pub fn reload_directory(&mut self) -> Result<(), StartupError> {
-        self.directory = Arc::new(load_directory(&self.config.directory)?);
-        Ok(())
+    /// Re-reads the directory source and drops saved accounts that are no longer usable
+    /// members (R5), deleting their secrets, as one step. On error nothing changes.
+    pub fn reload_directory(&mut self) -> Result<Vec<Revocation>, ReloadError> {
+        let source = self.config.directory.clone();
+        self.replace_directory(source)
     }
 
-    /// Switches to another snapshot file; on error nothing changes.
-    pub fn open_directory(&mut self, path: &Path) -> Result<(), StartupError> {
-        let source = DirectorySource::Snapshot(path.to_path_buf());
-        self.directory = Arc::new(load_directory(&source)?);
-        self.config.directory = source;
-        Ok(())
+    /// Switches to another snapshot file, as [`Self::reload_directory`] does.
+    pub fn open_directory(&mut self, path: &Path) -> Result<Vec<Revocation>, ReloadError> {
+        self.replace_directory(DirectorySource::Snapshot(path.to_path_buf()))
+    }
+
+    fn replace_directory(
+        &mut self,
+        source: DirectorySource,
+    ) -> Result<Vec<Revocation>, ReloadError> {
+        let directory = Arc::new(load_directory(&source)?);
+        let (plans, revocations) = departed_accounts(&directory, &self.config);
+        let mut config = self.config.clone();
+        config.directory = source;
+        if !plans.is_empty() {
+            if let Err(reason) = &self.lock {
+                return Err(ReloadError::Save(CommitFailure::ReadOnly(
+                    reason.to_string(),
+                )));
+            }
+            let secrets = self
+                .secrets
+                .as_ref()
+                .map_err(|e| ReloadError::Save(CommitFailure::Keyring(e.clone())))?;
+            config = apply_commits(&plans, secrets.as_ref(), &self.config_file, &config)
+                .map_err(|e| ReloadError::Save(e.into()))?;
+            for revocation in &revocations {
+                log::info!("{revocation}");
+            }
+        }
+        self.directory = directory;
+        self.config = config;
+        Ok(revocations)
     }
 
     /// Opens the Backup Accounts Manager's draft for an organization (R1).
@@ -208,6 +235,124 @@ impl AppState {
         self.config = apply_commit(&plan, secrets.as_ref(), &self.config_file, &self.config)?;
         Ok(())
     }
+}
+
+/// Why reloading the directory changed nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    /// The new directory could not be loaded.
+    #[error(transparent)]
+    Load(#[from] StartupError),
+    /// Removing the departed accounts failed.
+    #[error(
+        "The directory was not reloaded, because the accounts that left could not be \
+         removed. {0}"
+    )]
+    Save(CommitFailure),
+}
+
+/// Why a saved account was dropped when the directory changed (R5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevocationReason {
+    /// No longer a member of the group, directly or through nesting.
+    LeftGroup,
+    /// Disabled in the directory.
+    Disabled,
+    /// No longer in the directory.
+    Deleted,
+    /// Still a member, but no longer usable (became a guest or the adding account).
+    NoLongerEligible,
+    /// The chosen group itself disappeared.
+    GroupGone,
+}
+
+/// A backup account dropped because the directory changed (R5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Revocation {
+    /// Organization name.
+    pub organization: String,
+    /// The account; empty for the notice that the group itself is gone.
+    pub upn: String,
+    /// The group it was chosen from.
+    pub group: String,
+    /// Why.
+    pub reason: RevocationReason,
+}
+
+impl std::fmt::Display for Revocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.upn.is_empty() {
+            return write!(
+                f,
+                "{}: the group {} no longer exists, so the organization has no backup group. \
+                 Choose another one with Manage backup accounts...",
+                self.organization, self.group
+            );
+        }
+        let why = match self.reason {
+            RevocationReason::LeftGroup => format!("left {}", self.group),
+            RevocationReason::Disabled => "was disabled".to_owned(),
+            RevocationReason::Deleted => "was deleted from the directory".to_owned(),
+            RevocationReason::NoLongerEligible => "can no longer be a backup account".to_owned(),
+            RevocationReason::GroupGone => format!("group {} no longer exists", self.group),
+        };
+        write!(
+            f,
+            "{}: {} {why}; its Site Collection Administrator role is revoked and its password \
+             deleted.",
+            self.organization, self.upn
+        )
+    }
+}
+
+/// The plans that drop every saved account that the directory no longer allows, and what
+/// each drop means to the administrator.
+fn departed_accounts(
+    directory: &Arc<Directory>,
+    config: &Config,
+) -> (Vec<CommitPlan>, Vec<Revocation>) {
+    let mut plans = Vec::new();
+    let mut revocations = Vec::new();
+    for (organization_id, saved) in &config.organizations {
+        // An organization missing from this snapshot keeps its choice until it returns;
+        // app-only organizations have no backup accounts to revoke.
+        let Ok(draft) = ManagerDraft::open(directory.clone(), organization_id, Some(saved)) else {
+            continue;
+        };
+        let Ok(plan) = draft.commit() else {
+            continue;
+        };
+        if plan.selection.as_ref() == Some(saved) {
+            continue;
+        }
+        let organization = draft.organization();
+        let group_gone = organization.group(&saved.group_id).is_none();
+        for upn in &plan.secrets_to_delete {
+            let reason = match organization.user(upn) {
+                _ if group_gone => RevocationReason::GroupGone,
+                None => RevocationReason::Deleted,
+                Some(user) if !user.enabled => RevocationReason::Disabled,
+                Some(_) if draft.is_member(upn) => RevocationReason::NoLongerEligible,
+                Some(_) => RevocationReason::LeftGroup,
+            };
+            revocations.push(Revocation {
+                organization: organization.name.clone(),
+                upn: upn.clone(),
+                group: saved.group_name.clone(),
+                reason,
+            });
+        }
+        if group_gone {
+            revocations.push(Revocation {
+                organization: organization.name.clone(),
+                upn: String::new(),
+                group: saved.group_name.clone(),
+                reason: RevocationReason::GroupGone,
+            });
+        }
+        plans.push(plan);
+    }
+    (plans, revocations)
 }
 
 /// Why OK in the manager did not save.

@@ -24,7 +24,12 @@ impl log::Log for CapturingLogger {
     }
     fn log(&self, record: &log::Record<'_>) {
         let mut log = LOG.lock().unwrap();
-        log.push_str(&format!("{} {} {}\n", record.level(), record.target(), record.args()));
+        log.push_str(&format!(
+            "{} {} {}\n",
+            record.level(),
+            record.target(),
+            record.args()
+        ));
     }
     fn flush(&self) {}
 }
@@ -82,16 +87,28 @@ fn no_password_leaks_anywhere_after_add_edit_and_remove() {
     click(&mut harness, "Select...");
     click(&mut harness, "SharePoint Backup Operators");
     click(&mut harness, "Add");
-    enter_password(&mut harness, "Password for alice@contoso.com: Not configured", SECRETS[0]);
+    enter_password(
+        &mut harness,
+        "Password for alice@contoso.com: Not configured",
+        SECRETS[0],
+    );
     // Debug while a password sits typed in the open dialog.
     debug_dumps.push(format!("{:?}", harness.state()));
     harness.key_press(egui::Key::Enter);
     harness.run();
-    enter_password(&mut harness, "Password for bob@contoso.com: Not configured", SECRETS[2]);
+    enter_password(
+        &mut harness,
+        "Password for bob@contoso.com: Not configured",
+        SECRETS[2],
+    );
     harness.key_press(egui::Key::Enter);
     harness.run();
     // Frank is checked with a password, then unchecked: his password is never saved.
-    enter_password(&mut harness, "Password for frank@contoso.com: Not configured", SECRETS[3]);
+    enter_password(
+        &mut harness,
+        "Password for frank@contoso.com: Not configured",
+        SECRETS[3],
+    );
     harness.key_press(egui::Key::Enter);
     harness.run();
     click(&mut harness, "Use frank@contoso.com");
@@ -112,7 +129,11 @@ fn no_password_leaks_anywhere_after_add_edit_and_remove() {
         .click_secondary();
     harness.run();
     click(&mut harness, "Manage backup accounts...");
-    enter_password(&mut harness, "Password for alice@contoso.com: Configured", SECRETS[1]);
+    enter_password(
+        &mut harness,
+        "Password for alice@contoso.com: Configured",
+        SECRETS[1],
+    );
     harness.key_press(egui::Key::Enter);
     harness.run();
     click(&mut harness, "Use bob@contoso.com");
@@ -123,22 +144,34 @@ fn no_password_leaks_anywhere_after_add_edit_and_remove() {
     debug_dumps.push(format!("{:?}", harness.state().state()));
 
     // The secrets did go to the keyring, and only there.
-    assert_eq!(secrets.inner.get(CONTOSO, ALICE).as_deref(), Some(SECRETS[1]));
+    assert_eq!(
+        secrets.inner.get(CONTOSO, ALICE).as_deref(),
+        Some(SECRETS[1])
+    );
     assert_eq!(secrets.inner.keys(), [format!("{CONTOSO}/{ALICE}")]);
 
     for entry in std::fs::read_dir(folder.path()).unwrap() {
         let path = entry.unwrap().path();
         let bytes = std::fs::read(&path).unwrap();
-        assert_no_secret(&path.display().to_string(), &String::from_utf8_lossy(&bytes));
+        assert_no_secret(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        );
     }
     let log = LOG.lock().unwrap().clone();
-    assert!(log.contains("saved backup accounts of contoso"), "the log was captured");
+    assert!(
+        log.contains("saved backup accounts of contoso"),
+        "the log was captured"
+    );
     assert_no_secret("the trace log", &log);
     for text in &error_texts {
         assert_no_secret("an error text", text);
     }
     for dump in &debug_dumps {
-        assert!(dump.len() > 100, "Debug output is too short to mean anything: {dump}");
+        assert!(
+            dump.len() > 100,
+            "Debug output is too short to mean anything: {dump}"
+        );
         assert_no_secret("Debug output", dump);
     }
     // The whole accessibility tree, as a screen reader would read it.

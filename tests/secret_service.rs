@@ -179,3 +179,154 @@ fn a_failed_write_restores_earlier_secrets_in_the_real_keyring() {
         .delete(&SecretKey::new(&organization, "alice@contoso.com"))
         .unwrap();
 }
+
+/// The `username` of every Secret Service item of service `backup-accounts` for one
+/// organization, as `secret-tool search` lists them.
+fn secret_tool_accounts(organization: &str) -> Vec<String> {
+    let output = Command::new("secret-tool")
+        .args(["search", "--all", "service", "backup-accounts"])
+        .output()
+        .unwrap();
+    // secret-tool prints the attributes on stderr and the secrets on stdout.
+    let prefix = format!("attribute.username = {organization}/");
+    let mut accounts: Vec<String> = String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter_map(|line| line.strip_prefix(&prefix).map(str::to_owned))
+        .collect();
+    accounts.sort();
+    accounts
+}
+
+fn tenant(organization: &str, disabled: &[&str], members_of_two: &[&str]) -> String {
+    let user = |upn: &str| {
+        format!(
+            "(upn: \"{upn}\", display_name: \"{upn}\", enabled: {})",
+            !disabled.contains(&upn)
+        )
+    };
+    let members = |list: &[&str]| {
+        list.iter()
+            .map(|u| format!("User(\"{u}\")"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    format!(
+        r#"(organizations: [(id: "{organization}", name: "Orphans Test", authentication: Basic,
+            added_by: "admin@o.test",
+            users: [{}, {}, {}, {}, {}],
+            groups: [
+                (id: "one", display_name: "Group One", security_enabled: true, members: [{}]),
+                (id: "two", display_name: "Group Two", security_enabled: true, members: [{}]),
+            ])])"#,
+        user("admin@o.test"),
+        user("a@o.test"),
+        user("b@o.test"),
+        user("c@o.test"),
+        user("d@o.test"),
+        members(&["a@o.test", "b@o.test", "c@o.test"]),
+        members(members_of_two),
+    )
+}
+
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn the_keyring_holds_exactly_the_configured_accounts_after_every_change() {
+    let organization = unique("orphans");
+    let folder = tempfile::tempdir().unwrap();
+    let snapshot = folder.path().join("tenant.ron");
+    std::fs::write(
+        &snapshot,
+        tenant(&organization, &[], &["c@o.test", "d@o.test"]),
+    )
+    .unwrap();
+    let options = StartupOptions {
+        config_dir: Some(folder.path().join("config")),
+        directory: Some(snapshot.clone()),
+        ..Default::default()
+    };
+    let store: Arc<dyn SecretStore> = Arc::new(keyring());
+    let mut state = AppState::load(&options, Ok(store)).unwrap();
+    let configured = |state: &AppState| {
+        let mut accounts = state
+            .config()
+            .organizations
+            .get(&organization)
+            .map(|s| s.accounts.clone())
+            .unwrap_or_default();
+        accounts.sort();
+        accounts
+    };
+    let set = |draft: &mut backup_accounts::model::ManagerDraft, upn: &str| {
+        draft
+            .set_password(upn, Password::new(format!("pw-{upn}")))
+            .unwrap();
+    };
+
+    // Group One with a, b, c.
+    let mut draft = state.open_manager(&organization).unwrap();
+    draft.choose_group("one").unwrap();
+    for upn in ["a@o.test", "b@o.test", "c@o.test"] {
+        set(&mut draft, upn);
+    }
+    state.commit_manager(&draft).unwrap();
+    assert_eq!(
+        secret_tool_accounts(&organization),
+        ["a@o.test", "b@o.test", "c@o.test"]
+    );
+
+    // Removing b.
+    let mut draft = state.open_manager(&organization).unwrap();
+    draft.set_checked("b@o.test", false).unwrap();
+    state.commit_manager(&draft).unwrap();
+    assert_eq!(
+        secret_tool_accounts(&organization),
+        ["a@o.test", "c@o.test"]
+    );
+    assert_eq!(secret_tool_accounts(&organization), configured(&state));
+
+    // Changing the group to Group Two (c, d): a is dropped, d added.
+    let mut draft = state.open_manager(&organization).unwrap();
+    draft.choose_group("two").unwrap();
+    set(&mut draft, "d@o.test");
+    state.commit_manager(&draft).unwrap();
+    assert_eq!(
+        secret_tool_accounts(&organization),
+        ["c@o.test", "d@o.test"]
+    );
+    assert_eq!(secret_tool_accounts(&organization), configured(&state));
+
+    // c leaves Group Two and d is disabled; reloading revokes both (R5).
+    std::fs::write(
+        &snapshot,
+        tenant(&organization, &["d@o.test"], &["d@o.test"]),
+    )
+    .unwrap();
+    let revoked = state.reload_directory().unwrap();
+    let upns: Vec<&str> = revoked.iter().map(|r| r.upn.as_str()).collect();
+    assert_eq!(upns, ["c@o.test", "d@o.test"]);
+    assert!(
+        revoked[0].to_string().contains("left Group Two"),
+        "{}",
+        revoked[0]
+    );
+    assert!(
+        revoked[1].to_string().contains("was disabled"),
+        "{}",
+        revoked[1]
+    );
+    assert!(
+        revoked[0]
+            .to_string()
+            .contains("Site Collection Administrator role is revoked")
+    );
+    assert_eq!(secret_tool_accounts(&organization), Vec::<String>::new());
+    assert_eq!(configured(&state), Vec::<String>::new());
+    assert_eq!(
+        ConfigFile::in_folder(&folder.path().join("config"))
+            .load()
+            .unwrap()
+            .organizations[&organization]
+            .group_id,
+        "two"
+    );
+}

@@ -500,3 +500,52 @@ fn every_window_names_each_control_once() {
     );
     assert_interactive_nodes_named_and_unique(&harness, "Add Password");
 }
+
+#[test]
+fn reloading_after_a_member_left_revokes_it_and_says_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let snapshot = folder.path().join("tenant.ron");
+    let demo = backup_accounts::model::directory::DEMO_DIRECTORY;
+    std::fs::write(&snapshot, demo).unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let options = StartupOptions {
+        config_dir: Some(folder.path().join("config")),
+        directory: Some(snapshot.clone()),
+        ..Default::default()
+    };
+    let store = secrets.clone();
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 680.0])
+        .with_step_dt(0.05)
+        .with_max_steps(40)
+        .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(store)));
+    harness.run();
+    open_contoso_manager(&mut harness);
+    choose_group(&mut harness, "IT Helpdesk");
+    type_password(&mut harness, "carol@contoso.com", "c-pass");
+    type_password(&mut harness, "heidi@contoso.com", "h-pass");
+    click(&mut harness, "OK");
+    assert_eq!(secrets.keys().len(), 2);
+
+    // Heidi leaves IT Helpdesk in the tenant; F5 reloads.
+    let edited = demo.replacen(
+        r#"members: [User("carol@contoso.com"), User("heidi@contoso.com"), User("alice@contoso.com")]"#,
+        r#"members: [User("carol@contoso.com"), User("alice@contoso.com")]"#,
+        1,
+    );
+    assert_ne!(edited, demo);
+    std::fs::write(&snapshot, edited).unwrap();
+    harness.key_press(egui::Key::F5);
+    harness.run();
+    let banner = harness.state().banner_text().unwrap_or_default().to_owned();
+    assert!(
+        banner.contains("heidi@contoso.com left IT Helpdesk")
+            && banner.contains("Site Collection Administrator role is revoked"),
+        "{banner}"
+    );
+    assert_eq!(secrets.keys(), [format!("{CONTOSO}/carol@contoso.com")]);
+    let saved = ConfigFile::in_folder(&folder.path().join("config"))
+        .load()
+        .unwrap();
+    assert_eq!(saved.organizations[CONTOSO].accounts, ["carol@contoso.com"]);
+}

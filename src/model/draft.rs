@@ -287,6 +287,11 @@ impl ManagerDraft {
             .ok_or_else(|| DraftError::NotAMember(upn.to_owned()))
     }
 
+    /// True when the account is a member of the chosen group, usable or not.
+    pub fn is_member(&self, upn: &str) -> bool {
+        self.row_index(upn).is_ok()
+    }
+
     /// Checks or unchecks an account (R6, R12 refuse checking an ineligible one).
     pub fn set_checked(&mut self, upn: &str, checked: bool) -> Result<(), DraftError> {
         let index = self.row_index(upn)?;

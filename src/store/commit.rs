@@ -47,52 +47,69 @@ pub fn apply_commit(
     config_file: &ConfigFile,
     config: &Config,
 ) -> Result<Config, CommitError> {
+    apply_commits(std::slice::from_ref(plan), secrets, config_file, config)
+}
+
+/// [`apply_commit`] for several organizations at once, still as one step: every plan's
+/// keyring changes, then one configuration write.
+pub fn apply_commits(
+    plans: &[CommitPlan],
+    secrets: &dyn SecretStore,
+    config_file: &ConfigFile,
+    config: &Config,
+) -> Result<Config, CommitError> {
     let mut undo_log: Vec<Undo> = Vec::new();
     let mut keyring_steps = || -> Result<(), SecretError> {
-        for (upn, password) in &plan.secrets_to_store {
-            let key = SecretKey::new(&plan.organization_id, upn);
-            let previous = secrets.read(&key)?;
-            undo_log.push(Undo {
-                key: key.clone(),
-                previous,
-            });
-            secrets.write(&key, password)?;
-        }
-        for upn in &plan.secrets_to_delete {
-            let key = SecretKey::new(&plan.organization_id, upn);
-            let previous = secrets.read(&key)?;
-            if previous.is_none() {
-                continue;
+        for plan in plans {
+            for (upn, password) in &plan.secrets_to_store {
+                let key = SecretKey::new(&plan.organization_id, upn);
+                let previous = secrets.read(&key)?;
+                undo_log.push(Undo {
+                    key: key.clone(),
+                    previous,
+                });
+                secrets.write(&key, password)?;
             }
-            undo_log.push(Undo {
-                key: key.clone(),
-                previous,
-            });
-            secrets.delete(&key)?;
+            for upn in &plan.secrets_to_delete {
+                let key = SecretKey::new(&plan.organization_id, upn);
+                let previous = secrets.read(&key)?;
+                if previous.is_none() {
+                    continue;
+                }
+                undo_log.push(Undo {
+                    key: key.clone(),
+                    previous,
+                });
+                secrets.delete(&key)?;
+            }
         }
         Ok(())
     };
     let failure = match keyring_steps() {
         Ok(()) => {
             let mut updated = config.clone();
-            match &plan.selection {
-                Some(selection) => {
-                    updated
-                        .organizations
-                        .insert(plan.organization_id.clone(), selection.clone());
-                }
-                None => {
-                    updated.organizations.remove(&plan.organization_id);
+            for plan in plans {
+                match &plan.selection {
+                    Some(selection) => {
+                        updated
+                            .organizations
+                            .insert(plan.organization_id.clone(), selection.clone());
+                    }
+                    None => {
+                        updated.organizations.remove(&plan.organization_id);
+                    }
                 }
             }
             match config_file.save(&updated) {
                 Ok(()) => {
-                    log::info!(
-                        "saved backup accounts of {}: {} stored, {} deleted",
-                        plan.organization_id,
-                        plan.secrets_to_store.len(),
-                        plan.secrets_to_delete.len()
-                    );
+                    for plan in plans {
+                        log::info!(
+                            "saved backup accounts of {}: {} stored, {} deleted",
+                            plan.organization_id,
+                            plan.secrets_to_store.len(),
+                            plan.secrets_to_delete.len()
+                        );
+                    }
                     return Ok(updated);
                 }
                 Err(e) => CommitError::Config(e),

@@ -6,7 +6,7 @@ pub mod lock;
 pub mod secrets;
 pub mod text_file;
 
-pub use commit::{CommitError, apply_commit};
+pub use commit::{CommitError, apply_commit, apply_commits};
 pub use config::{Config, ConfigError, ConfigFile, DirectorySource, SCHEMA_VERSION};
 pub use lock::{InstanceLock, LockError};
 pub use secrets::{KeyringSecrets, SERVICE, SecretError, SecretKey, SecretStore};
