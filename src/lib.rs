@@ -5,6 +5,7 @@
 //! one shared application state; `app` and `ui` draw it.
 
 pub mod app;
+pub mod fuzzing;
 pub mod model;
 pub mod state;
 pub mod store;

@@ -257,17 +257,37 @@ fn without_a_keyring_the_app_shows_it_once_and_stays_usable_for_viewing() {
     assert!(harness.state().banner_text().is_none());
 }
 
-/// Startup and saving with no Secret Service on the bus, through the real platform store.
-#[test]
-#[ignore = "needs D-Bus tools: run scripts/test"]
-fn no_secret_service_on_the_bus_fails_the_commit_with_advice() {
-    // A private bus with nothing on it and no service activation (the standard session
-    // configuration would start gnome-keyring on demand), so nothing answers for secrets.
-    if std::env::var_os("BACKUP_ACCOUNTS_EMPTY_BUS_CHILD").is_none() {
-        let bus_config = tempfile::NamedTempFile::new().unwrap();
-        std::fs::write(
-            bus_config.path(),
-            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+/// Reruns the named test in a child process on a private D-Bus session (with `bus_config`
+/// as its configuration when given) and checks the child passed. Returns `false` in the
+/// child, where the test body should run.
+fn in_private_session(test: &str, bus_config: Option<&str>) -> bool {
+    const CHILD: &str = "BACKUP_ACCOUNTS_PRIVATE_SESSION_CHILD";
+    if std::env::var_os(CHILD).is_some() {
+        return false;
+    }
+    let config_file = tempfile::NamedTempFile::new().unwrap();
+    let mut command = std::process::Command::new("dbus-run-session");
+    if let Some(config) = bus_config {
+        std::fs::write(config_file.path(), config).unwrap();
+        command.arg("--config-file").arg(config_file.path());
+    }
+    let status = command
+        .arg("--")
+        .arg(std::env::current_exe().unwrap())
+        .args(["--exact", test, "--include-ignored", "--nocapture"])
+        .env(CHILD, "1")
+        // Without a display, gnome-keyring's unlock prompt fails at once instead of
+        // waiting for a click nobody will make.
+        .env_remove("DISPLAY")
+        .status()
+        .unwrap();
+    assert!(status.success(), "the child run of {test} failed");
+    true
+}
+
+/// A session bus with nothing on it and no service activation (the standard session
+/// configuration would start gnome-keyring on demand), so nothing answers for secrets.
+const EMPTY_BUS: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>
   <type>session</type>
@@ -279,30 +299,15 @@ fn no_secret_service_on_the_bus_fails_the_commit_with_advice() {
     <allow own="*"/>
   </policy>
 </busconfig>
-"#,
-        )
-        .unwrap();
-        let status = std::process::Command::new("dbus-run-session")
-            .arg("--config-file")
-            .arg(bus_config.path())
-            .arg("--")
-            .arg(std::env::current_exe().unwrap())
-            .args([
-                "--exact",
-                "no_secret_service_on_the_bus_fails_the_commit_with_advice",
-                "--include-ignored",
-                "--nocapture",
-            ])
-            .env("BACKUP_ACCOUNTS_EMPTY_BUS_CHILD", "1")
-            .status()
-            .unwrap();
-        assert!(status.success());
-        return;
-    }
-    let folder = tempfile::tempdir().unwrap();
-    let secrets = backup_accounts::store::KeyringSecrets::platform()
-        .map(|k| Arc::new(k) as Arc<dyn backup_accounts::store::SecretStore>);
-    let mut state = AppState::load(&options(folder.path()), secrets).unwrap();
+"#;
+
+fn platform_keyring() -> backup_accounts::state::Secrets {
+    backup_accounts::store::KeyringSecrets::platform()
+        .map(|k| Arc::new(k) as Arc<dyn backup_accounts::store::SecretStore>)
+}
+
+/// Commits Carol of IT Helpdesk through the state and returns the error text.
+fn commit_error(state: &mut AppState) -> String {
     let mut draft = state.open_manager(CONTOSO).unwrap();
     draft.choose_group(HELPDESK_GROUP).unwrap();
     draft
@@ -311,13 +316,88 @@ fn no_secret_service_on_the_bus_fails_the_commit_with_advice() {
             backup_accounts::model::Password::new("never-plain".into()),
         )
         .unwrap();
-    let error = state.commit_manager(&draft).unwrap_err().to_string();
+    state.commit_manager(&draft).unwrap_err().to_string()
+}
+
+fn assert_nothing_written(folder: &Path) {
+    assert!(!ConfigFile::in_folder(folder).path().exists());
+    for name in files_in(folder) {
+        let bytes = std::fs::read(folder.join(name)).unwrap();
+        assert!(!bytes.windows(11).any(|w| w == b"never-plain"));
+    }
+}
+
+/// Startup and saving with no Secret Service on the bus, through the real platform store.
+#[test]
+#[ignore = "needs D-Bus tools: run scripts/test"]
+fn no_secret_service_on_the_bus_fails_the_commit_with_advice() {
+    if in_private_session(
+        "no_secret_service_on_the_bus_fails_the_commit_with_advice",
+        Some(EMPTY_BUS),
+    ) {
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let mut state = AppState::load(&options(folder.path()), platform_keyring()).unwrap();
+    let error = commit_error(&mut state);
     eprintln!("commit error without a Secret Service: {error}");
     assert!(error.contains("Secret Service"), "{error}");
     assert!(error.contains("Nothing was saved"), "{error}");
-    assert!(!ConfigFile::in_folder(folder.path()).path().exists());
-    for name in files_in(folder.path()) {
-        let bytes = std::fs::read(folder.path().join(name)).unwrap();
-        assert!(!bytes.windows(11).any(|w| w == b"never-plain"));
+    assert_nothing_written(folder.path());
+}
+
+/// A locked collection: gnome-keyring runs, but its login collection is locked and no
+/// unlock prompt can be answered.
+#[test]
+#[ignore = "needs gnome-keyring: run scripts/test"]
+fn a_locked_keyring_fails_the_commit_and_says_to_unlock_it() {
+    if in_private_session(
+        "a_locked_keyring_fails_the_commit_and_says_to_unlock_it",
+        None,
+    ) {
+        return;
     }
+    let home = tempfile::tempdir().unwrap();
+    let mut daemon = std::process::Command::new("gnome-keyring-daemon")
+        .args(["--unlock", "--components=secrets", "--daemonize"])
+        .env("HOME", home.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = daemon.stdin.take().unwrap();
+        stdin.write_all(b"session-password").unwrap();
+    }
+    daemon.wait().unwrap();
+    let folder = tempfile::tempdir().unwrap();
+    let keyring = platform_keyring();
+    // An earlier secret exists, then the collection is locked.
+    let key = backup_accounts::store::SecretKey::new(CONTOSO, "carol@contoso.com");
+    keyring
+        .as_ref()
+        .unwrap()
+        .write(&key, &backup_accounts::model::Password::new("old".into()))
+        .unwrap();
+    let locked = std::process::Command::new("dbus-send")
+        .args([
+            "--session",
+            "--dest=org.freedesktop.secrets",
+            "--type=method_call",
+            "--print-reply",
+            "/org/freedesktop/secrets",
+            "org.freedesktop.Secret.Service.Lock",
+            "array:objpath:/org/freedesktop/secrets/collection/login",
+        ])
+        .status()
+        .unwrap();
+    assert!(locked.success());
+    let mut state = AppState::load(&options(folder.path()), keyring).unwrap();
+    let error = commit_error(&mut state);
+    eprintln!("commit error with a locked keyring: {error}");
+    assert!(error.contains("Nothing was saved"), "{error}");
+    assert!(error.contains("Secret Service"), "{error}");
+    assert!(error.to_lowercase().contains("unlock"), "{error}");
+    assert_nothing_written(folder.path());
 }

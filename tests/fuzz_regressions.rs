@@ -1,0 +1,36 @@
+//! Replays every input the fuzzers ever crashed on (and the seeds), so a fixed crash stays
+//! fixed without running the fuzzers. Add a crasher by copying it into
+//! `tests/fuzz_regressions/<target>/`.
+
+use std::path::Path;
+
+fn replay(folder: &str, check: fn(&[u8])) -> usize {
+    let mut count = 0;
+    for folder in [
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz_regressions")
+            .join(folder),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fuzz/seeds")
+            .join(folder),
+    ] {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            check(&std::fs::read(&path).unwrap());
+            count += 1;
+        }
+    }
+    count
+}
+
+#[test]
+fn configuration_parser_inputs_that_once_failed() {
+    let count = replay("config", backup_accounts::fuzzing::check_config_bytes);
+    assert!(count >= 1);
+}
+
+#[test]
+fn directory_parser_inputs_that_once_failed() {
+    let count = replay("directory", backup_accounts::fuzzing::check_directory_bytes);
+    assert!(count >= 1);
+}
