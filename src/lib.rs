@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod fuzzing;
+pub mod generate;
 pub mod model;
 pub mod state;
 pub mod store;

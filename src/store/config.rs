@@ -165,24 +165,29 @@ impl ConfigFile {
     /// Parses configuration text as if it were this file's content.
     pub fn parse(&self, text: &str) -> Result<Config, ConfigError> {
         // Look at the version first, so a newer file is reported as newer rather than as
-        // a parse error on whatever field it added.
+        // a parse error on whatever field it added. The probe takes the struct's name too,
+        // since RON accepts `Config(...)` as well as `(...)`.
         #[derive(Deserialize)]
+        #[serde(rename = "Config")]
         struct VersionOnly {
             schema_version: u32,
         }
-        if let Ok(probe) = ron::from_str::<VersionOnly>(text)
-            && probe.schema_version > SCHEMA_VERSION
-        {
+        let newer = |found: u32| {
             let (line, column) = position_of(text, "schema_version");
-            return Err(ConfigError::NewerSchema {
+            ConfigError::NewerSchema {
                 path: self.path.clone(),
                 line,
                 column,
-                found: probe.schema_version,
+                found,
                 supported: SCHEMA_VERSION,
-            });
+            }
+        };
+        if let Ok(probe) = ron::from_str::<VersionOnly>(text)
+            && probe.schema_version > SCHEMA_VERSION
+        {
+            return Err(newer(probe.schema_version));
         }
-        ron::from_str(text).map_err(|e| {
+        let config: Config = ron::from_str(text).map_err(|e| {
             let (line, column) = ron_error_position(text, &e);
             ConfigError::Parse {
                 path: self.path.clone(),
@@ -190,7 +195,12 @@ impl ConfigFile {
                 column,
                 message: e.code.to_string(),
             }
-        })
+        })?;
+        // Whatever the probe missed, a newer file is never taken for this version.
+        if config.schema_version > SCHEMA_VERSION {
+            return Err(newer(config.schema_version));
+        }
+        Ok(config)
     }
 
     /// Writes atomically: a temporary file in the same folder, flushed to disk, then renamed

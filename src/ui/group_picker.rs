@@ -55,6 +55,17 @@ impl GroupPickerView {
         }
     }
 
+    /// Sets the search text as if typed, narrowing the list.
+    pub fn set_search(&mut self, text: &str) {
+        text.clone_into(&mut self.search);
+        self.refilter();
+    }
+
+    /// How many groups match the search.
+    pub fn match_count(&self) -> usize {
+        self.filtered.len()
+    }
+
     /// Narrows the list to groups whose name contains the search text, reusing the previous
     /// result when the new query extends it.
     fn refilter(&mut self) {
