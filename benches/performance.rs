@@ -15,7 +15,7 @@ use backup_accounts::store::{Config, ConfigFile, SecretError, SecretKey, SecretS
 use backup_accounts::ui::group_picker::GroupPickerView;
 use criterion::{Criterion, criterion_group, criterion_main};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
 /// `cargo bench` passes `--bench`; `cargo test` does not, and gets the small tenant.
 fn measuring() -> bool {
@@ -97,9 +97,13 @@ fn frames(c: &mut Criterion) {
     let (_, xl) = sizes();
     let tenant = write_tenant(xl);
     let mut group = c.benchmark_group("frame");
-    group.sample_size(30).measurement_time(Duration::from_secs(4));
+    group
+        .sample_size(30)
+        .measurement_time(Duration::from_secs(4));
 
-    let mut empty = Harness::builder().with_size([1000.0, 680.0]).build_ui(|_ui| {});
+    let mut empty = Harness::builder()
+        .with_size([1000.0, 680.0])
+        .build_ui(|_ui| {});
     group.bench_function("empty egui frame (baseline)", |b| b.iter(|| empty.step()));
 
     let mut harness = app_harness(&tenant);
@@ -115,7 +119,9 @@ fn frames(c: &mut Criterion) {
         b.iter(|| harness.step())
     });
 
-    harness.get_by_label("Search groups").type_text("SharePoint Backup Accounts");
+    harness
+        .get_by_label("Search groups")
+        .type_text("SharePoint Backup Accounts");
     harness.run();
     click(&mut harness, "SharePoint Backup Accounts (50k)");
     click(&mut harness, "Add");
@@ -180,7 +186,9 @@ fn search(c: &mut Criterion) {
 fn loading(c: &mut Criterion) {
     let (l, xl) = sizes();
     let mut group = c.benchmark_group("load to first frame");
-    group.sample_size(10).measurement_time(Duration::from_secs(20));
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(20));
     for (name, size) in [("L", l), ("XL", xl)] {
         let tenant = write_tenant(size);
         group.bench_function(format!("read the {name} snapshot bytes (baseline)"), |b| {

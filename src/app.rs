@@ -3,12 +3,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::model::{DraftError, ManagerDraft};
 use crate::state::{
     AppState, CommitFailure, ReloadError, Revocation, Secrets, StartupError, StartupOptions,
 };
-use crate::store::{ConfigFile, KeyringSecrets, SecretStore, move_aside};
+use crate::store::{CommitError, Config, ConfigFile, KeyringSecrets, SecretStore, move_aside};
 use crate::ui::group_picker::GroupPickerView;
 use crate::ui::manager::ManagerView;
 use crate::ui::organizations::OrganizationsView;
@@ -22,6 +23,16 @@ struct ManagerSession {
     view: ManagerView,
     group_picker: Option<GroupPickerView>,
     password: Option<PasswordView>,
+    saving: Option<SavingCommit>,
+}
+
+/// A commit running on the keyring worker thread, so a slow keyring (or its unlock prompt)
+/// never freezes the window.
+#[derive(Debug)]
+struct SavingCommit {
+    worker: std::thread::JoinHandle<Result<Config, CommitError>>,
+    done: Arc<AtomicUsize>,
+    total: usize,
 }
 
 /// A message across the top of the main window.
@@ -91,6 +102,11 @@ impl BackupAccountsApp {
         self.state.as_ref().ok()
     }
 
+    /// True while a commit is being written on the keyring worker thread.
+    pub fn is_saving(&self) -> bool {
+        self.manager.as_ref().is_some_and(|m| m.saving.is_some())
+    }
+
     /// The manager's draft while it is open.
     pub fn manager_draft(&self) -> Option<&ManagerDraft> {
         self.manager.as_ref().map(|m| &m.draft)
@@ -125,9 +141,14 @@ impl BackupAccountsApp {
             self.selected.as_deref(),
             self.manager.is_some(),
         ));
+        self.poll_saving(ui.ctx());
         if let Some(session) = &mut self.manager {
             let covered = session.group_picker.is_some() || session.password.is_some();
-            actions.extend(session.view.ui(ui.ctx(), &session.draft, covered));
+            let progress = session
+                .saving
+                .as_ref()
+                .map(|s| (s.done.load(Ordering::Relaxed), s.total));
+            actions.extend(session.view.ui(ui.ctx(), &session.draft, covered, progress));
             if let Some(picker) = &mut session.group_picker {
                 actions.extend(picker.ui(ui.ctx(), &session.draft));
             }
@@ -137,6 +158,43 @@ impl BackupAccountsApp {
         }
         for action in actions {
             self.apply(ui.ctx(), action);
+        }
+    }
+
+    /// Collects the keyring worker's result once it is done.
+    fn poll_saving(&mut self, ctx: &egui::Context) {
+        let Some(session) = &mut self.manager else {
+            return;
+        };
+        let Some(saving) = &session.saving else {
+            return;
+        };
+        if !saving.worker.is_finished() {
+            // Keep drawing the progress while the worker writes.
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            return;
+        }
+        let Some(saving) = session.saving.take() else {
+            return;
+        };
+        let result = saving.worker.join().unwrap_or_else(|_| {
+            Err(CommitError::Secret(crate::store::SecretError::Failed {
+                store: crate::store::secrets::PLATFORM_KEYRING,
+                action: "save",
+                account: String::new(),
+                detail: "the keyring worker stopped unexpectedly".to_owned(),
+            }))
+        });
+        match (result, &mut self.state) {
+            (Ok(config), Ok(state)) => {
+                state.finish_commit(config);
+                self.manager = None;
+            }
+            (Err(e), _) => {
+                log::error!("{e}");
+                session.view.commit_error = Some(e.to_string());
+            }
+            (Ok(_), Err(_)) => self.manager = None,
         }
     }
 
@@ -235,6 +293,7 @@ impl BackupAccountsApp {
                             view: ManagerView::default(),
                             group_picker: None,
                             password: None,
+                            saving: None,
                         });
                     }
                     Err(e) => self.show_banner(e.to_string(), true),
@@ -347,8 +406,38 @@ impl BackupAccountsApp {
                 let Some(session) = &mut self.manager else {
                     return;
                 };
-                match state.commit_manager(&session.draft) {
-                    Ok(()) => self.manager = None,
+                if session.saving.is_some() {
+                    return;
+                }
+                session.view.commit_error = None;
+                match state.begin_commit(&session.draft) {
+                    Ok(pending) => {
+                        let done = Arc::new(AtomicUsize::new(0));
+                        let total = pending.keyring_steps();
+                        let worker_done = done.clone();
+                        let repaint = ctx.clone();
+                        let spawned = std::thread::Builder::new()
+                            .name("keyring-commit".to_owned())
+                            .spawn(move || {
+                                let result = pending.run(&worker_done);
+                                repaint.request_repaint();
+                                result
+                            });
+                        match spawned {
+                            Ok(worker) => {
+                                session.saving = Some(SavingCommit {
+                                    worker,
+                                    done,
+                                    total,
+                                })
+                            }
+                            Err(e) => {
+                                session.view.commit_error = Some(format!(
+                                    "Nothing was saved: could not start saving ({e})."
+                                ))
+                            }
+                        }
+                    }
                     Err(CommitFailure::Invalid(e @ DraftError::MissingPasswords { .. })) => {
                         session.view.inline_error = Some(e.to_string());
                     }
@@ -358,7 +447,12 @@ impl BackupAccountsApp {
                     }
                 }
             }
-            Action::CancelManager => self.manager = None,
+            // A running commit cannot be abandoned half-way; the buttons are disabled meanwhile.
+            Action::CancelManager => {
+                if !self.is_saving() {
+                    self.manager = None;
+                }
+            }
         }
     }
 

@@ -67,8 +67,18 @@ const LAST: [&str; 16] = [
     "Jensen", "Kowalski", "Lopez", "Müller", "Nakamura", "Okafor", "Petrov",
 ];
 const TEAMS: [&str; 12] = [
-    "Finance", "Sales", "Engineering", "Support", "Legal", "Marketing", "Operations", "HR",
-    "Research", "Facilities", "Security", "Procurement",
+    "Finance",
+    "Sales",
+    "Engineering",
+    "Support",
+    "Legal",
+    "Marketing",
+    "Operations",
+    "HR",
+    "Research",
+    "Facilities",
+    "Security",
+    "Procurement",
 ];
 
 fn upn(index: usize) -> String {
@@ -111,7 +121,10 @@ pub fn tenant(size: TenantSize) -> Directory {
             .map(|u| Member::User(upn(u)))
             .collect();
         if level + 1 < BIG_GROUP_DEPTH {
-            members.push(Member::Group(format!("big-backup-group-level-{}", level + 1)));
+            members.push(Member::Group(format!(
+                "big-backup-group-level-{}",
+                level + 1
+            )));
         }
         groups.push(Group {
             id,

@@ -3,11 +3,13 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 use crate::model::{CommitPlan, Directory, DirectoryError, DraftError, ManagerDraft};
 use crate::store::{
     CommitError, Config, ConfigError, ConfigFile, DirectorySource, InstanceLock, LockError,
-    SecretError, SecretStore, TextFileError, apply_commit, apply_commits, read_text_limited,
+    SecretError, SecretStore, TextFileError, apply_commits, apply_commits_with_progress,
+    keyring_steps, read_text_limited,
 };
 
 /// Larger directory snapshots are refused unread (a million users take about 150 MB).
@@ -224,6 +226,16 @@ impl AppState {
 
     /// Validates the draft (R7) and saves it as one step (R9); on error nothing changed.
     pub fn commit_manager(&mut self, draft: &ManagerDraft) -> Result<(), CommitFailure> {
+        let pending = self.begin_commit(draft)?;
+        let config = pending.run(&AtomicUsize::new(0))?;
+        self.finish_commit(config);
+        Ok(())
+    }
+
+    /// Validates the draft (R7) and checks that this instance may save; the returned commit
+    /// can run on another thread, since keyring calls may block (a slow bus, an unlock
+    /// prompt). Hand its result to [`Self::finish_commit`].
+    pub fn begin_commit(&self, draft: &ManagerDraft) -> Result<PendingCommit, CommitFailure> {
         let plan = draft.commit()?;
         if let Err(reason) = &self.lock {
             return Err(CommitFailure::ReadOnly(reason.to_string()));
@@ -232,8 +244,44 @@ impl AppState {
             .secrets
             .as_ref()
             .map_err(|e| CommitFailure::Keyring(e.clone()))?;
-        self.config = apply_commit(&plan, secrets.as_ref(), &self.config_file, &self.config)?;
-        Ok(())
+        Ok(PendingCommit {
+            plan,
+            secrets: secrets.clone(),
+            config_file: self.config_file.clone(),
+            config: self.config.clone(),
+        })
+    }
+
+    /// Takes the configuration a [`PendingCommit`] saved.
+    pub fn finish_commit(&mut self, config: Config) {
+        self.config = config;
+    }
+}
+
+/// A validated commit, ready to run anywhere (R9: secrets first, then the file).
+#[derive(Debug)]
+pub struct PendingCommit {
+    plan: CommitPlan,
+    secrets: Arc<dyn SecretStore>,
+    config_file: ConfigFile,
+    config: Config,
+}
+
+impl PendingCommit {
+    /// How many keyring changes it makes.
+    pub fn keyring_steps(&self) -> usize {
+        keyring_steps(std::slice::from_ref(&self.plan))
+    }
+
+    /// Runs it, counting keyring changes in `progress`; returns the saved configuration.
+    pub fn run(self, progress: &AtomicUsize) -> Result<Config, CommitError> {
+        apply_commits_with_progress(
+            std::slice::from_ref(&self.plan),
+            self.secrets.as_ref(),
+            &self.config_file,
+            &self.config,
+            progress,
+        )
     }
 }
 

@@ -114,13 +114,13 @@ fn no_password_leaks_anywhere_after_add_edit_and_remove() {
     click(&mut harness, "Use frank@contoso.com");
     debug_dumps.push(format!("{:?}", harness.state()));
     debug_dumps.push(format!("{:?}", harness.state().manager_draft()));
-    click(&mut harness, "OK");
+    press_ok_and_wait(&mut harness);
     let error_texts: Vec<String> = harness
         .query_all_by_label_contains("Nothing was saved")
         .map(|n| format!("{n:?}"))
         .collect();
     assert!(!error_texts.is_empty(), "the injected failure was shown");
-    click(&mut harness, "OK");
+    press_ok_and_wait(&mut harness);
     assert!(harness.state().manager_draft().is_none());
 
     // Edit Alice's password, then remove Bob.
@@ -138,7 +138,7 @@ fn no_password_leaks_anywhere_after_add_edit_and_remove() {
     harness.run();
     click(&mut harness, "Use bob@contoso.com");
     debug_dumps.push(format!("{:?}", harness.state()));
-    click(&mut harness, "OK");
+    press_ok_and_wait(&mut harness);
     assert!(harness.state().manager_draft().is_none());
     debug_dumps.push(format!("{:?}", harness.state()));
     debug_dumps.push(format!("{:?}", harness.state().state()));

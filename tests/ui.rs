@@ -101,7 +101,7 @@ fn walk_the_guide(secrets: Arc<dyn SecretStore>) -> Config {
             .is_some()
     );
     // OK in the manager commits.
-    click(&mut harness, "OK");
+    press_ok_and_wait(&mut harness);
     assert!(
         harness.state().manager_draft().is_none(),
         "the manager closed"
@@ -265,7 +265,7 @@ fn r7_ok_is_refused_while_a_checked_account_has_no_password() {
     open_contoso_manager(&mut harness);
     choose_group(&mut harness, "SharePoint Backup Operators");
     click(&mut harness, "Use alice@contoso.com");
-    click(&mut harness, "OK");
+    press_ok_and_wait(&mut harness);
     assert!(
         harness.state().manager_draft().is_some(),
         "the manager stays open"
@@ -363,7 +363,7 @@ fn r9_a_failed_commit_shows_an_error_and_keeps_the_dialog_open() {
     choose_group(&mut harness, "SharePoint Backup Operators");
     type_password(&mut harness, ALICE, "a-pass");
     type_password(&mut harness, BOB_MFA, "b-pass");
-    click(&mut harness, "OK");
+    press_ok_and_wait(&mut harness);
     assert!(
         harness.state().manager_draft().is_some(),
         "the dialog stays open"
@@ -376,7 +376,7 @@ fn r9_a_failed_commit_shows_an_error_and_keeps_the_dialog_open() {
     assert!(secrets.inner.keys().is_empty());
     assert!(!ConfigFile::in_folder(folder.path()).path().exists());
     // A second OK succeeds: the typed passwords were kept.
-    click(&mut harness, "OK");
+    press_ok_and_wait(&mut harness);
     assert!(harness.state().manager_draft().is_none());
     assert_eq!(secrets.inner.keys().len(), 2);
 }
@@ -389,7 +389,7 @@ fn saved_accounts_show_in_the_details_after_a_restart() {
     open_contoso_manager(&mut harness);
     choose_group(&mut harness, "IT Helpdesk");
     type_password(&mut harness, "carol@contoso.com", "c-pass");
-    click(&mut harness, "OK");
+    press_ok_and_wait(&mut harness);
     drop(harness);
     let harness = harness_with(folder.path(), secrets);
     assert!(
@@ -524,7 +524,7 @@ fn reloading_after_a_member_left_revokes_it_and_says_so() {
     choose_group(&mut harness, "IT Helpdesk");
     type_password(&mut harness, "carol@contoso.com", "c-pass");
     type_password(&mut harness, "heidi@contoso.com", "h-pass");
-    click(&mut harness, "OK");
+    press_ok_and_wait(&mut harness);
     assert_eq!(secrets.keys().len(), 2);
 
     // Heidi leaves IT Helpdesk in the tenant; F5 reloads.
@@ -548,4 +548,117 @@ fn reloading_after_a_member_left_revokes_it_and_says_so() {
         .load()
         .unwrap();
     assert_eq!(saved.organizations[CONTOSO].accounts, ["carol@contoso.com"]);
+}
+
+/// A keyring whose writes wait at a gate, like a slow bus or an unanswered unlock prompt.
+#[derive(Debug, Default)]
+struct GatedSecrets {
+    inner: MemorySecrets,
+    open: std::sync::Mutex<bool>,
+    opened: std::sync::Condvar,
+    writers_waiting: std::sync::atomic::AtomicUsize,
+}
+
+impl GatedSecrets {
+    fn open_gate(&self) {
+        *self.open.lock().unwrap() = true;
+        self.opened.notify_all();
+    }
+}
+
+impl SecretStore for GatedSecrets {
+    fn read(
+        &self,
+        key: &backup_accounts::store::SecretKey,
+    ) -> Result<Option<backup_accounts::model::Password>, backup_accounts::store::SecretError> {
+        self.inner.read(key)
+    }
+    fn write(
+        &self,
+        key: &backup_accounts::store::SecretKey,
+        password: &backup_accounts::model::Password,
+    ) -> Result<(), backup_accounts::store::SecretError> {
+        use std::sync::atomic::Ordering;
+        self.writers_waiting.fetch_add(1, Ordering::SeqCst);
+        let open = self.open.lock().unwrap();
+        let (open, timeout) = self
+            .opened
+            .wait_timeout_while(open, std::time::Duration::from_secs(10), |open| !*open)
+            .unwrap();
+        drop(open);
+        self.writers_waiting.fetch_sub(1, Ordering::SeqCst);
+        if timeout.timed_out() {
+            return Err(backup_accounts::store::SecretError::Failed {
+                store: "gated test keyring",
+                action: "save",
+                account: key.keyring_user(),
+                detail: "the gate never opened".into(),
+            });
+        }
+        self.inner.write(key, password)
+    }
+    fn delete(
+        &self,
+        key: &backup_accounts::store::SecretKey,
+    ) -> Result<(), backup_accounts::store::SecretError> {
+        self.inner.delete(key)
+    }
+}
+
+#[test]
+fn the_window_keeps_drawing_while_the_keyring_is_slow() {
+    use std::sync::atomic::Ordering;
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(GatedSecrets::default());
+    let mut harness = harness_with(folder.path(), secrets.clone());
+    open_contoso_manager(&mut harness);
+    choose_group(&mut harness, "SharePoint Backup Operators");
+    type_password(&mut harness, ALICE, "a-pass");
+    type_password(&mut harness, BOB_MFA, "b-pass");
+    harness.get_by_label("OK").click();
+    harness.step();
+
+    // The worker is stuck in the keyring, and frames still come.
+    let mut frames_while_blocked = 0;
+    for _ in 0..20 {
+        let started = std::time::Instant::now();
+        harness.step();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "a frame waited for the keyring"
+        );
+        if secrets.writers_waiting.load(Ordering::SeqCst) == 1 {
+            frames_while_blocked += 1;
+        }
+    }
+    assert_eq!(
+        frames_while_blocked, 20,
+        "the keyring write was not under way in the background"
+    );
+    assert!(harness.state().is_saving());
+    assert!(
+        harness
+            .query_by_label_contains("Saving passwords to the system keyring: 0 of 2")
+            .is_some(),
+        "a progress bar shows"
+    );
+    assert!(
+        is_disabled(&harness, "Cancel"),
+        "a running commit cannot be abandoned"
+    );
+
+    secrets.open_gate();
+    let started = std::time::Instant::now();
+    while harness.state().is_saving() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        harness.step();
+    }
+    assert!(
+        harness.state().manager_draft().is_none(),
+        "the manager closed once saved"
+    );
+    assert_eq!(secrets.inner.keys().len(), 2);
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    assert_eq!(saved.organizations[CONTOSO].accounts, [ALICE, BOB_MFA]);
 }

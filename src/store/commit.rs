@@ -1,6 +1,8 @@
 //! Applying a committed draft as one step (R9): secrets first, then the configuration, and
 //! every earlier change undone if a later one fails.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use crate::model::{CommitPlan, Password};
 
 use super::config::{Config, ConfigError, ConfigFile};
@@ -58,6 +60,26 @@ pub fn apply_commits(
     config_file: &ConfigFile,
     config: &Config,
 ) -> Result<Config, CommitError> {
+    apply_commits_with_progress(plans, secrets, config_file, config, &AtomicUsize::new(0))
+}
+
+/// The number of keyring changes [`apply_commits_with_progress`] counts for these plans.
+pub fn keyring_steps(plans: &[CommitPlan]) -> usize {
+    plans
+        .iter()
+        .map(|p| p.secrets_to_store.len() + p.secrets_to_delete.len())
+        .sum()
+}
+
+/// [`apply_commits`], counting each keyring change done in `progress`, so another thread
+/// can show how far a large commit has come.
+pub fn apply_commits_with_progress(
+    plans: &[CommitPlan],
+    secrets: &dyn SecretStore,
+    config_file: &ConfigFile,
+    config: &Config,
+    progress: &AtomicUsize,
+) -> Result<Config, CommitError> {
     let mut undo_log: Vec<Undo> = Vec::new();
     let mut keyring_steps = || -> Result<(), SecretError> {
         for plan in plans {
@@ -69,18 +91,19 @@ pub fn apply_commits(
                     previous,
                 });
                 secrets.write(&key, password)?;
+                progress.fetch_add(1, Ordering::Relaxed);
             }
             for upn in &plan.secrets_to_delete {
                 let key = SecretKey::new(&plan.organization_id, upn);
                 let previous = secrets.read(&key)?;
-                if previous.is_none() {
-                    continue;
+                if previous.is_some() {
+                    undo_log.push(Undo {
+                        key: key.clone(),
+                        previous,
+                    });
+                    secrets.delete(&key)?;
                 }
-                undo_log.push(Undo {
-                    key: key.clone(),
-                    previous,
-                });
-                secrets.delete(&key)?;
+                progress.fetch_add(1, Ordering::Relaxed);
             }
         }
         Ok(())

@@ -6,7 +6,9 @@ pub mod lock;
 pub mod secrets;
 pub mod text_file;
 
-pub use commit::{CommitError, apply_commit, apply_commits};
+pub use commit::{
+    CommitError, apply_commit, apply_commits, apply_commits_with_progress, keyring_steps,
+};
 pub use config::{Config, ConfigError, ConfigFile, DirectorySource, SCHEMA_VERSION};
 pub use lock::{InstanceLock, LockError};
 pub use secrets::{KeyringSecrets, SERVICE, SecretError, SecretKey, SecretStore};

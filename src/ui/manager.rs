@@ -19,12 +19,14 @@ pub struct ManagerView {
 }
 
 impl ManagerView {
-    /// Draws the modal. `covered` is true while a dialog is open over it.
+    /// Draws the modal. `covered` is true while a dialog is open over it; `saving` is
+    /// (keyring changes done, total) while a commit runs.
     pub fn ui(
         &mut self,
         ctx: &egui::Context,
         draft: &ManagerDraft,
         covered: bool,
+        saving: Option<(usize, usize)>,
     ) -> Option<Action> {
         let mut action = None;
         let organization = draft.organization();
@@ -77,13 +79,28 @@ impl ManagerView {
                 ui.label(error_text(ui, error));
             }
             ui.separator();
+            if let Some((done, total)) = saving {
+                let fraction = if total == 0 {
+                    1.0
+                } else {
+                    done as f32 / total as f32
+                };
+                ui.add(
+                    egui::ProgressBar::new(fraction)
+                        .text(format!(
+                            "Saving passwords to the system keyring: {done} of {total}"
+                        ))
+                        .animate(true),
+                );
+            }
             ui.horizontal(|ui| {
                 ui.label(format!("{} accounts checked", draft.checked_count()));
                 ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    if ui.button("Cancel").clicked() {
+                    let idle = saving.is_none();
+                    if ui.add_enabled(idle, Button::new("Cancel")).clicked() {
                         action = Some(Action::CancelManager);
                     }
-                    if ui.add(Button::new("OK")).clicked() {
+                    if ui.add_enabled(idle, Button::new("OK")).clicked() {
                         action = Some(Action::CommitManager);
                     }
                 });
@@ -93,6 +110,7 @@ impl ManagerView {
         // backdrop does nothing, so a stray click never throws a visit's work away.
         if action.is_none()
             && !covered
+            && saving.is_none()
             && modal.is_top_modal
             && !modal.any_popup_open
             && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))

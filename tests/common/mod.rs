@@ -134,3 +134,23 @@ pub const ALICE: &str = "alice@contoso.com";
 pub const BOB_MFA: &str = "bob@contoso.com";
 pub const FRANK_NESTED: &str = "frank@contoso.com";
 pub const GRACE_NESTED: &str = "grace@contoso.com";
+
+/// Clicks the manager's OK and waits until the keyring worker has finished.
+pub fn press_ok_and_wait(
+    harness: &mut egui_kittest::Harness<'_, backup_accounts::app::BackupAccountsApp>,
+) {
+    use egui_kittest::kittest::Queryable as _;
+    harness.get_by_label("OK").click();
+    // Not `run`: the window keeps repainting while the keyring worker writes.
+    harness.step();
+    let started = std::time::Instant::now();
+    while harness.state().is_saving() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "the commit did not finish within 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        harness.step();
+    }
+    harness.run();
+}
