@@ -266,6 +266,8 @@ fn in_private_session(test: &str, bus_config: Option<&str>) -> bool {
         return false;
     }
     let config_file = tempfile::NamedTempFile::new().unwrap();
+    // A runtime folder of its own: gnome-keyring finds a running daemon through it.
+    let runtime = tempfile::tempdir().unwrap();
     let mut command = std::process::Command::new("dbus-run-session");
     if let Some(config) = bus_config {
         std::fs::write(config_file.path(), config).unwrap();
@@ -276,6 +278,9 @@ fn in_private_session(test: &str, bus_config: Option<&str>) -> bool {
         .arg(std::env::current_exe().unwrap())
         .args(["--exact", test, "--include-ignored", "--nocapture"])
         .env(CHILD, "1")
+        .env("XDG_RUNTIME_DIR", runtime.path())
+        .env_remove("GNOME_KEYRING_CONTROL")
+        .env_remove("GNOME_KEYRING_PID")
         // Without a display, gnome-keyring's unlock prompt fails at once instead of
         // waiting for a click nobody will make.
         .env_remove("DISPLAY")
@@ -360,7 +365,9 @@ fn a_locked_keyring_fails_the_commit_and_says_to_unlock_it() {
     let home = tempfile::tempdir().unwrap();
     let mut daemon = std::process::Command::new("gnome-keyring-daemon")
         .args(["--unlock", "--components=secrets", "--daemonize"])
+        // Its own keyring files, never those of the session around this test.
         .env("HOME", home.path())
+        .env("XDG_DATA_HOME", home.path().join(".local/share"))
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .spawn()
