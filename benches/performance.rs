@@ -13,7 +13,7 @@ use backup_accounts::model::{Directory, OrganizationSelection, Password};
 use backup_accounts::state::StartupOptions;
 use backup_accounts::store::{Config, ConfigFile, SecretError, SecretKey, SecretStore};
 use backup_accounts::ui::group_picker::GroupPickerView;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, criterion_group};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
@@ -84,13 +84,26 @@ fn click(harness: &mut Harness<'_, BackupAccountsApp>, label: &str) {
     harness.run();
 }
 
-fn resident_megabytes() -> f64 {
+/// A line of `/proc/self/status` in megabytes, e.g. `VmRSS` (resident now) or `VmHWM` (peak).
+fn status_megabytes(field: &str) -> f64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kb| kb / 1024.0)
+}
+
+const MEASURE_MEMORY: &str = "BACKUP_ACCOUNTS_MEASURE_MEMORY_OF";
+
+/// In a fresh process, so nothing else the benchmarks allocated is counted: load the tenant
+/// to the first frame and print the resident memory.
+fn measure_memory_in_child(snapshot: &std::path::Path) -> String {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .env(MEASURE_MEMORY, snapshot)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 fn frames(c: &mut Criterion) {
@@ -201,13 +214,10 @@ fn loading(c: &mut Criterion) {
             })
         });
         if measuring() {
-            let before = resident_megabytes();
-            let harness = app_harness(&tenant);
             eprintln!(
-                "resident memory with the {name} tenant loaded: {:.0} MB (before: {before:.0} MB)",
-                resident_megabytes()
+                "memory with the {name} tenant loaded: {}",
+                measure_memory_in_child(&tenant.snapshot)
             );
-            drop(harness);
         }
     }
     group.finish();
@@ -269,4 +279,26 @@ fn resolution(c: &mut Criterion) {
 }
 
 criterion_group!(benches, frames, search, loading, saving, resolution);
-criterion_main!(benches);
+
+fn main() {
+    if let Some(snapshot) = std::env::var_os(MEASURE_MEMORY) {
+        let folder = tempfile::tempdir().unwrap();
+        let tenant = Tenant {
+            snapshot: PathBuf::from(snapshot),
+            config_dir: folder.path().join("config"),
+            _folder: folder,
+        };
+        let baseline = status_megabytes("VmRSS");
+        let mut harness = app_harness(&tenant);
+        harness.step();
+        println!(
+            "{:.0} MB resident after the first frame, {:.0} MB at the peak, {baseline:.0} MB \
+             before loading",
+            status_megabytes("VmRSS"),
+            status_megabytes("VmHWM")
+        );
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -24,6 +24,8 @@ struct ManagerSession {
     group_picker: Option<GroupPickerView>,
     password: Option<PasswordView>,
     saving: Option<SavingCommit>,
+    /// Where the keyboard focus was before the open sub-dialog took it.
+    focus_before_dialog: Option<egui::Id>,
 }
 
 /// A commit running on the keyring worker thread, so a slow keyring (or its unlock prompt)
@@ -52,6 +54,9 @@ pub struct BackupAccountsApp {
     organizations: OrganizationsView,
     manager: Option<ManagerSession>,
     banner: Option<Banner>,
+    /// Focus to give back once a closed dialog is gone: the widget gets it two frames later,
+    /// because egui keeps focus out of a layer that was under a modal the frame before.
+    focus_to_give_back: Option<(egui::Id, u8)>,
 }
 
 impl BackupAccountsApp {
@@ -62,9 +67,10 @@ impl BackupAccountsApp {
             secrets,
             state: Err(StartupError::NoConfigFolder),
             selected: None,
-            organizations: OrganizationsView,
+            organizations: OrganizationsView::default(),
             manager: None,
             banner: None,
+            focus_to_give_back: None,
         };
         app.load();
         app
@@ -119,6 +125,7 @@ impl BackupAccountsApp {
 
     /// Draws every window for one frame and applies what the user did.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        self.give_back_focus(ui.ctx());
         let state = match &self.state {
             Ok(state) => state,
             Err(_) => {
@@ -161,6 +168,31 @@ impl BackupAccountsApp {
         }
     }
 
+    fn give_back_focus(&mut self, ctx: &egui::Context) {
+        match &mut self.focus_to_give_back {
+            Some((id, 0)) => {
+                let id = *id;
+                ctx.memory_mut(|m| m.request_focus(id));
+                self.focus_to_give_back = None;
+            }
+            Some((_, frames)) => {
+                *frames -= 1;
+                ctx.request_repaint();
+            }
+            None => {}
+        }
+    }
+
+    /// Closes the manager and gives the focus back to its organization in the inventory.
+    fn close_manager(&mut self) {
+        if let Some(session) = self.manager.take() {
+            self.focus_to_give_back = self
+                .organizations
+                .item_id(&session.draft.organization().id)
+                .map(|id| (id, 2));
+        }
+    }
+
     /// Collects the keyring worker's result once it is done.
     fn poll_saving(&mut self, ctx: &egui::Context) {
         let Some(session) = &mut self.manager else {
@@ -188,7 +220,7 @@ impl BackupAccountsApp {
         match (result, &mut self.state) {
             (Ok(config), Ok(state)) => {
                 state.finish_commit(config);
-                self.manager = None;
+                self.close_manager();
             }
             (Err(e), _) => {
                 log::error!("{e}");
@@ -294,6 +326,7 @@ impl BackupAccountsApp {
                             group_picker: None,
                             password: None,
                             saving: None,
+                            focus_before_dialog: None,
                         });
                     }
                     Err(e) => self.show_banner(e.to_string(), true),
@@ -331,6 +364,7 @@ impl BackupAccountsApp {
             Action::DismissBanner => self.banner = None,
             Action::OpenGroupPicker => {
                 if let Some(session) = &mut self.manager {
+                    session.focus_before_dialog = ctx.memory(|m| m.focused());
                     let current = session.draft.group().map(|g| g.id.clone());
                     session.group_picker = Some(GroupPickerView::new(
                         session.draft.organization(),
@@ -341,6 +375,7 @@ impl BackupAccountsApp {
             Action::CloseGroupPicker => {
                 if let Some(session) = &mut self.manager {
                     session.group_picker = None;
+                    self.focus_to_give_back = session.focus_before_dialog.take().map(|id| (id, 2));
                 }
             }
             Action::ChooseGroup(group_id) => {
@@ -350,6 +385,8 @@ impl BackupAccountsApp {
                 match session.draft.choose_group(&group_id) {
                     Ok(dropped) => {
                         session.group_picker = None;
+                        self.focus_to_give_back =
+                            session.focus_before_dialog.take().map(|id| (id, 2));
                         session.view.inline_error = None;
                         session.view.notice = (!dropped.is_empty()).then(|| {
                             format!(
@@ -375,7 +412,10 @@ impl BackupAccountsApp {
             Action::OpenPassword(upn) => {
                 if let Some(session) = &mut self.manager {
                     match session.draft.password_prompt(&upn) {
-                        Ok(prompt) => session.password = Some(PasswordView::new(prompt)),
+                        Ok(prompt) => {
+                            session.focus_before_dialog = ctx.memory(|m| m.focused());
+                            session.password = Some(PasswordView::new(prompt));
+                        }
                         Err(e) => session.view.inline_error = Some(e.to_string()),
                     }
                 }
@@ -387,6 +427,8 @@ impl BackupAccountsApp {
                             session.password = None;
                             session.view.inline_error = None;
                             PasswordView::forget_field_state(ctx);
+                            self.focus_to_give_back =
+                                session.focus_before_dialog.take().map(|id| (id, 2));
                         }
                         Err(e) => {
                             if let Some(dialog) = &mut session.password {
@@ -400,6 +442,7 @@ impl BackupAccountsApp {
                 if let Some(session) = &mut self.manager {
                     session.password = None;
                     PasswordView::forget_field_state(ctx);
+                    self.focus_to_give_back = session.focus_before_dialog.take().map(|id| (id, 2));
                 }
             }
             Action::CommitManager => {
@@ -450,7 +493,7 @@ impl BackupAccountsApp {
             // A running commit cannot be abandoned half-way; the buttons are disabled meanwhile.
             Action::CancelManager => {
                 if !self.is_saving() {
-                    self.manager = None;
+                    self.close_manager();
                 }
             }
         }

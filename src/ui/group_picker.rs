@@ -25,6 +25,8 @@ pub struct GroupPickerView {
     /// Member counts are resolved lazily, only for rows that are drawn or highlighted.
     previews: HashMap<usize, GroupPreview>,
     focus_search: bool,
+    /// Set when the highlight moved by keyboard, so the list scrolls to it.
+    scroll_to: Option<usize>,
 }
 
 impl GroupPickerView {
@@ -52,6 +54,7 @@ impl GroupPickerView {
             highlighted,
             previews: HashMap::new(),
             focus_search: true,
+            scroll_to: None,
         }
     }
 
@@ -111,9 +114,23 @@ impl GroupPickerView {
                 "Only security groups can hold backup accounts. Microsoft 365 and distribution \
                  groups are not listed.",
             );
+            let search_id = Id::unique("group_search");
+            // Up and Down move the highlight while typing, so the keyboard alone can pick.
+            if ui.memory(|m| m.has_focus(search_id)) {
+                let (down, up) = ui.input_mut(|i| {
+                    (
+                        i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
+                        i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
+                    )
+                });
+                if down || up {
+                    self.move_highlight(if down { 1 } else { -1 });
+                }
+            }
             let search = ui
                 .add(
                     egui::TextEdit::singleline(&mut self.search)
+                        .id(search_id)
                         .hint_text("Search groups")
                         .desired_width(f32::INFINITY),
                 )
@@ -182,6 +199,24 @@ impl GroupPickerView {
         action
     }
 
+    /// Moves the highlight `step` rows through the filtered list.
+    fn move_highlight(&mut self, step: isize) {
+        if self.filtered.is_empty() {
+            return;
+        }
+        let current = self
+            .highlighted
+            .and_then(|g| self.filtered.iter().position(|&p| self.listed[p] == g));
+        let last = self.filtered.len() - 1;
+        let next = match current {
+            None if step > 0 => 0,
+            None => last,
+            Some(position) => position.saturating_add_signed(step).min(last),
+        };
+        self.highlighted = Some(self.listed[self.filtered[next]]);
+        self.scroll_to = Some(next);
+    }
+
     fn add_action(&self, draft: &ManagerDraft) -> Option<Action> {
         let group = &draft.organization().groups[self.highlighted?];
         Some(Action::ChooseGroup(group.id.clone()))
@@ -194,7 +229,11 @@ impl GroupPickerView {
             ui.label(RichText::new("No security group matches the search.").weak());
             return None;
         }
-        TableBuilder::new(ui)
+        let mut table = TableBuilder::new(ui);
+        if let Some(row) = self.scroll_to.take() {
+            table = table.scroll_to_row(row, None);
+        }
+        table
             .id_salt("security_groups")
             .striped(true)
             .min_scrolled_height(240.0)

@@ -108,14 +108,21 @@ impl ManagerView {
         });
         // Escape cancels, but only when no dialog is open over the manager; a click on the
         // backdrop does nothing, so a stray click never throws a visit's work away.
-        if action.is_none()
+        let idle = action.is_none()
             && !covered
             && saving.is_none()
             && modal.is_top_modal
-            && !modal.any_popup_open
-            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))
-        {
+            && !modal.any_popup_open;
+        if idle && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape)) {
             action = Some(Action::CancelManager);
+        }
+        // Enter is OK unless a focused control (a check box, a link, a button) takes it.
+        if idle
+            && action.is_none()
+            && ctx.memory(|m| m.focused()).is_none()
+            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Enter))
+        {
+            action = Some(Action::CommitManager);
         }
         action
     }

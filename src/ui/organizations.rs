@@ -14,11 +14,24 @@ const QUIT_SHORTCUT: KeyboardShortcut = KeyboardShortcut::new(Modifiers::COMMAND
 const MANAGE_BACKUP_ACCOUNTS: &str = "Manage backup accounts...";
 const MANAGE_BACKUP_APPLICATIONS: &str = "Manage backup applications...";
 
-/// The main window's content. Holds no state of its own: the selection lives in `app.rs`.
+/// The main window's content. The selection lives in `app.rs`; the view only remembers
+/// where each visible organization was drawn, so focus can return to it.
 #[derive(Debug, Default)]
-pub struct OrganizationsView;
+pub struct OrganizationsView {
+    item_ids: std::collections::HashMap<String, egui::Id>,
+    /// The organization whose item had the keyboard focus last frame.
+    focused: Option<String>,
+    /// A context menu opened from the keyboard, and where: it has no pointer to follow.
+    keyboard_menu: Option<(String, egui::Pos2)>,
+}
 
 impl OrganizationsView {
+    /// The widget of an organization in the inventory, so focus can go back to it when the
+    /// manager opened from its context menu closes.
+    pub fn item_id(&self, organization_id: &str) -> Option<egui::Id> {
+        self.item_ids.get(organization_id).copied()
+    }
+
     /// Draws the menu bar, the inventory and the details; `blocked` is true while a modal is
     /// open, so shortcuts do not act behind it.
     pub fn ui(
@@ -68,15 +81,35 @@ impl OrganizationsView {
             .show(ui, |ui| {
                 ui.heading("Organizations");
                 ui.separator();
-                egui::ScrollArea::vertical()
-                    .auto_shrink(false)
-                    .show(ui, |ui| {
-                        for organization in &state.directory().organizations {
-                            if let Some(a) = inventory_item_ui(ui, organization, selected) {
+                let organizations = &state.directory().organizations;
+                let row_height = ui.spacing().interact_size.y + ui.spacing().item_spacing.y;
+                // Only the visible rows are laid out: service providers have hundreds.
+                egui::ScrollArea::vertical().auto_shrink(false).show_rows(
+                    ui,
+                    row_height,
+                    organizations.len(),
+                    |ui, rows| {
+                        for organization in &organizations[rows] {
+                            let (response, item_action) = inventory_item_ui(
+                                ui,
+                                organization,
+                                selected,
+                                &mut self.keyboard_menu,
+                            );
+                            self.item_ids.insert(organization.id.clone(), response.id);
+                            if let Some(a) = item_action {
                                 action = Some(a);
                             }
+                            // The selection follows the focus as the arrow keys move it.
+                            if response.has_focus()
+                                && self.focused.as_deref() != Some(organization.id.as_str())
+                            {
+                                self.focused = Some(organization.id.clone());
+                                action = Some(Action::SelectOrganization(organization.id.clone()));
+                            }
                         }
-                    });
+                    },
+                );
             });
         egui::CentralPanel::default().show(ui, |ui| {
             let organization = selected.and_then(|id| state.directory().organization(id));
@@ -98,11 +131,15 @@ impl OrganizationsView {
 }
 
 /// One organization in the inventory, with its context menu.
+/// Arrow keys move the focus (egui's own navigation) and the selection follows it; the Menu
+/// key or Shift+F10 opens the context menu of the focused organization. Returns the item's
+/// response.
 fn inventory_item_ui(
     ui: &mut egui::Ui,
     organization: &Organization,
     selected: Option<&str>,
-) -> Option<Action> {
+    keyboard_menu: &mut Option<(String, egui::Pos2)>,
+) -> (egui::Response, Option<Action>) {
     let mut action = None;
     let method = organization.authentication;
     let is_selected = selected == Some(organization.id.as_str());
@@ -116,13 +153,34 @@ fn inventory_item_ui(
     if response.clicked() || response.secondary_clicked() {
         action = Some(Action::SelectOrganization(organization.id.clone()));
     }
-    response.context_menu(|ui| {
+    let popup_id = egui::Popup::default_response_id(&response);
+    let is_mine = |menu: &Option<(String, egui::Pos2)>| {
+        menu.as_ref().is_some_and(|(id, _)| *id == organization.id)
+    };
+    if response.secondary_clicked()
+        || (is_mine(keyboard_menu) && !egui::Popup::is_id_open(ui.ctx(), popup_id))
+    {
+        *keyboard_menu = None;
+    }
+    if response.has_focus()
+        && ui.input_mut(|i| {
+            i.consume_key(Modifiers::NONE, Key::Menu) || i.consume_key(Modifiers::SHIFT, Key::F10)
+        })
+    {
+        egui::Popup::open_id(ui.ctx(), popup_id);
+        *keyboard_menu = Some((organization.id.clone(), response.rect.left_bottom()));
+    }
+    let mut popup = egui::Popup::context_menu(&response);
+    if let Some((_, position)) = keyboard_menu.as_ref().filter(|_| is_mine(keyboard_menu)) {
+        popup = popup.at_position(*position);
+    }
+    popup.show(|ui| {
         if let Some(a) = organization_menu_ui(ui, organization) {
             action = Some(a);
             ui.close();
         }
     });
-    action
+    (response, action)
 }
 
 /// The context menu of an organization (R1 decides what is enabled).

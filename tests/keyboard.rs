@@ -1,0 +1,179 @@
+//! The whole procedure with the keyboard alone: no click anywhere.
+
+mod common;
+
+use std::sync::Arc;
+
+use backup_accounts::app::BackupAccountsApp;
+use backup_accounts::state::StartupOptions;
+use backup_accounts::store::ConfigFile;
+use common::*;
+use egui::{Key, Modifiers};
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+fn press(harness: &mut Harness<'_, BackupAccountsApp>, key: Key) {
+    harness.key_press(key);
+    harness.run();
+}
+
+fn is_focused(harness: &Harness<'_, BackupAccountsApp>, label: &str) -> bool {
+    harness
+        .query_by_label(label)
+        .is_some_and(|n| n.is_focused())
+}
+
+/// Presses Tab until the control named `label` has the focus.
+fn tab_to(harness: &mut Harness<'_, BackupAccountsApp>, label: &str) {
+    for _ in 0..40 {
+        if is_focused(harness, label) {
+            return;
+        }
+        press(harness, Key::Tab);
+    }
+    panic!("Tab never reached {label}");
+}
+
+fn type_text(harness: &mut Harness<'_, BackupAccountsApp>, text: &str) {
+    harness.event(egui::Event::Text(text.to_owned()));
+    harness.run();
+}
+
+#[test]
+fn the_whole_procedure_with_key_presses_only() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        ..Default::default()
+    };
+    let store = secrets.clone();
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 680.0])
+        .with_step_dt(0.05)
+        .with_max_steps(40)
+        .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(store)));
+    harness.run();
+
+    // Inventory: Tab in, arrows move through the organizations and the selection follows.
+    tab_to(&mut harness, "Contoso Ltd (Basic authentication)");
+    press(&mut harness, Key::ArrowDown);
+    assert!(is_focused(
+        &harness,
+        "Fabrikam Inc (Modern authentication (legacy protocols allowed))"
+    ));
+    assert!(
+        harness
+            .query_by_label_contains("svc-veeam@fabrikam")
+            .is_some(),
+        "details follow"
+    );
+    press(&mut harness, Key::ArrowUp);
+    assert!(is_focused(&harness, "Contoso Ltd (Basic authentication)"));
+
+    // Shift+F10 opens the context menu; Down enters it, Enter picks the item.
+    harness.key_press_modifiers(Modifiers::SHIFT, Key::F10);
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Manage backup accounts...")
+            .is_some(),
+        "the menu opened"
+    );
+    press(&mut harness, Key::ArrowDown);
+    assert!(is_focused(&harness, "Manage backup accounts..."));
+    press(&mut harness, Key::Enter);
+    assert!(
+        harness.state().manager_draft().is_some(),
+        "the manager opened"
+    );
+
+    // Select..., type to search, Down to highlight, Enter to add.
+    tab_to(&mut harness, "Select...");
+    press(&mut harness, Key::Enter);
+    assert!(is_focused(&harness, "Search groups"));
+    type_text(&mut harness, "sharepoint");
+    press(&mut harness, Key::ArrowDown);
+    press(&mut harness, Key::Enter);
+    let draft = harness.state().manager_draft().unwrap();
+    assert_eq!(draft.group().unwrap().id, PLAIN_GROUP);
+    assert!(
+        is_focused(&harness, "Select..."),
+        "focus returns to Select..."
+    );
+
+    // Space checks Alice; Enter on her password link opens Add Password.
+    for (upn, password) in [(ALICE, "alice-keys-1"), (BOB_MFA, "bob-keys-2")] {
+        tab_to(&mut harness, &format!("Use {upn}"));
+        press(&mut harness, Key::Space);
+        let link = format!("Password for {upn}: Not configured");
+        tab_to(&mut harness, &link);
+        press(&mut harness, Key::Enter);
+        type_text(&mut harness, password);
+        press(&mut harness, Key::Enter);
+        let configured = format!("Password for {upn}: Configured");
+        assert!(
+            is_focused(&harness, &configured),
+            "focus returns to the link of {upn}"
+        );
+    }
+
+    // Escape in Add Password cancels only that dialog.
+    press(&mut harness, Key::Enter);
+    assert!(harness.query_all_by_label_contains("Edit Password").count() > 0);
+    press(&mut harness, Key::Escape);
+    assert_eq!(
+        harness.query_all_by_label_contains("Edit Password").count(),
+        0
+    );
+    assert!(harness.state().manager_draft().is_some());
+
+    // Tab to OK, Enter commits.
+    tab_to(&mut harness, "OK");
+    harness.key_press(Key::Enter);
+    harness.step();
+    let started = std::time::Instant::now();
+    while harness.state().is_saving() {
+        assert!(started.elapsed() < std::time::Duration::from_secs(30));
+        std::thread::sleep(std::time::Duration::from_millis(2));
+        harness.step();
+    }
+    harness.run();
+    assert!(harness.state().manager_draft().is_none());
+    assert!(
+        is_focused(&harness, "Contoso Ltd (Basic authentication)"),
+        "focus returns to the organization"
+    );
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    assert_eq!(saved.organizations[CONTOSO].accounts, [ALICE, BOB_MFA]);
+    assert_eq!(secrets.get(CONTOSO, ALICE).as_deref(), Some("alice-keys-1"));
+    assert_eq!(secrets.get(CONTOSO, BOB_MFA).as_deref(), Some("bob-keys-2"));
+}
+
+#[test]
+fn menu_shortcuts_are_shown_and_work() {
+    let folder = tempfile::tempdir().unwrap();
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 680.0])
+        .build_eframe(move |_cc| {
+            BackupAccountsApp::new(&options, Ok(Arc::new(MemorySecrets::default())))
+        });
+    harness.run();
+    harness.get_by_label("File").click();
+    harness.run();
+    for shortcut in ["Ctrl+O", "F5", "Ctrl+Q"] {
+        assert!(
+            harness.query_by_label_contains(shortcut).is_some(),
+            "the File menu shows {shortcut}"
+        );
+    }
+    harness.key_press(Key::Escape);
+    harness.run();
+    harness.key_press(Key::F5);
+    harness.run();
+    assert_eq!(harness.state().banner_text(), Some("Directory reloaded."));
+}
