@@ -12,6 +12,7 @@ use crate::state::{
 use crate::store::{CommitError, Config, ConfigFile, KeyringSecrets, SecretStore, move_aside};
 use crate::ui::group_picker::GroupPickerView;
 use crate::ui::manager::ManagerView;
+use crate::ui::organization_settings::OrganizationSettingsView;
 use crate::ui::organizations::OrganizationsView;
 use crate::ui::password::PasswordView;
 use crate::ui::{Action, banner_ui};
@@ -53,6 +54,7 @@ pub struct BackupAccountsApp {
     selected: Option<String>,
     organizations: OrganizationsView,
     manager: Option<ManagerSession>,
+    settings: Option<OrganizationSettingsView>,
     banner: Option<Banner>,
     /// Focus to give back once a closed dialog is gone: the widget gets it two frames later,
     /// because egui keeps focus out of a layer that was under a modal the frame before.
@@ -69,6 +71,7 @@ impl BackupAccountsApp {
             selected: None,
             organizations: OrganizationsView::default(),
             manager: None,
+            settings: None,
             banner: None,
             focus_to_give_back: None,
         };
@@ -125,6 +128,11 @@ impl BackupAccountsApp {
 
     /// Draws every window for one frame and applies what the user did.
     pub fn show(&mut self, ui: &mut egui::Ui) {
+        // Screen readers announce the window by this name.
+        ui.ctx()
+            .accesskit_node_builder(egui::accesskit_root_id(), |node| {
+                node.set_label("Backup Accounts");
+            });
         self.give_back_focus(ui.ctx());
         let state = match &self.state {
             Ok(state) => state,
@@ -146,7 +154,7 @@ impl BackupAccountsApp {
             ui,
             state,
             self.selected.as_deref(),
-            self.manager.is_some(),
+            self.manager.is_some() || self.settings.is_some(),
         ));
         self.poll_saving(ui.ctx());
         if let Some(session) = &mut self.manager {
@@ -162,6 +170,18 @@ impl BackupAccountsApp {
             if let Some(password) = &mut session.password {
                 actions.extend(password.ui(ui.ctx()));
             }
+        }
+        if self.settings.is_none()
+            && let Ok(state) = &self.state
+            && let Some(tenant) = state.awaiting_settings()
+        {
+            self.settings = Some(OrganizationSettingsView::new(
+                tenant,
+                state.organization_settings(&tenant.id),
+            ));
+        }
+        if let Some(settings) = &mut self.settings {
+            actions.extend(settings.ui(ui.ctx()));
         }
         for action in actions {
             self.apply(ui.ctx(), action);
@@ -360,6 +380,35 @@ impl BackupAccountsApp {
                 let result = state.reload_directory();
                 self.show_reload_result("Directory reloaded.", result);
             }
+            Action::ImportDirectory => {
+                let picked = rfd::FileDialog::new()
+                    .set_title("Import a folder of Microsoft Graph responses")
+                    .pick_folder();
+                if let Some(folder) = picked {
+                    self.import_folder(&folder);
+                }
+            }
+            Action::ApplySettings(settings) => {
+                self.settings = None;
+                let result = state.apply_settings(settings);
+                if result.is_ok() {
+                    self.selected = state
+                        .directory()
+                        .organizations
+                        .first()
+                        .map(|o| o.id.clone());
+                }
+                self.show_reload_result("Organization settings saved.", result);
+            }
+            Action::CancelSettings => {
+                self.settings = None;
+                state.cancel_settings();
+            }
+            Action::EditSettings => {
+                if let Err(e) = state.edit_settings() {
+                    self.show_banner(e.to_string(), true);
+                }
+            }
             Action::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             Action::DismissBanner => self.banner = None,
             Action::OpenGroupPicker => {
@@ -438,6 +487,19 @@ impl BackupAccountsApp {
                     }
                 }
             }
+            Action::SetMfaNotEnabled { upn, not_enabled } => {
+                if let Some(session) = &mut self.manager {
+                    let result = session
+                        .draft
+                        .set_mfa_not_enabled(&upn, not_enabled)
+                        .and_then(|()| session.draft.password_prompt(&upn));
+                    match (result, &mut session.password) {
+                        (Ok(prompt), Some(dialog)) => dialog.set_prompt(prompt),
+                        (Err(e), Some(dialog)) => dialog.set_error(e.to_string()),
+                        _ => {}
+                    }
+                }
+            }
             Action::ClosePassword => {
                 if let Some(session) = &mut self.manager {
                     session.password = None;
@@ -512,6 +574,25 @@ impl BackupAccountsApp {
                 .map(|o| o.id.clone());
         }
         self.show_reload_result(&format!("Opened {}.", path.display()), result);
+    }
+
+    /// Imports a Graph export folder; a new tenant opens Organization Settings first.
+    pub fn import_folder(&mut self, folder: &Path) {
+        let Ok(state) = &mut self.state else {
+            return;
+        };
+        let result = state.import_graph_folder(folder);
+        if state.awaiting_settings().is_some() {
+            return;
+        }
+        if result.is_ok() {
+            self.selected = state
+                .directory()
+                .organizations
+                .first()
+                .map(|o| o.id.clone());
+        }
+        self.show_reload_result(&format!("Imported {}.", folder.display()), result);
     }
 
     /// Tells what a reload did: the revoked accounts one per line (R5), or why nothing

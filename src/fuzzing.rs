@@ -54,3 +54,48 @@ pub fn check_directory_bytes(data: &[u8]) {
         }
     }
 }
+
+/// Imports a Graph export whose `users.json` and every `members/*.json` hold `data`, the
+/// other files being valid: an error or a directory, never a panic.
+pub fn check_graph_bytes(data: &[u8]) {
+    let Ok(folder) = tempfile_folder() else {
+        return;
+    };
+    let write = |name: &str, bytes: &[u8]| std::fs::write(folder.join(name), bytes);
+    let organization = br#"{"value": [{"id": "fuzz-tenant", "displayName": "Fuzz"}]}"#;
+    let groups = br#"{"value": [{"id": "g1", "displayName": "G", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}]}"#;
+    if write("organization.json", organization).is_err()
+        || write("groups.json", groups).is_err()
+        || write("users.json", data).is_err()
+        || std::fs::create_dir_all(folder.join("members")).is_err()
+        || write("members/g1.json", data).is_err()
+    {
+        return;
+    }
+    if let Ok(tenant) = crate::store::graph::import_folder(&folder) {
+        let settings = crate::store::config::OrganizationSettings {
+            authentication: crate::model::AuthenticationMethod::Basic,
+            added_by: tenant.user_upns().next().unwrap_or("nobody").to_owned(),
+            mfa_not_enabled: Default::default(),
+        };
+        if let Ok(directory) = tenant.into_directory(&settings) {
+            for organization in &directory.organizations {
+                let _ = organization.resolve_user_members("g1");
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+/// A fresh folder under the system's temporary folder.
+fn tempfile_folder() -> std::io::Result<std::path::PathBuf> {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let folder = std::env::temp_dir().join(format!(
+        "backup-accounts-fuzz-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&folder)?;
+    Ok(folder)
+}

@@ -1,11 +1,14 @@
 //! The one shared application state: the directory, the saved configuration and the
 //! keyring, with every change going through the model's rules. Never imports egui.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 use crate::model::{CommitPlan, Directory, DirectoryError, DraftError, ManagerDraft};
+use crate::store::config::OrganizationSettings;
+use crate::store::graph::{GraphImportError, ImportedTenant, import_folder};
 use crate::store::{
     CommitError, Config, ConfigError, ConfigFile, DirectorySource, InstanceLock, LockError,
     SecretError, SecretStore, TextFileError, apply_commits, apply_commits_with_progress,
@@ -39,6 +42,9 @@ pub enum DirectoryLoadError {
     /// The file is missing, too large, not UTF-8 or unreadable.
     #[error(transparent)]
     Unreadable(#[from] TextFileError),
+    /// A Microsoft Graph export folder is incomplete or malformed.
+    #[error(transparent)]
+    Graph(GraphImportError),
 }
 
 /// Why the app could not start with the given files. Nothing was changed.
@@ -97,6 +103,8 @@ pub struct AppState {
     secrets: Secrets,
     /// `Err` when another instance holds the folder: this one is read-only.
     lock: Result<InstanceLock, LockError>,
+    /// A Graph export waiting for the administrator to say how its organization was added.
+    awaiting_settings: Option<(DirectorySource, ImportedTenant)>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -133,12 +141,19 @@ impl AppState {
         }
         let mut config = config_file.load()?;
         if let Some(path) = &options.directory {
-            config.directory = DirectorySource::Snapshot(path.clone());
+            config.directory = source_of_path(path);
         }
+        let mut awaiting_settings = None;
         let directory = if options.empty_directory {
             Directory::default()
         } else {
-            load_directory(&config.directory)?
+            match load_directory(&config.directory, &config.organization_settings)? {
+                LoadedDirectory::Ready(directory) => directory,
+                LoadedDirectory::NeedsSettings(tenant) => {
+                    awaiting_settings = Some((config.directory.clone(), tenant));
+                    Directory::default()
+                }
+            }
         };
         Ok(Self {
             directory: Arc::new(directory),
@@ -146,6 +161,7 @@ impl AppState {
             config_file,
             secrets,
             lock,
+            awaiting_settings,
         })
     }
 
@@ -186,26 +202,116 @@ impl AppState {
         self.replace_directory(DirectorySource::Snapshot(path.to_path_buf()))
     }
 
+    /// Imports a folder of Microsoft Graph responses, as [`Self::reload_directory`] does.
+    /// A tenant seen for the first time waits for [`Self::apply_settings`].
+    pub fn import_graph_folder(&mut self, folder: &Path) -> Result<Vec<Revocation>, ReloadError> {
+        self.replace_directory(DirectorySource::GraphExport(folder.to_path_buf()))
+    }
+
+    /// The imported organization waiting for its settings, if any.
+    pub fn awaiting_settings(&self) -> Option<&ImportedTenant> {
+        self.awaiting_settings.as_ref().map(|(_, tenant)| tenant)
+    }
+
+    /// The settings saved for an imported organization.
+    pub fn organization_settings(&self, organization_id: &str) -> Option<&OrganizationSettings> {
+        self.config.organization_settings.get(organization_id)
+    }
+
+    /// Re-reads an imported organization's export so its settings can be changed.
+    pub fn edit_settings(&mut self) -> Result<(), ReloadError> {
+        let source = self.config.directory.clone();
+        if let DirectorySource::GraphExport(folder) = &source {
+            let tenant = import_folder(folder).map_err(|e| {
+                ReloadError::Load(StartupError::Directory {
+                    path: folder.clone(),
+                    source: DirectoryLoadError::Graph(e),
+                })
+            })?;
+            self.awaiting_settings = Some((source, tenant));
+        }
+        Ok(())
+    }
+
+    /// Drops the waiting import; the directory loaded before stays.
+    pub fn cancel_settings(&mut self) {
+        self.awaiting_settings = None;
+    }
+
+    /// Completes the waiting import with the administrator's settings, saved in the
+    /// configuration, and drops accounts the new directory no longer allows (R5).
+    pub fn apply_settings(
+        &mut self,
+        settings: OrganizationSettings,
+    ) -> Result<Vec<Revocation>, ReloadError> {
+        let Some((source, tenant)) = self.awaiting_settings.take() else {
+            return Ok(Vec::new());
+        };
+        let organization_id = tenant.id.clone();
+        let path = match &source {
+            DirectorySource::GraphExport(folder) => folder.clone(),
+            _ => PathBuf::new(),
+        };
+        let directory = match tenant.into_directory(&settings) {
+            Ok(directory) => directory,
+            Err(e) => {
+                return Err(ReloadError::Load(StartupError::Directory {
+                    path,
+                    source: DirectoryLoadError::Graph(e),
+                }));
+            }
+        };
+        let mut config = self.config.clone();
+        config.directory = source;
+        config
+            .organization_settings
+            .insert(organization_id, settings);
+        self.install_directory(Arc::new(directory), config)
+    }
+
     fn replace_directory(
         &mut self,
         source: DirectorySource,
     ) -> Result<Vec<Revocation>, ReloadError> {
-        let directory = Arc::new(load_directory(&source)?);
-        let (plans, revocations) = departed_accounts(&directory, &self.config);
-        let mut config = self.config.clone();
-        config.directory = source;
-        if !plans.is_empty() {
+        match load_directory(&source, &self.config.organization_settings)? {
+            LoadedDirectory::Ready(directory) => {
+                let mut config = self.config.clone();
+                config.directory = source;
+                self.install_directory(Arc::new(directory), config)
+            }
+            LoadedDirectory::NeedsSettings(tenant) => {
+                self.awaiting_settings = Some((source, tenant));
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// Switches to a loaded directory with its configuration, revoking departed accounts
+    /// and saving, as one step. Without the folder's lock the change stays in memory.
+    fn install_directory(
+        &mut self,
+        directory: Arc<Directory>,
+        mut config: Config,
+    ) -> Result<Vec<Revocation>, ReloadError> {
+        let (plans, revocations) = departed_accounts(&directory, &config);
+        if !plans.is_empty() || (config != self.config && self.lock.is_ok()) {
             if let Err(reason) = &self.lock {
                 return Err(ReloadError::Save(CommitFailure::ReadOnly(
                     reason.to_string(),
                 )));
             }
-            let secrets = self
-                .secrets
-                .as_ref()
-                .map_err(|e| ReloadError::Save(CommitFailure::Keyring(e.clone())))?;
-            config = apply_commits(&plans, secrets.as_ref(), &self.config_file, &config)
-                .map_err(|e| ReloadError::Save(e.into()))?;
+            if plans.is_empty() {
+                self.config_file
+                    .save(&config)
+                    .map_err(|e| ReloadError::Save(CommitError::Config(e).into()))?;
+            } else {
+                let secrets = self
+                    .secrets
+                    .as_ref()
+                    .map_err(|e| ReloadError::Save(CommitFailure::Keyring(e.clone())))?;
+                config = apply_commits(&plans, secrets.as_ref(), &self.config_file, &config)
+                    .map_err(|e| ReloadError::Save(e.into()))?;
+            }
             for revocation in &revocations {
                 log::info!("{revocation}");
             }
@@ -420,10 +526,23 @@ pub enum CommitFailure {
     ReadOnly(String),
 }
 
-/// Reads a directory snapshot from its source.
-pub fn load_directory(source: &DirectorySource) -> Result<Directory, StartupError> {
+/// What loading a directory source gave.
+#[derive(Debug)]
+pub enum LoadedDirectory {
+    /// Ready to use.
+    Ready(Directory),
+    /// A Graph export whose organization the administrator has not described yet.
+    NeedsSettings(ImportedTenant),
+}
+
+/// Reads a directory from its source; a Graph export uses the organization settings saved
+/// for its tenant.
+pub fn load_directory(
+    source: &DirectorySource,
+    settings: &BTreeMap<String, OrganizationSettings>,
+) -> Result<LoadedDirectory, StartupError> {
     match source {
-        DirectorySource::Demo => Ok(Directory::demo()),
+        DirectorySource::Demo => Ok(LoadedDirectory::Ready(Directory::demo())),
         DirectorySource::Snapshot(path) => {
             let directory_error = |source: DirectoryLoadError| StartupError::Directory {
                 path: path.clone(),
@@ -432,7 +551,31 @@ pub fn load_directory(source: &DirectorySource) -> Result<Directory, StartupErro
             let text = read_text_limited(path, DIRECTORY_SIZE_LIMIT)
                 .map_err(|e| directory_error(e.into()))?;
             Directory::from_ron(&text, &path.display().to_string())
+                .map(LoadedDirectory::Ready)
                 .map_err(|e| directory_error(e.into()))
         }
+        DirectorySource::GraphExport(folder) => {
+            let directory_error = |source: GraphImportError| StartupError::Directory {
+                path: folder.clone(),
+                source: DirectoryLoadError::Graph(source),
+            };
+            let tenant = import_folder(folder).map_err(directory_error)?;
+            match settings.get(&tenant.id) {
+                Some(settings) => tenant
+                    .into_directory(settings)
+                    .map(LoadedDirectory::Ready)
+                    .map_err(directory_error),
+                None => Ok(LoadedDirectory::NeedsSettings(tenant)),
+            }
+        }
+    }
+}
+
+/// The source a `--directory PATH` names: a folder is a Graph export, a file a snapshot.
+pub fn source_of_path(path: &Path) -> DirectorySource {
+    if path.is_dir() {
+        DirectorySource::GraphExport(path.to_path_buf())
+    } else {
+        DirectorySource::Snapshot(path.to_path_buf())
     }
 }

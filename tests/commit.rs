@@ -55,6 +55,7 @@ fn plan() -> CommitPlan {
             group_name: "SharePoint Backup Operators".into(),
             accounts: vec![ALICE.into(), BOB_MFA.into(), FRANK_NESTED.into()],
         }),
+        mfa_not_enabled: Vec::new(),
     }
 }
 

@@ -21,6 +21,7 @@ fn sample_config() -> Config {
                 accounts: vec!["alice@contoso.com".into(), "bob@contoso.com".into()],
             },
         )]),
+        organization_settings: BTreeMap::new(),
     }
 }
 

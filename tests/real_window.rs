@@ -134,3 +134,95 @@ fn the_binary_opens_a_window_and_closes_cleanly_through_the_window_system() {
         "the window's size and position are remembered"
     );
 }
+
+/// The released binary on an AT-SPI desktop: its window, inventory and the Backup Accounts
+/// Manager appear in the accessibility tree with their names, as Orca would read them.
+#[test]
+#[ignore = "needs an X display and at-spi2-core: run scripts/test"]
+fn the_windows_appear_in_the_atspi_tree_with_their_names() {
+    let folder = tempfile::tempdir().unwrap();
+    let _bus = KillOnDrop(
+        Command::new("/usr/libexec/at-spi-bus-launcher")
+            .arg("--launch-immediately")
+            .spawn()
+            .expect("at-spi2-core is installed"),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    // What a screen reader sets when it starts; AccessKit waits for it.
+    for property in ["IsEnabled", "ScreenReaderEnabled"] {
+        let status = Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.a11y.Bus",
+                "--object-path",
+                "/org/a11y/bus",
+                "--method",
+                "org.freedesktop.DBus.Properties.Set",
+                "org.a11y.Status",
+                property,
+                "<true>",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "could not set {property}");
+    }
+    let _app = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
+            .arg("--config-dir")
+            .arg(folder.path())
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/atspi/dump_tree.py");
+    let output = Command::new("/usr/bin/python3")
+        .args([
+            script,
+            "backup-accounts",
+            // The tree fills in as the first frames are drawn: wait for its last items.
+            "wait:Northwind Traders (Modern app-only authentication)",
+            "wait:Manage backup accounts of Contoso Ltd...",
+            "dump",
+            "click:Manage backup accounts of Contoso Ltd...",
+            "wait:Select...",
+            "wait:Cancel",
+            "dump",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let dumps: Vec<&str> = stdout.split("--- dump").skip(1).collect();
+    assert_eq!(dumps.len(), 2, "{stdout}");
+    let main_window = dumps[0];
+    for expected in [
+        "frame\tBackup Accounts",
+        "push button\tFile",
+        "toggle button\tContoso Ltd (Basic authentication)",
+        "toggle button\tNorthwind Traders (Modern app-only authentication)",
+        "push button\tManage backup accounts of Contoso Ltd...",
+    ] {
+        assert!(
+            main_window.contains(expected),
+            "{expected:?} missing in:\n{main_window}"
+        );
+    }
+    let manager = dumps[1];
+    for expected in [
+        "Backup Accounts Manager",
+        "push button\tSelect...",
+        "push button\tOK",
+        "push button\tCancel",
+    ] {
+        assert!(
+            manager.contains(expected),
+            "{expected:?} missing in:\n{manager}"
+        );
+    }
+}

@@ -662,3 +662,67 @@ fn the_window_keeps_drawing_while_the_keyring_is_slow() {
     let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
     assert_eq!(saved.organizations[CONTOSO].accounts, [ALICE, BOB_MFA]);
 }
+
+#[test]
+fn an_imported_tenant_asks_for_its_settings_first() {
+    let folder = tempfile::tempdir().unwrap();
+    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graph/contoso");
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        directory: Some(export),
+        ..Default::default()
+    };
+    let mut harness = Harness::builder()
+        .with_size([1000.0, 680.0])
+        .with_step_dt(0.05)
+        .with_max_steps(40)
+        .build_eframe(move |_cc| {
+            BackupAccountsApp::new(&options, Ok(Arc::new(MemorySecrets::default())))
+        });
+    harness.run();
+    assert!(
+        harness
+            .query_by_label_contains("Microsoft Graph does not say")
+            .is_some()
+    );
+    let ok = "OK, save the organization settings";
+    assert!(is_disabled(&harness, ok), "no adding account yet");
+    click(&mut harness, "Basic authentication");
+    harness
+        .get_by_role_and_label(Role::TextInput, "Added with account:")
+        .focus();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Added with account:")
+        .type_text("nobody@contoso.com");
+    harness.run();
+    assert!(description(&harness, ok).contains("is not a user of this organization"));
+    for _ in 0.."nobody@contoso.com".len() {
+        harness.key_press(egui::Key::Backspace);
+    }
+    harness
+        .get_by_role_and_label(Role::TextInput, "Added with account:")
+        .type_text("admin@contoso.onmicrosoft.com");
+    harness.run();
+    click(&mut harness, ok);
+    assert!(
+        harness
+            .query_by_label("Contoso (Basic authentication)")
+            .is_some()
+    );
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    let settings = &saved.organization_settings["84841066-274d-4ec0-a5c1-276be684bdd3"];
+    assert_eq!(settings.added_by, "admin@contoso.onmicrosoft.com");
+    // The adding account is refused as a backup account (R6), from the imported settings.
+    harness
+        .get_by_label("Contoso (Basic authentication)")
+        .click_secondary();
+    harness.run();
+    assert!(
+        harness.query_by_label("Organization settings...").is_some(),
+        "editable later"
+    );
+    click(&mut harness, "Manage backup accounts...");
+    choose_group(&mut harness, "SharePoint Backup Operators");
+    assert!(is_disabled(&harness, "Use admin@contoso.onmicrosoft.com"));
+}

@@ -50,6 +50,14 @@ fn enabled_by_default() -> bool {
     true
 }
 
+fn reported() -> bool {
+    true
+}
+
+fn is_reported(reported: &bool) -> bool {
+    *reported
+}
+
 /// A direct member of a group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Member {
@@ -183,6 +191,10 @@ pub struct Organization {
     /// Every group, of every kind.
     #[serde(default)]
     pub groups: Vec<Group>,
+    /// Whether each user's MFA flag comes from a report. An import without one assumes MFA
+    /// everywhere (the safe default) and lets the administrator correct it per account.
+    #[serde(default = "reported", skip_serializing_if = "is_reported")]
+    pub mfa_reported: bool,
     #[serde(skip)]
     index: OrganizationIndex,
 }
@@ -211,6 +223,7 @@ impl Organization {
             added_by,
             users,
             groups,
+            mfa_reported: true,
             index: OrganizationIndex::default(),
         };
         organization.build_index()?;

@@ -77,6 +77,9 @@ pub struct PasswordPrompt {
     pub upn: String,
     /// MFA is enabled, so a Microsoft Entra application password is needed instead.
     pub app_password_required: bool,
+    /// The directory could not tell MFA for sure (an import without an MFA report), so the
+    /// administrator may say the account does not use it.
+    pub mfa_correctable: bool,
 }
 
 /// Everything [`ManagerDraft`] can refuse.
@@ -135,6 +138,8 @@ pub struct CommitPlan {
     pub secrets_to_delete: Vec<String>,
     /// The organization's new saved selection; `None` when no group is chosen.
     pub selection: Option<OrganizationSelection>,
+    /// Accounts the administrator said do not use MFA during this visit.
+    pub mfa_not_enabled: Vec<String>,
 }
 
 /// The manager's working copy for one organization.
@@ -145,6 +150,10 @@ pub struct ManagerDraft {
     saved: Option<OrganizationSelection>,
     group: Option<ChosenGroup>,
     rows: Vec<AccountRow>,
+    /// Whether MFA corrections are allowed (imported organizations without an MFA report).
+    mfa_correctable: bool,
+    /// Lower-cased UPNs said, during this visit, not to use MFA.
+    mfa_not_enabled: BTreeSet<String>,
 }
 
 impl ManagerDraft {
@@ -161,12 +170,15 @@ impl ManagerDraft {
             .position(|o| o.id == organization_id)
             .ok_or_else(|| DraftError::UnknownOrganization(organization_id.to_owned()))?;
         check_can_manage_backup_accounts(&directory.organizations[organization_index])?;
+        let mfa_correctable = !directory.organizations[organization_index].mfa_reported;
         let mut draft = Self {
             directory,
             organization_index,
             saved: saved.cloned(),
             group: None,
             rows: Vec::new(),
+            mfa_correctable,
+            mfa_not_enabled: BTreeSet::new(),
         };
         if let Some(selection) = saved
             && let Some(group) = draft.organization().group(&selection.group_id)
@@ -306,6 +318,23 @@ impl ManagerDraft {
         Ok(())
     }
 
+    /// Says whether an account uses MFA after all; only where corrections are allowed.
+    pub fn set_mfa_not_enabled(&mut self, upn: &str, not_enabled: bool) -> Result<(), DraftError> {
+        self.row_index(upn)?;
+        if self.mfa_correctable {
+            if not_enabled {
+                self.mfa_not_enabled.insert(upn.to_lowercase());
+            } else {
+                self.mfa_not_enabled.remove(&upn.to_lowercase());
+            }
+        }
+        Ok(())
+    }
+
+    fn uses_mfa(&self, upn: &str, directory_says: bool) -> bool {
+        directory_says && !self.mfa_not_enabled.contains(&upn.to_lowercase())
+    }
+
     /// What the password window should ask for this account (R8).
     pub fn password_prompt(&self, upn: &str) -> Result<PasswordPrompt, DraftError> {
         let row = &self.rows[self.row_index(upn)?];
@@ -318,7 +347,8 @@ impl ManagerDraft {
             },
             display_name: user.display_name.clone(),
             upn: user.upn.clone(),
-            app_password_required: user.mfa_enabled,
+            app_password_required: self.uses_mfa(&user.upn, user.mfa_enabled),
+            mfa_correctable: self.mfa_correctable && user.mfa_enabled,
         })
     }
 
@@ -334,8 +364,9 @@ impl ManagerDraft {
             });
         }
         if password.is_empty() {
+            let user = &self.organization().users[row.user_index];
             return Err(DraftError::EmptyPassword {
-                app_password: self.organization().users[row.user_index].mfa_enabled,
+                app_password: self.uses_mfa(&user.upn, user.mfa_enabled),
             });
         }
         let row = &mut self.rows[index];
@@ -393,11 +424,17 @@ impl ManagerDraft {
                 accounts,
             }
         });
+        let mfa_not_enabled = users
+            .iter()
+            .filter(|u| self.mfa_not_enabled.contains(&u.upn.to_lowercase()))
+            .map(|u| u.upn.clone())
+            .collect();
         Ok(CommitPlan {
             organization_id: self.organization().id.clone(),
             secrets_to_store,
             secrets_to_delete,
             selection,
+            mfa_not_enabled,
         })
     }
 }

@@ -122,6 +122,13 @@ pub fn apply_commits_with_progress(
                         updated.organizations.remove(&plan.organization_id);
                     }
                 }
+                // MFA corrections made in the manager are saved with the rest of the visit.
+                if let Some(settings) = updated.organization_settings.get_mut(&plan.organization_id)
+                {
+                    settings
+                        .mfa_not_enabled
+                        .extend(plan.mfa_not_enabled.iter().cloned());
+                }
             }
             match config_file.save(&updated) {
                 Ok(()) => {

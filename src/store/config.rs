@@ -1,19 +1,24 @@
 //! The RON configuration file: which group and accounts each organization uses.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::OrganizationSelection;
 use crate::model::directory::ron_error_position;
+use crate::model::{AuthenticationMethod, OrganizationSelection};
 
 use super::text_file::{TextFileError, read_text_limited};
 
-/// The schema this build writes. Files with a higher number are refused, never rewritten.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The schema this build writes. Files with a higher number are refused, never rewritten;
+/// older ones are migrated when read and written in this version at the next change.
+///
+/// - 1: the directory source and each organization's group and accounts.
+/// - 2: adds `organization_settings` (authentication method, adding account and MFA
+///   corrections of organizations imported from Microsoft Graph) and `GraphExport`.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Larger configuration files are refused unread; 10,000 accounts take about 400 KB.
 pub const CONFIG_SIZE_LIMIT: u64 = 16 * 1024 * 1024;
@@ -29,6 +34,22 @@ pub enum DirectorySource {
     Demo,
     /// A RON snapshot file.
     Snapshot(PathBuf),
+    /// A folder of Microsoft Graph v1.0 responses (schema 2).
+    GraphExport(PathBuf),
+}
+
+/// What Graph does not say about an imported organization, asked of the administrator and
+/// kept here (schema 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationSettings {
+    /// How the organization was added to the backup server (R1).
+    pub authentication: AuthenticationMethod,
+    /// The account it was added with (R6).
+    pub added_by: String,
+    /// Accounts the administrator says have no MFA, although no MFA report said so.
+    #[serde(default)]
+    pub mfa_not_enabled: BTreeSet<String>,
 }
 
 /// Everything the app saves. Never holds a password (R10).
@@ -43,6 +64,44 @@ pub struct Config {
     /// Per organization id, its chosen group and checked accounts.
     #[serde(default)]
     pub organizations: BTreeMap<String, OrganizationSelection>,
+    /// Per imported organization id, what the administrator said about it.
+    #[serde(default)]
+    pub organization_settings: BTreeMap<String, OrganizationSettings>,
+}
+
+/// Schema 1, kept to read old files.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename = "Config")]
+struct ConfigV1 {
+    #[serde(rename = "schema_version")]
+    _schema_version: u32,
+    #[serde(default)]
+    directory: DirectorySourceV1,
+    #[serde(default)]
+    organizations: BTreeMap<String, OrganizationSelection>,
+}
+
+/// Schema 1's directory sources.
+#[derive(Default, Deserialize)]
+#[serde(rename = "DirectorySource")]
+enum DirectorySourceV1 {
+    #[default]
+    Demo,
+    Snapshot(PathBuf),
+}
+
+impl From<ConfigV1> for Config {
+    fn from(old: ConfigV1) -> Self {
+        Self {
+            schema_version: SCHEMA_VERSION,
+            directory: match old.directory {
+                DirectorySourceV1::Demo => DirectorySource::Demo,
+                DirectorySourceV1::Snapshot(path) => DirectorySource::Snapshot(path),
+            },
+            organizations: old.organizations,
+            organization_settings: BTreeMap::new(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -51,6 +110,7 @@ impl Default for Config {
             schema_version: SCHEMA_VERSION,
             directory: DirectorySource::Demo,
             organizations: BTreeMap::new(),
+            organization_settings: BTreeMap::new(),
         }
     }
 }
@@ -182,12 +242,13 @@ impl ConfigFile {
                 supported: SCHEMA_VERSION,
             }
         };
-        if let Ok(probe) = ron::from_str::<VersionOnly>(text)
-            && probe.schema_version > SCHEMA_VERSION
-        {
-            return Err(newer(probe.schema_version));
+        let probed = ron::from_str::<VersionOnly>(text)
+            .ok()
+            .map(|p| p.schema_version);
+        if let Some(found) = probed.filter(|&v| v > SCHEMA_VERSION) {
+            return Err(newer(found));
         }
-        let config: Config = ron::from_str(text).map_err(|e| {
+        let parse_error = |e: ron::error::SpannedError| {
             let (line, column) = ron_error_position(text, &e);
             ConfigError::Parse {
                 path: self.path.clone(),
@@ -195,12 +256,34 @@ impl ConfigFile {
                 column,
                 message: e.code.to_string(),
             }
-        })?;
+        };
+        // Older files are read with their own schema, then migrated in memory only: the
+        // file itself changes at the next save.
+        let config: Config = if probed == Some(1) {
+            ron::from_str::<ConfigV1>(text).map_err(parse_error)?.into()
+        } else {
+            ron::from_str(text).map_err(parse_error)?
+        };
         // Whatever the probe missed, a newer file is never taken for this version.
         if config.schema_version > SCHEMA_VERSION {
             return Err(newer(config.schema_version));
         }
-        Ok(config)
+        if config.schema_version < 1 {
+            let (line, column) = position_of(text, "schema_version");
+            return Err(ConfigError::Parse {
+                path: self.path.clone(),
+                line,
+                column,
+                message: format!(
+                    "schema version {} does not exist; the first is 1",
+                    config.schema_version
+                ),
+            });
+        }
+        Ok(Config {
+            schema_version: SCHEMA_VERSION,
+            ..config
+        })
     }
 
     /// Writes atomically: a temporary file in the same folder, flushed to disk, then renamed

@@ -2,6 +2,7 @@
 
 pub mod commit;
 pub mod config;
+pub mod graph;
 pub mod lock;
 pub mod secrets;
 pub mod text_file;

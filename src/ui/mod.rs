@@ -3,6 +3,7 @@
 
 pub mod group_picker;
 pub mod manager;
+pub mod organization_settings;
 pub mod organizations;
 pub mod password;
 
@@ -21,6 +22,14 @@ pub enum Action {
     OpenDirectory,
     /// File > Reload directory.
     ReloadDirectory,
+    /// File > Import directory... (a folder of Microsoft Graph responses).
+    ImportDirectory,
+    /// Organization Settings: OK.
+    ApplySettings(crate::store::config::OrganizationSettings),
+    /// Organization Settings: Cancel.
+    CancelSettings,
+    /// Context menu: Organization settings... (imported organizations).
+    EditSettings,
     /// File > Quit.
     Quit,
     /// Close the error or notice banner.
@@ -49,6 +58,13 @@ pub enum Action {
     },
     /// Add Password: *Cancel*.
     ClosePassword,
+    /// Add Password: "This account does not use MFA" (imports without an MFA report).
+    SetMfaNotEnabled {
+        /// The account.
+        upn: String,
+        /// True when the account does not use MFA.
+        not_enabled: bool,
+    },
     /// Manager: *OK* (R7, R9).
     CommitManager,
     /// Manager: *Cancel* or Escape (R9).

@@ -67,6 +67,13 @@ impl OrganizationsView {
                     if ui.add(item("Reload directory", &RELOAD_SHORTCUT)).clicked() {
                         action = Some(Action::ReloadDirectory);
                     }
+                    if ui
+                        .button("Import directory...")
+                        .on_hover_text("A folder of Microsoft Graph responses (see README)")
+                        .clicked()
+                    {
+                        action = Some(Action::ImportDirectory);
+                    }
                     ui.separator();
                     if ui.add(item("Quit", &QUIT_SHORTCUT)).clicked() {
                         action = Some(Action::Quit);
@@ -90,9 +97,11 @@ impl OrganizationsView {
                     organizations.len(),
                     |ui, rows| {
                         for organization in &organizations[rows] {
+                            let imported = state.organization_settings(&organization.id).is_some();
                             let (response, item_action) = inventory_item_ui(
                                 ui,
                                 organization,
+                                imported,
                                 selected,
                                 &mut self.keyboard_menu,
                             );
@@ -137,6 +146,7 @@ impl OrganizationsView {
 fn inventory_item_ui(
     ui: &mut egui::Ui,
     organization: &Organization,
+    imported: bool,
     selected: Option<&str>,
     keyboard_menu: &mut Option<(String, egui::Pos2)>,
 ) -> (egui::Response, Option<Action>) {
@@ -175,7 +185,7 @@ fn inventory_item_ui(
         popup = popup.at_position(*position);
     }
     popup.show(|ui| {
-        if let Some(a) = organization_menu_ui(ui, organization) {
+        if let Some(a) = organization_menu_ui(ui, organization, imported) {
             action = Some(a);
             ui.close();
         }
@@ -184,7 +194,11 @@ fn inventory_item_ui(
 }
 
 /// The context menu of an organization (R1 decides what is enabled).
-fn organization_menu_ui(ui: &mut egui::Ui, organization: &Organization) -> Option<Action> {
+fn organization_menu_ui(
+    ui: &mut egui::Ui,
+    organization: &Organization,
+    imported: bool,
+) -> Option<Action> {
     let mut action = None;
     let refusal = check_can_manage_backup_accounts(organization).err();
     let reason = refusal.as_ref().map(ToString::to_string);
@@ -205,6 +219,9 @@ fn organization_menu_ui(ui: &mut egui::Ui, organization: &Organization) -> Optio
     );
     if applications.clicked() {
         action = Some(Action::ManageBackupApplications(organization.id.clone()));
+    }
+    if imported && ui.button("Organization settings...").clicked() {
+        action = Some(Action::EditSettings);
     }
     action
 }

@@ -43,6 +43,11 @@ impl PasswordView {
         &self.prompt.upn
     }
 
+    /// Takes the prompt again after the account's MFA status was corrected.
+    pub fn set_prompt(&mut self, prompt: PasswordPrompt) {
+        self.prompt = prompt;
+    }
+
     /// Shows a refusal from the model under the field (R8).
     pub fn set_error(&mut self, error: String) {
         self.error = Some(error);
@@ -76,6 +81,22 @@ impl PasswordView {
                     )
                     .color(ui.visuals().warn_fg_color),
                 );
+            }
+            if self.prompt.mfa_correctable {
+                let mut no_mfa = !self.prompt.app_password_required;
+                let toggle = ui
+                    .checkbox(&mut no_mfa, "This account does not use MFA")
+                    .on_hover_text(
+                        "No MFA report was imported, so MFA is assumed. Check this if the \
+                         account signs in with its password alone; it is kept when you click \
+                         OK in the manager.",
+                    );
+                if toggle.changed() {
+                    action = Some(Action::SetMfaNotEnabled {
+                        upn: self.prompt.upn.clone(),
+                        not_enabled: no_mfa,
+                    });
+                }
             }
             ui.add_space(6.0);
             let label = if self.prompt.app_password_required {

@@ -1,0 +1,330 @@
+//! Importing a tenant from Microsoft Graph v1.0 responses saved in a folder, exactly as the
+//! API returns them (README lists the requests):
+//!
+//! - `organization.json`: `GET /organization`
+//! - `users.json`: `GET /users?$select=id,userPrincipalName,displayName,userType,accountEnabled`
+//! - `groups.json`: `GET /groups?$select=id,displayName,securityEnabled,mailEnabled,groupTypes,membershipRule`
+//! - `members/<group id>.json`: `GET /groups/{id}/members`
+//! - `mfa.json` (optional): `GET /reports/authenticationMethods/userRegistrationDetails`
+//!
+//! A file may hold one response, several pages one after another, or a JSON array of pages.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use super::config::OrganizationSettings;
+use super::text_file::{TextFileError, read_text_limited};
+use crate::model::{Directory, DirectoryError, Group, Member, Organization, User};
+
+/// Graph files larger than this are refused unread.
+pub const GRAPH_FILE_SIZE_LIMIT: u64 = 1024 * 1024 * 1024;
+
+/// Why an export folder could not be imported. Nothing already loaded is replaced.
+#[derive(Debug, thiserror::Error)]
+pub enum GraphImportError {
+    /// A file is missing, too large, not UTF-8 or unreadable.
+    #[error(transparent)]
+    Unreadable(#[from] TextFileError),
+    /// A file is not the JSON Graph returns.
+    #[error("{path}:{line}:{column}: not a Microsoft Graph response: {message}")]
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What the parser expected.
+        message: String,
+    },
+    /// An object lacks a field the import needs, or points at nothing.
+    #[error("{path}: {object}: {problem}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The object, by id and name.
+        object: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The organization's own checks failed.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+}
+
+/// The organization as imported, before the administrator's settings are applied.
+#[derive(Debug)]
+pub struct ImportedTenant {
+    /// Tenant id.
+    pub id: String,
+    /// Tenant name.
+    pub name: String,
+    users: Vec<User>,
+    groups: Vec<Group>,
+    /// Whether `mfa.json` was present; without it every account is taken as MFA-enabled.
+    pub mfa_reported: bool,
+}
+
+impl ImportedTenant {
+    /// UPNs of the imported users, for choosing the adding account.
+    pub fn user_upns(&self) -> impl Iterator<Item = &str> {
+        self.users.iter().map(|u| u.upn.as_str())
+    }
+
+    /// The directory once the administrator has said how the organization was added.
+    pub fn into_directory(
+        self,
+        settings: &OrganizationSettings,
+    ) -> Result<Directory, GraphImportError> {
+        let not_mfa: BTreeSet<String> = settings
+            .mfa_not_enabled
+            .iter()
+            .map(|u| u.to_lowercase())
+            .collect();
+        let users = self
+            .users
+            .into_iter()
+            .map(|mut user| {
+                if not_mfa.contains(&user.upn.to_lowercase()) {
+                    user.mfa_enabled = false;
+                }
+                user
+            })
+            .collect();
+        let mut organization = Organization::new(
+            self.id,
+            self.name,
+            settings.authentication,
+            settings.added_by.clone(),
+            users,
+            self.groups,
+        )?;
+        organization.mfa_reported = self.mfa_reported;
+        Ok(Directory {
+            organizations: vec![organization],
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct Page<T> {
+    value: Vec<T>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphOrganization {
+    id: Option<String>,
+    display_name: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphUser {
+    id: Option<String>,
+    user_principal_name: Option<String>,
+    display_name: Option<String>,
+    user_type: Option<String>,
+    account_enabled: Option<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphGroup {
+    id: Option<String>,
+    display_name: Option<String>,
+    security_enabled: Option<bool>,
+    mail_enabled: Option<bool>,
+    #[serde(default)]
+    group_types: Vec<String>,
+    membership_rule: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GraphMember {
+    #[serde(rename = "@odata.type")]
+    odata_type: Option<String>,
+    id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphMfa {
+    id: Option<String>,
+    user_principal_name: Option<String>,
+    is_mfa_registered: Option<bool>,
+}
+
+/// Every `value` item of every page in the file.
+fn read_pages<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, GraphImportError> {
+    let text = read_text_limited(path, GRAPH_FILE_SIZE_LIMIT)?;
+    let malformed = |e: serde_json::Error| GraphImportError::Malformed {
+        path: path.to_path_buf(),
+        line: e.line(),
+        column: e.column(),
+        message: e.to_string(),
+    };
+    let mut items = Vec::new();
+    if text.trim_start().starts_with('[') {
+        let pages: Vec<Page<T>> = serde_json::from_str(&text).map_err(malformed)?;
+        items.extend(pages.into_iter().flat_map(|p| p.value));
+    } else {
+        for page in serde_json::Deserializer::from_str(&text).into_iter::<Page<T>>() {
+            items.extend(page.map_err(malformed)?.value);
+        }
+    }
+    Ok(items)
+}
+
+fn required(
+    path: &Path,
+    object: impl Fn() -> String,
+    field: &str,
+    value: Option<String>,
+) -> Result<String, GraphImportError> {
+    match value {
+        Some(value) if !value.trim().is_empty() => Ok(value),
+        _ => Err(GraphImportError::Invalid {
+            path: path.to_path_buf(),
+            object: object(),
+            problem: format!("the required field {field} is missing or empty"),
+        }),
+    }
+}
+
+/// Reads an export folder.
+pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> {
+    let organization_path = folder.join("organization.json");
+    let organizations: Vec<GraphOrganization> = read_pages(&organization_path)?;
+    let Some(organization) = organizations.into_iter().next() else {
+        return Err(GraphImportError::Invalid {
+            path: organization_path,
+            object: "value".to_owned(),
+            problem: "no organization in the response".to_owned(),
+        });
+    };
+    let id = required(
+        &organization_path,
+        || "organization".into(),
+        "id",
+        organization.id,
+    )?;
+    let name = organization
+        .display_name
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| id.clone());
+
+    let mfa_path = folder.join("mfa.json");
+    let mfa_reported = mfa_path.exists();
+    let mut mfa_by_id = HashMap::new();
+    if mfa_reported {
+        for (index, entry) in read_pages::<GraphMfa>(&mfa_path)?.into_iter().enumerate() {
+            let key = entry.id.or(entry.user_principal_name).ok_or_else(|| {
+                GraphImportError::Invalid {
+                    path: mfa_path.clone(),
+                    object: format!("entry #{}", index + 1),
+                    problem: "neither id nor userPrincipalName is given".to_owned(),
+                }
+            })?;
+            mfa_by_id.insert(key.to_lowercase(), entry.is_mfa_registered.unwrap_or(true));
+        }
+    }
+
+    let users_path = folder.join("users.json");
+    let mut upn_by_id = HashMap::new();
+    let mut users = Vec::new();
+    for (index, user) in read_pages::<GraphUser>(&users_path)?
+        .into_iter()
+        .enumerate()
+    {
+        let label = || format!("user #{}", index + 1);
+        let user_id = required(&users_path, label, "id", user.id)?;
+        let label = || format!("user {user_id}");
+        let upn = required(
+            &users_path,
+            label,
+            "userPrincipalName",
+            user.user_principal_name,
+        )?;
+        let mfa_enabled = if mfa_reported {
+            mfa_by_id
+                .get(&user_id.to_lowercase())
+                .or_else(|| mfa_by_id.get(&upn.to_lowercase()))
+                .copied()
+                .unwrap_or(true)
+        } else {
+            // Without a report, ask for an app password: the safe default (R8).
+            true
+        };
+        users.push(User {
+            display_name: user.display_name.unwrap_or_else(|| upn.clone()),
+            guest: user
+                .user_type
+                .is_some_and(|t| t.eq_ignore_ascii_case("Guest")),
+            enabled: user.account_enabled.unwrap_or(true),
+            mfa_enabled,
+            upn: upn.clone(),
+        });
+        upn_by_id.insert(user_id, upn);
+    }
+
+    let groups_path = folder.join("groups.json");
+    let graph_groups: Vec<GraphGroup> = read_pages(&groups_path)?;
+    let mut group_ids = BTreeSet::new();
+    let mut groups = Vec::with_capacity(graph_groups.len());
+    for (index, group) in graph_groups.into_iter().enumerate() {
+        let label = || format!("group #{}", index + 1);
+        let group_id = required(&groups_path, label, "id", group.id)?;
+        group_ids.insert(group_id.clone());
+        groups.push(Group {
+            display_name: group.display_name.unwrap_or_else(|| group_id.clone()),
+            security_enabled: group.security_enabled.unwrap_or(false),
+            mail_enabled: group.mail_enabled.unwrap_or(false),
+            group_types: group.group_types,
+            membership_rule: group.membership_rule,
+            members: Vec::new(),
+            id: group_id,
+        });
+    }
+    for group in &mut groups {
+        let members_path = folder.join("members").join(format!("{}.json", group.id));
+        if !members_path.exists() {
+            continue;
+        }
+        for (index, member) in read_pages::<GraphMember>(&members_path)?
+            .into_iter()
+            .enumerate()
+        {
+            let label = || format!("member #{} of group {}", index + 1, group.display_name);
+            let member_id = required(&members_path, label, "id", member.id)?;
+            let kind = member.odata_type.unwrap_or_default();
+            let reference = if kind.ends_with(".user") {
+                upn_by_id.get(&member_id).cloned().map(Member::User)
+            } else if kind.ends_with(".group") {
+                group_ids
+                    .contains(&member_id)
+                    .then(|| Member::Group(member_id.clone()))
+            } else {
+                // Devices, service principals and contacts cannot be backup accounts.
+                continue;
+            };
+            let Some(reference) = reference else {
+                return Err(GraphImportError::Invalid {
+                    path: members_path.clone(),
+                    object: format!("member {member_id} of group {}", group.display_name),
+                    problem: format!("no {kind} with this id is in users.json or groups.json"),
+                });
+            };
+            group.members.push(reference);
+        }
+    }
+    Ok(ImportedTenant {
+        id,
+        name,
+        users,
+        groups,
+        mfa_reported,
+    })
+}

@@ -1,0 +1,59 @@
+#!/usr/bin/python3
+"""Drives the running application named by argv[1] through AT-SPI, as a screen reader sees
+it. The other arguments are steps: "dump" prints the tree, one accessible a line as
+"<role>\t<name>\t<description>", between "--- dump" markers; "click:<name>" performs the
+default action of the accessible with that name; "wait:<name>" waits for it to appear.
+Each step waits up to 30 seconds."""
+import sys
+import time
+
+import pyatspi
+
+APP = sys.argv[1]
+STEP_TIMEOUT = 30.0
+
+
+def find_app():
+    desktop = pyatspi.Registry.getDesktop(0)
+    for index in range(desktop.childCount):
+        app = desktop.getChildAtIndex(index)
+        if app is not None and app.name and APP.lower() in app.name.lower():
+            return app
+    return None
+
+
+def walk(node, depth=0):
+    if node is None or depth > 80:
+        return
+    yield node
+    for index in range(node.childCount):
+        yield from walk(node.getChildAtIndex(index), depth + 1)
+
+
+def find(name):
+    deadline = time.time() + STEP_TIMEOUT
+    while time.time() < deadline:
+        app = find_app()
+        if app is not None:
+            for node in walk(app):
+                if node.name == name:
+                    return node
+        time.sleep(0.3)
+    sys.exit(f"no accessible named {name!r} appeared")
+
+
+for step in sys.argv[2:]:
+    if step == "dump":
+        find_app() or find("Backup Accounts")
+        print("--- dump")
+        for node in walk(find_app()):
+            print(f"{node.getRoleName()}\t{node.name}\t{node.description}")
+        print("--- end")
+    elif step.startswith("click:"):
+        node = find(step[len("click:"):])
+        node.queryAction().doAction(0)
+    elif step.startswith("wait:"):
+        find(step[len("wait:"):])
+    else:
+        sys.exit(f"unknown step {step!r}")
+    sys.stdout.flush()

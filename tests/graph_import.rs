@@ -1,0 +1,354 @@
+//! Importing a tenant from Microsoft Graph v1.0 responses, and configuration migration.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use backup_accounts::model::{GroupKind, Password};
+use backup_accounts::state::{AppState, StartupOptions};
+use backup_accounts::store::config::OrganizationSettings;
+use backup_accounts::store::graph::{GraphImportError, import_folder};
+use backup_accounts::store::{ConfigFile, DirectorySource};
+use common::*;
+
+const TENANT: &str = "84841066-274d-4ec0-a5c1-276be684bdd3";
+const PLAIN: &str = "02bd9fd6-8f93-4758-87c3-1fb73740a315";
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graph/contoso")
+}
+
+/// A copy of the sample export that a test may change.
+fn sample_copy() -> tempfile::TempDir {
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::create_dir(copy.path().join("members")).unwrap();
+    for entry in walk(&sample()) {
+        let relative = entry.strip_prefix(sample()).unwrap();
+        std::fs::copy(&entry, copy.path().join(relative)).unwrap();
+    }
+    copy
+}
+
+fn walk(folder: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(folder).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+fn settings() -> OrganizationSettings {
+    OrganizationSettings {
+        authentication: backup_accounts::model::AuthenticationMethod::Basic,
+        added_by: "admin@contoso.onmicrosoft.com".into(),
+        mfa_not_enabled: Default::default(),
+    }
+}
+
+#[test]
+fn a_graph_export_maps_to_the_directory_faithfully() {
+    let tenant = import_folder(&sample()).unwrap();
+    assert_eq!(tenant.id, TENANT);
+    assert_eq!(tenant.name, "Contoso");
+    assert!(tenant.mfa_reported);
+    let directory = tenant.into_directory(&settings()).unwrap();
+    let organization = &directory.organizations[0];
+    // Two pages of users, concatenated in one file.
+    assert_eq!(organization.users.len(), 6);
+    let user = |upn: &str| organization.user(upn).unwrap();
+    assert!(user("megan_fabrikam.com#EXT#@contoso.onmicrosoft.com").guest);
+    assert!(!user("DiegoS@contoso.com").enabled);
+    assert!(
+        user("AdeleV@contoso.com").mfa_enabled,
+        "isMfaRegistered true"
+    );
+    assert!(
+        !user("AlexW@contoso.com").mfa_enabled,
+        "isMfaRegistered false"
+    );
+    assert!(
+        user("admin@contoso.onmicrosoft.com").mfa_enabled,
+        "not in the report: safe default"
+    );
+    // Two pages of groups, as a JSON array of pages.
+    let kind = |name: &str| {
+        organization
+            .groups
+            .iter()
+            .find(|g| g.display_name == name)
+            .unwrap()
+            .kind()
+    };
+    assert_eq!(kind("SharePoint Backup Operators"), GroupKind::Security);
+    assert_eq!(kind("Backup Team"), GroupKind::MailEnabledSecurity);
+    assert_eq!(kind("Mark 8 Project Team"), GroupKind::Microsoft365);
+    assert_eq!(kind("Sales Announcements"), GroupKind::Distribution);
+    let everyone = organization
+        .groups
+        .iter()
+        .find(|g| g.display_name == "Everyone in Contoso")
+        .unwrap();
+    assert!(
+        everyone.is_all_users(),
+        "recognised by its rule, not its name"
+    );
+    // Nested groups resolve; the device member is ignored.
+    let members: Vec<&str> = organization
+        .resolve_user_members(PLAIN)
+        .into_iter()
+        .map(|i| organization.users[i].upn.as_str())
+        .collect();
+    assert_eq!(members.len(), 6, "{members:?}");
+    assert!(
+        members.contains(&"IsaiahL@contoso.com"),
+        "through Backup Operators EU"
+    );
+}
+
+#[test]
+fn without_an_mfa_report_every_account_asks_for_an_app_password() {
+    let copy = sample_copy();
+    std::fs::remove_file(copy.path().join("mfa.json")).unwrap();
+    let tenant = import_folder(copy.path()).unwrap();
+    assert!(!tenant.mfa_reported);
+    let mut corrected = settings();
+    corrected.mfa_not_enabled.insert("alexw@contoso.com".into());
+    let directory = tenant.into_directory(&corrected).unwrap();
+    let organization = &directory.organizations[0];
+    assert!(
+        organization
+            .users
+            .iter()
+            .filter(|u| u.upn != "AlexW@contoso.com")
+            .all(|u| u.mfa_enabled)
+    );
+    assert!(
+        !organization.user("AlexW@contoso.com").unwrap().mfa_enabled,
+        "the administrator said so"
+    );
+}
+
+#[test]
+fn broken_exports_name_the_file_and_object() {
+    let cases: [(&str, &str, &str, &str); 3] = [
+        (
+            "users.json",
+            r#"{"value": [{"id": "x1", "displayName": "No UPN"}]}"#,
+            "users.json",
+            "user x1: the required field userPrincipalName is missing",
+        ),
+        (
+            "groups.json",
+            "{\"value\": [\n  {\"id\": 5,}",
+            "groups.json:2:",
+            "not a Microsoft Graph response",
+        ),
+        (
+            "members/02bd9fd6-8f93-4758-87c3-1fb73740a315.json",
+            r##"{"value": [{"@odata.type": "#microsoft.graph.user", "id": "ghost"}]}"##,
+            "02bd9fd6-8f93-4758-87c3-1fb73740a315.json",
+            "member ghost of group SharePoint Backup Operators",
+        ),
+    ];
+    for (file, content, where_, what) in cases {
+        let copy = sample_copy();
+        std::fs::write(copy.path().join(file), content).unwrap();
+        let error = import_folder(copy.path()).unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains(where_) && message.contains(what),
+            "{file}: {message}"
+        );
+        assert!(!matches!(error, GraphImportError::Directory(_)));
+    }
+}
+
+#[test]
+fn a_broken_import_replaces_nothing_already_loaded() {
+    let folder = tempfile::tempdir().unwrap();
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut state = AppState::load(&options, Ok(Arc::new(MemorySecrets::default()))).unwrap();
+    let copy = sample_copy();
+    std::fs::write(copy.path().join("organization.json"), "{").unwrap();
+    assert!(state.import_graph_folder(copy.path()).is_err());
+    assert_eq!(
+        state.directory().organizations[0].id,
+        CONTOSO,
+        "the demo stays"
+    );
+    assert_eq!(state.config().directory, DirectorySource::Demo);
+}
+
+#[test]
+fn a_new_tenant_waits_for_its_settings_which_are_kept() {
+    let folder = tempfile::tempdir().unwrap();
+    let copy = sample_copy();
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        directory: Some(copy.path().to_path_buf()),
+        ..Default::default()
+    };
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
+    assert_eq!(
+        state.awaiting_settings().map(|t| t.id.as_str()),
+        Some(TENANT)
+    );
+    assert!(state.directory().organizations.is_empty());
+    state.apply_settings(settings()).unwrap();
+    assert_eq!(state.directory().organizations[0].name, "Contoso");
+
+    // Back up two accounts, then restart: the settings are not asked again.
+    let mut draft = state.open_manager(TENANT).unwrap();
+    draft.choose_group(PLAIN).unwrap();
+    draft
+        .set_password("AdeleV@contoso.com", Password::new("a".into()))
+        .unwrap();
+    draft
+        .set_password("IsaiahL@contoso.com", Password::new("i".into()))
+        .unwrap();
+    state.commit_manager(&draft).unwrap();
+    drop(state);
+    let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
+    assert!(state.awaiting_settings().is_none());
+    assert_eq!(
+        state.organization_settings(TENANT).unwrap().authentication,
+        backup_accounts::model::AuthenticationMethod::Basic
+    );
+
+    // Isaiah leaves Backup Operators EU in the tenant; reloading revokes him (R5).
+    std::fs::write(
+        copy.path().join("members/0a53828f-36c9-44c3-be3d-99a7fce977ac.json"),
+        r##"{"value": [{"@odata.type": "#microsoft.graph.user", "id": "5bde3e51-d13b-4db1-9948-fe4b109d11a7"}]}"##,
+    )
+    .unwrap();
+    let revoked = state.reload_directory().unwrap();
+    assert_eq!(revoked.len(), 1);
+    assert!(
+        revoked[0]
+            .to_string()
+            .contains("IsaiahL@contoso.com left SharePoint Backup Operators")
+    );
+    assert_eq!(secrets.keys(), [format!("{TENANT}/AdeleV@contoso.com")]);
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    assert_eq!(saved.organizations[TENANT].accounts, ["AdeleV@contoso.com"]);
+}
+
+#[test]
+fn an_older_configuration_is_migrated_and_rewritten_only_after_a_change() {
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/samples");
+    let folder = tempfile::tempdir().unwrap();
+    let file = ConfigFile::in_folder(folder.path());
+    let v1 = std::fs::read_to_string(samples.join("config-v1.ron")).unwrap();
+    std::fs::write(file.path(), &v1).unwrap();
+
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        ..Default::default()
+    };
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut state = AppState::load(&options, Ok(secrets)).unwrap();
+    assert_eq!(state.config().schema_version, 2, "migrated in memory");
+    assert_eq!(
+        state.config().organizations[CONTOSO].accounts,
+        ["carol@contoso.com"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(file.path()).unwrap(),
+        v1,
+        "not rewritten on load"
+    );
+
+    let mut draft = state.open_manager(CONTOSO).unwrap();
+    draft
+        .set_password("heidi@contoso.com", Password::new("h".into()))
+        .unwrap();
+    state.commit_manager(&draft).unwrap();
+    let rewritten = std::fs::read_to_string(file.path()).unwrap();
+    assert!(rewritten.contains("schema_version: 2"), "{rewritten}");
+
+    // The current version's sample reads as it is.
+    let v2 = ConfigFile::in_folder(&samples)
+        .parse(&std::fs::read_to_string(samples.join("config-v2.ron")).unwrap());
+    let v2 = v2.unwrap();
+    assert_eq!(v2.schema_version, 2);
+    assert!(
+        v2.organization_settings[TENANT]
+            .mfa_not_enabled
+            .contains("AdeleV@contoso.com")
+    );
+    // A file claiming version 1 with version 2 content is refused.
+    let mixed = v1.replace(
+        "directory: Demo,",
+        "directory: Demo,\n    organization_settings: {},",
+    );
+    assert!(ConfigFile::in_folder(folder.path()).parse(&mixed).is_err());
+}
+
+#[test]
+fn without_an_mfa_report_the_manager_lets_the_administrator_correct_mfa() {
+    let folder = tempfile::tempdir().unwrap();
+    let copy = sample_copy();
+    std::fs::remove_file(copy.path().join("mfa.json")).unwrap();
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        directory: Some(copy.path().to_path_buf()),
+        ..Default::default()
+    };
+    let mut state = AppState::load(&options, Ok(Arc::new(MemorySecrets::default()))).unwrap();
+    state.apply_settings(settings()).unwrap();
+    let mut draft = state.open_manager(TENANT).unwrap();
+    draft.choose_group(PLAIN).unwrap();
+    let prompt = draft.password_prompt("AlexW@contoso.com").unwrap();
+    assert!(prompt.app_password_required && prompt.mfa_correctable);
+    draft
+        .set_mfa_not_enabled("AlexW@contoso.com", true)
+        .unwrap();
+    assert!(
+        !draft
+            .password_prompt("AlexW@contoso.com")
+            .unwrap()
+            .app_password_required
+    );
+    draft
+        .set_password("AlexW@contoso.com", Password::new("own".into()))
+        .unwrap();
+    state.commit_manager(&draft).unwrap();
+    // Kept in the configuration, and applied at the next load.
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    assert!(
+        saved.organization_settings[TENANT]
+            .mfa_not_enabled
+            .contains("AlexW@contoso.com")
+    );
+    drop(state);
+    let state = AppState::load(&options, Ok(Arc::new(MemorySecrets::default()))).unwrap();
+    let organization = &state.directory().organizations[0];
+    assert!(!organization.user("AlexW@contoso.com").unwrap().mfa_enabled);
+    assert!(organization.user("AdeleV@contoso.com").unwrap().mfa_enabled);
+
+    // With a report, nothing can be corrected.
+    let reported = import_folder(&sample())
+        .unwrap()
+        .into_directory(&settings())
+        .unwrap();
+    let draft =
+        backup_accounts::model::ManagerDraft::open(Arc::new(reported), TENANT, None).unwrap();
+    let mut draft = draft;
+    draft.choose_group(PLAIN).unwrap();
+    assert!(
+        !draft
+            .password_prompt("AdeleV@contoso.com")
+            .unwrap()
+            .mfa_correctable
+    );
+}
