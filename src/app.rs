@@ -83,13 +83,9 @@ impl BackupAccountsApp {
     fn load(&mut self) {
         self.state = AppState::load(&self.options, self.secrets.clone());
         let mut problems = Vec::new();
+        self.select_first_organization();
         match &self.state {
             Ok(state) => {
-                self.selected = state
-                    .directory()
-                    .organizations
-                    .first()
-                    .map(|o| o.id.clone());
                 if let Some(reason) = state.read_only_reason() {
                     problems.push(reason.to_string());
                 }
@@ -391,14 +387,7 @@ impl BackupAccountsApp {
             Action::ApplySettings(settings) => {
                 self.settings = None;
                 let result = state.apply_settings(settings);
-                if result.is_ok() {
-                    self.selected = state
-                        .directory()
-                        .organizations
-                        .first()
-                        .map(|o| o.id.clone());
-                }
-                self.show_reload_result("Organization settings saved.", result);
+                self.show_directory_change("Organization settings saved.", result);
             }
             Action::CancelSettings => {
                 self.settings = None;
@@ -566,14 +555,7 @@ impl BackupAccountsApp {
             return;
         };
         let result = state.open_directory(&path);
-        if result.is_ok() {
-            self.selected = state
-                .directory()
-                .organizations
-                .first()
-                .map(|o| o.id.clone());
-        }
-        self.show_reload_result(&format!("Opened {}.", path.display()), result);
+        self.show_directory_change(&format!("Opened {}.", path.display()), result);
     }
 
     /// Imports a Graph export folder; a new tenant opens Organization Settings first.
@@ -582,17 +564,28 @@ impl BackupAccountsApp {
             return;
         };
         let result = state.import_graph_folder(folder);
-        if state.awaiting_settings().is_some() {
-            return;
+        if state.awaiting_settings().is_none() {
+            self.show_directory_change(&format!("Imported {}.", folder.display()), result);
         }
+    }
+
+    /// After the directory was replaced: select its first organization and tell what
+    /// changed.
+    fn show_directory_change(&mut self, done: &str, result: Result<Vec<Revocation>, ReloadError>) {
         if result.is_ok() {
+            self.select_first_organization();
+        }
+        self.show_reload_result(done, result);
+    }
+
+    fn select_first_organization(&mut self) {
+        if let Ok(state) = &self.state {
             self.selected = state
                 .directory()
                 .organizations
                 .first()
                 .map(|o| o.id.clone());
         }
-        self.show_reload_result(&format!("Imported {}.", folder.display()), result);
     }
 
     /// Tells what a reload did: the revoked accounts one per line (R5), or why nothing

@@ -13,23 +13,14 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
 fn options(folder: &Path) -> StartupOptions {
-    StartupOptions {
-        config_dir: Some(folder.to_path_buf()),
-        ..Default::default()
-    }
+    options_in(folder)
 }
 
 fn start(
     options: StartupOptions,
     secrets: backup_accounts::state::Secrets,
 ) -> Harness<'static, BackupAccountsApp> {
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 680.0])
-        .with_step_dt(0.05)
-        .with_max_steps(40)
-        .build_eframe(move |_cc| BackupAccountsApp::new(&options, secrets));
-    harness.run();
-    harness
+    start_app(options, secrets)
 }
 
 fn memory_keyring() -> backup_accounts::state::Secrets {

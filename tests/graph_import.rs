@@ -352,3 +352,55 @@ fn without_an_mfa_report_the_manager_lets_the_administrator_correct_mfa() {
             .mfa_correctable
     );
 }
+
+#[test]
+fn a_group_that_disappears_leaves_the_organization_without_a_group_and_says_so() {
+    let folder = tempfile::tempdir().unwrap();
+    let copy = sample_copy();
+    let options = StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        directory: Some(copy.path().to_path_buf()),
+        ..Default::default()
+    };
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
+    state.apply_settings(settings()).unwrap();
+    let mut draft = state.open_manager(TENANT).unwrap();
+    draft.choose_group(PLAIN).unwrap();
+    draft
+        .set_password("AdeleV@contoso.com", Password::new("a".into()))
+        .unwrap();
+    state.commit_manager(&draft).unwrap();
+
+    // The group is deleted in the tenant.
+    let groups = std::fs::read_to_string(copy.path().join("groups.json")).unwrap();
+    let line = groups
+        .lines()
+        .find(|l| l.contains(PLAIN))
+        .unwrap()
+        .to_owned();
+    std::fs::write(
+        copy.path().join("groups.json"),
+        groups.replace(&format!("{line}\n"), ""),
+    )
+    .unwrap();
+    std::fs::remove_file(copy.path().join(format!("members/{PLAIN}.json"))).unwrap();
+    let revoked = state.reload_directory().unwrap();
+    let notices: Vec<String> = revoked.iter().map(ToString::to_string).collect();
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("no longer exists") && n.contains("has no backup group")),
+        "{notices:?}"
+    );
+    assert!(
+        notices.iter().any(|n| n.contains("AdeleV@contoso.com")),
+        "{notices:?}"
+    );
+    assert!(secrets.keys().is_empty());
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    assert!(
+        !saved.organizations.contains_key(TENANT),
+        "no group any more"
+    );
+}

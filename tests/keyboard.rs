@@ -5,7 +5,6 @@ mod common;
 use std::sync::Arc;
 
 use backup_accounts::app::BackupAccountsApp;
-use backup_accounts::state::StartupOptions;
 use backup_accounts::store::ConfigFile;
 use common::*;
 use egui::{Key, Modifiers};
@@ -43,17 +42,7 @@ fn type_text(harness: &mut Harness<'_, BackupAccountsApp>, text: &str) {
 fn the_whole_procedure_with_key_presses_only() {
     let folder = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemorySecrets::default());
-    let options = StartupOptions {
-        config_dir: Some(folder.path().to_path_buf()),
-        ..Default::default()
-    };
-    let store = secrets.clone();
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 680.0])
-        .with_step_dt(0.05)
-        .with_max_steps(40)
-        .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(store)));
-    harness.run();
+    let mut harness = start_app(options_in(folder.path()), Ok(secrets.clone()));
 
     // Inventory: Tab in, arrows move through the organizations and the selection follows.
     tab_to(&mut harness, "Contoso Ltd (Basic authentication)");
@@ -153,16 +142,10 @@ fn the_whole_procedure_with_key_presses_only() {
 #[test]
 fn menu_shortcuts_are_shown_and_work() {
     let folder = tempfile::tempdir().unwrap();
-    let options = StartupOptions {
-        config_dir: Some(folder.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 680.0])
-        .build_eframe(move |_cc| {
-            BackupAccountsApp::new(&options, Ok(Arc::new(MemorySecrets::default())))
-        });
-    harness.run();
+    let mut harness = start_app(
+        options_in(folder.path()),
+        Ok(Arc::new(MemorySecrets::default())),
+    );
     harness.get_by_label("File").click();
     harness.run();
     for shortcut in ["Ctrl+O", "F5", "Ctrl+Q"] {

@@ -7,7 +7,6 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use backup_accounts::app::BackupAccountsApp;
-use backup_accounts::state::StartupOptions;
 use common::*;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -65,17 +64,7 @@ fn no_password_leaks_anywhere_after_add_edit_and_remove() {
     let folder = tempfile::tempdir().unwrap();
     // The first commit's second write fails, so error paths run too.
     let secrets = Arc::new(FaultySecrets::new(MemorySecrets::default(), 2));
-    let options = StartupOptions {
-        config_dir: Some(folder.path().to_path_buf()),
-        ..Default::default()
-    };
-    let store = secrets.clone();
-    let mut harness = Harness::builder()
-        .with_step_dt(0.05)
-        .with_max_steps(40)
-        .with_size([1000.0, 680.0])
-        .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(store)));
-    harness.run();
+    let mut harness = start_app(options_in(folder.path()), Ok(secrets.clone()));
     let mut debug_dumps = Vec::new();
 
     // Add Alice and Bob; the failed commit shows an error, the retry succeeds.

@@ -16,20 +16,7 @@ fn harness_with(
     folder: &std::path::Path,
     secrets: Arc<dyn SecretStore>,
 ) -> Harness<'static, BackupAccountsApp> {
-    let options = StartupOptions {
-        config_dir: Some(folder.to_path_buf()),
-        directory: None,
-        ..Default::default()
-    };
-    // Short steps so that two clicks in a row land within egui's double-click delay.
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 680.0])
-        .with_theme(egui::Theme::Light)
-        .with_step_dt(0.05)
-        .with_max_steps(40)
-        .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(secrets)));
-    harness.run();
-    harness
+    start_app(options_in(folder), Ok(secrets))
 }
 
 fn click(harness: &mut Harness<'_, BackupAccountsApp>, label: &str) {
@@ -513,13 +500,7 @@ fn reloading_after_a_member_left_revokes_it_and_says_so() {
         directory: Some(snapshot.clone()),
         ..Default::default()
     };
-    let store = secrets.clone();
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 680.0])
-        .with_step_dt(0.05)
-        .with_max_steps(40)
-        .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(store)));
-    harness.run();
+    let mut harness = start_app(options, Ok(secrets.clone()));
     open_contoso_manager(&mut harness);
     choose_group(&mut harness, "IT Helpdesk");
     type_password(&mut harness, "carol@contoso.com", "c-pass");
@@ -672,14 +653,7 @@ fn an_imported_tenant_asks_for_its_settings_first() {
         directory: Some(export),
         ..Default::default()
     };
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 680.0])
-        .with_step_dt(0.05)
-        .with_max_steps(40)
-        .build_eframe(move |_cc| {
-            BackupAccountsApp::new(&options, Ok(Arc::new(MemorySecrets::default())))
-        });
-    harness.run();
+    let mut harness = start_app(options, Ok(Arc::new(MemorySecrets::default())));
     assert!(
         harness
             .query_by_label_contains("Microsoft Graph does not say")

@@ -201,9 +201,77 @@ pub struct Organization {
 
 #[derive(Clone, Debug, Default)]
 struct OrganizationIndex {
-    /// Lower-cased UPN to index in `users`.
-    user_by_upn: HashMap<String, usize>,
+    user_by_upn: UpnIndex,
     group_by_id: HashMap<String, usize>,
+}
+
+/// True when two UPNs are the same account: Microsoft Entra ID compares them without regard
+/// to case.
+pub fn same_upn(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
+    a.chars()
+        .flat_map(char::to_lowercase)
+        .eq(b.chars().flat_map(char::to_lowercase))
+}
+
+/// UPN to position in `users`, compared without regard to case, without keeping a
+/// lower-cased copy of each UPN (a million users would spend about 80 MB on the copies).
+#[derive(Clone, Default)]
+struct UpnIndex {
+    table: hashbrown::HashTable<usize>,
+    hasher: hashbrown::DefaultHashBuilder,
+}
+
+impl std::fmt::Debug for UpnIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UpnIndex")
+            .field("users", &self.table.len())
+            .finish()
+    }
+}
+
+impl UpnIndex {
+    /// The hash of the lower-cased UPN; ASCII UPNs (nearly all) are lower-cased on the
+    /// stack, in one pass.
+    fn hash(hasher: &hashbrown::DefaultHashBuilder, upn: &str) -> u64 {
+        use std::hash::BuildHasher as _;
+        let mut buffer = [0_u8; 128];
+        if upn.is_ascii() && upn.len() <= buffer.len() {
+            let lowered = &mut buffer[..upn.len()];
+            lowered.copy_from_slice(upn.as_bytes());
+            lowered.make_ascii_lowercase();
+            hasher.hash_one(&*lowered)
+        } else {
+            hasher.hash_one(upn.to_lowercase().as_bytes())
+        }
+    }
+
+    fn find(&self, users: &[User], upn: &str) -> Option<usize> {
+        self.table
+            .find(Self::hash(&self.hasher, upn), |&i| {
+                same_upn(&users[i].upn, upn)
+            })
+            .copied()
+    }
+
+    /// Adds `users[position]`; false when its UPN is already there.
+    fn insert(&mut self, users: &[User], position: usize) -> bool {
+        let upn = &users[position].upn;
+        let hasher = &self.hasher;
+        match self.table.entry(
+            Self::hash(hasher, upn),
+            |&i| same_upn(&users[i].upn, upn),
+            |&i| Self::hash(hasher, &users[i].upn),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(_) => false,
+            hashbrown::hash_table::Entry::Vacant(slot) => {
+                slot.insert(position);
+                true
+            }
+        }
+    }
 }
 
 impl Organization {
@@ -243,6 +311,7 @@ impl Organization {
             ));
         }
         let mut index = OrganizationIndex::default();
+        index.user_by_upn.table.reserve(self.users.len(), |_| 0);
         for (position, user) in self.users.iter().enumerate() {
             if user.upn.trim().is_empty() {
                 return Err(invalid(
@@ -250,11 +319,7 @@ impl Organization {
                     "the UPN is empty".into(),
                 ));
             }
-            if index
-                .user_by_upn
-                .insert(user.upn.to_lowercase(), position)
-                .is_some()
-            {
+            if !index.user_by_upn.insert(&self.users, position) {
                 return Err(invalid(
                     format!("user {}", user.upn),
                     "this UPN appears twice".into(),
@@ -276,7 +341,7 @@ impl Organization {
         for group in &self.groups {
             for member in &group.members {
                 let found = match member {
-                    Member::User(upn) => index.user_by_upn.contains_key(&upn.to_lowercase()),
+                    Member::User(upn) => index.user_by_upn.find(&self.users, upn).is_some(),
                     Member::Group(id) => index.group_by_id.contains_key(id),
                 };
                 if !found {
@@ -295,8 +360,8 @@ impl Organization {
     pub fn user(&self, upn: &str) -> Option<&User> {
         self.index
             .user_by_upn
-            .get(&upn.to_lowercase())
-            .map(|&i| &self.users[i])
+            .find(&self.users, upn)
+            .map(|i| &self.users[i])
     }
 
     /// The group with this id.
@@ -306,7 +371,7 @@ impl Organization {
 
     /// True when `upn` is the account the organization was added with (R6).
     pub fn is_adding_account(&self, upn: &str) -> bool {
-        self.added_by.eq_ignore_ascii_case(upn)
+        same_upn(&self.added_by, upn)
     }
 
     /// Indices into `users` of every user member of the group, nested groups resolved (R5),
@@ -323,7 +388,7 @@ impl Organization {
             for member in &self.groups[group_index].members {
                 match member {
                     Member::User(upn) => {
-                        if let Some(&u) = self.index.user_by_upn.get(&upn.to_lowercase())
+                        if let Some(u) = self.index.user_by_upn.find(&self.users, upn)
                             && seen_users.insert(u)
                         {
                             users.push(u);

@@ -4,7 +4,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
-use super::directory::{Directory, GroupKind, Organization};
+use super::directory::{Directory, GroupKind, Organization, same_upn};
 use super::password::Password;
 use super::rules::{
     AccountRefusal, GroupRefusal, ManageRefusal, check_account_eligible,
@@ -295,7 +295,7 @@ impl ManagerDraft {
         let users = &self.organization().users;
         self.rows
             .iter()
-            .position(|r| users[r.user_index].upn.eq_ignore_ascii_case(upn))
+            .position(|r| same_upn(&users[r.user_index].upn, upn))
             .ok_or_else(|| DraftError::NotAMember(upn.to_owned()))
     }
 

@@ -154,3 +154,27 @@ pub fn press_ok_and_wait(
     }
     harness.run();
 }
+
+/// Options that keep the configuration in `folder`.
+pub fn options_in(folder: &std::path::Path) -> backup_accounts::state::StartupOptions {
+    backup_accounts::state::StartupOptions {
+        config_dir: Some(folder.to_path_buf()),
+        ..Default::default()
+    }
+}
+
+/// The app in a kittest harness, after its first frames. Short steps, so that two clicks in
+/// a row land within egui's double-click delay.
+pub fn start_app(
+    options: backup_accounts::state::StartupOptions,
+    secrets: backup_accounts::state::Secrets,
+) -> egui_kittest::Harness<'static, backup_accounts::app::BackupAccountsApp> {
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size([1000.0, 680.0])
+        .with_theme(egui::Theme::Light)
+        .with_step_dt(0.05)
+        .with_max_steps(40)
+        .build_eframe(move |_cc| backup_accounts::app::BackupAccountsApp::new(&options, secrets));
+    harness.run();
+    harness
+}
