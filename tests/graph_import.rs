@@ -43,6 +43,18 @@ fn walk(folder: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// The app's state with a copy of the sample export as its directory, configuration in
+/// `folder`.
+fn state_on(copy: &Path, folder: &Path, secrets: Arc<MemorySecrets>) -> (StartupOptions, AppState) {
+    let options = StartupOptions {
+        config_dir: Some(folder.to_path_buf()),
+        directory: Some(copy.to_path_buf()),
+        ..Default::default()
+    };
+    let state = AppState::load(&options, Ok(secrets)).unwrap();
+    (options, state)
+}
+
 fn settings() -> OrganizationSettings {
     OrganizationSettings {
         authentication: backup_accounts::model::AuthenticationMethod::Basic,
@@ -192,13 +204,8 @@ fn a_broken_import_replaces_nothing_already_loaded() {
 fn a_new_tenant_waits_for_its_settings_which_are_kept() {
     let folder = tempfile::tempdir().unwrap();
     let copy = sample_copy();
-    let options = StartupOptions {
-        config_dir: Some(folder.path().to_path_buf()),
-        directory: Some(copy.path().to_path_buf()),
-        ..Default::default()
-    };
     let secrets = Arc::new(MemorySecrets::default());
-    let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
+    let (options, mut state) = state_on(copy.path(), folder.path(), secrets.clone());
     assert_eq!(
         state.awaiting_settings().map(|t| t.id.as_str()),
         Some(TENANT)
@@ -299,12 +306,11 @@ fn without_an_mfa_report_the_manager_lets_the_administrator_correct_mfa() {
     let folder = tempfile::tempdir().unwrap();
     let copy = sample_copy();
     std::fs::remove_file(copy.path().join("mfa.json")).unwrap();
-    let options = StartupOptions {
-        config_dir: Some(folder.path().to_path_buf()),
-        directory: Some(copy.path().to_path_buf()),
-        ..Default::default()
-    };
-    let mut state = AppState::load(&options, Ok(Arc::new(MemorySecrets::default()))).unwrap();
+    let (options, mut state) = state_on(
+        copy.path(),
+        folder.path(),
+        Arc::new(MemorySecrets::default()),
+    );
     state.apply_settings(settings()).unwrap();
     let mut draft = state.open_manager(TENANT).unwrap();
     draft.choose_group(PLAIN).unwrap();
@@ -357,13 +363,8 @@ fn without_an_mfa_report_the_manager_lets_the_administrator_correct_mfa() {
 fn a_group_that_disappears_leaves_the_organization_without_a_group_and_says_so() {
     let folder = tempfile::tempdir().unwrap();
     let copy = sample_copy();
-    let options = StartupOptions {
-        config_dir: Some(folder.path().to_path_buf()),
-        directory: Some(copy.path().to_path_buf()),
-        ..Default::default()
-    };
     let secrets = Arc::new(MemorySecrets::default());
-    let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
+    let (_, mut state) = state_on(copy.path(), folder.path(), secrets.clone());
     state.apply_settings(settings()).unwrap();
     let mut draft = state.open_manager(TENANT).unwrap();
     draft.choose_group(PLAIN).unwrap();

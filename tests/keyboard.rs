@@ -121,13 +121,7 @@ fn the_whole_procedure_with_key_presses_only() {
     tab_to(&mut harness, "OK");
     harness.key_press(Key::Enter);
     harness.step();
-    let started = std::time::Instant::now();
-    while harness.state().is_saving() {
-        assert!(started.elapsed() < std::time::Duration::from_secs(30));
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        harness.step();
-    }
-    harness.run();
+    wait_until_saved(&mut harness);
     assert!(harness.state().manager_draft().is_none());
     assert!(
         is_focused(&harness, "Contoso Ltd (Basic authentication)"),

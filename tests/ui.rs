@@ -629,12 +629,7 @@ fn the_window_keeps_drawing_while_the_keyring_is_slow() {
     );
 
     secrets.open_gate();
-    let started = std::time::Instant::now();
-    while harness.state().is_saving() {
-        assert!(started.elapsed() < std::time::Duration::from_secs(10));
-        std::thread::sleep(std::time::Duration::from_millis(2));
-        harness.step();
-    }
+    wait_until_saved(&mut harness);
     assert!(
         harness.state().manager_draft().is_none(),
         "the manager closed once saved"

@@ -143,6 +143,13 @@ pub fn press_ok_and_wait(
     harness.get_by_label("OK").click();
     // Not `run`: the window keeps repainting while the keyring worker writes.
     harness.step();
+    wait_until_saved(harness);
+}
+
+/// Steps frames until the keyring worker has finished the commit.
+pub fn wait_until_saved(
+    harness: &mut egui_kittest::Harness<'_, backup_accounts::app::BackupAccountsApp>,
+) {
     let started = std::time::Instant::now();
     while harness.state().is_saving() {
         assert!(
