@@ -4,6 +4,8 @@
 //! `model` and `store` hold the domain and persistence and never touch egui; `state` is the
 //! one shared application state; `app` and `ui` draw it.
 
+#![warn(missing_docs)]
+
 pub mod app;
 pub mod fuzzing;
 pub mod generate;
