@@ -175,16 +175,6 @@ impl AppState {
         &self.config
     }
 
-    /// The configuration file.
-    pub fn config_file(&self) -> &ConfigFile {
-        &self.config_file
-    }
-
-    /// The keyring, or why it is unavailable.
-    pub fn secrets(&self) -> Result<&Arc<dyn SecretStore>, &SecretError> {
-        self.secrets.as_ref()
-    }
-
     /// Why this instance may not save, if it may not.
     pub fn read_only_reason(&self) -> Option<&LockError> {
         self.lock.as_ref().err()
