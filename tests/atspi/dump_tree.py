@@ -42,12 +42,35 @@ def find(name):
     sys.exit(f"no accessible named {name!r} appeared")
 
 
+def describe_tree():
+    lines = []
+    try:
+        for node in walk(find_app()):
+            lines.append(f"{node.getRoleName()}\t{node.name}\t{node.description}")
+    except Exception as error:  # a node vanished while the app updated its tree
+        lines.append(f"(tree changed while reading: {error})")
+    return lines
+
+
+def stable_tree():
+    """The tree once two readings half a second apart agree: the app sends its tree in
+    updates, and a reading in the middle of one sees half of it."""
+    deadline = time.time() + STEP_TIMEOUT
+    previous = None
+    while time.time() < deadline:
+        current = describe_tree()
+        if current == previous:
+            return current
+        previous = current
+        time.sleep(0.5)
+    return previous or []
+
+
 for step in sys.argv[2:]:
     if step == "dump":
         find_app() or find("Backup Accounts")
         print("--- dump")
-        for node in walk(find_app()):
-            print(f"{node.getRoleName()}\t{node.name}\t{node.description}")
+        print("\n".join(stable_tree()))
         print("--- end")
     elif step.startswith("click:"):
         node = find(step[len("click:"):])
