@@ -70,6 +70,14 @@ pub enum StartupError {
 }
 
 impl StartupError {
+    /// A Graph export folder that could not be imported.
+    fn graph(folder: &Path, source: GraphImportError) -> Self {
+        Self::Directory {
+            path: folder.to_path_buf(),
+            source: DirectoryLoadError::Graph(source),
+        }
+    }
+
     /// The file that caused the error and may be moved aside, if any.
     pub fn broken_file(&self) -> Option<&Path> {
         match self {
@@ -212,12 +220,7 @@ impl AppState {
     pub fn edit_settings(&mut self) -> Result<(), ReloadError> {
         let source = self.config.directory.clone();
         if let DirectorySource::GraphExport(folder) = &source {
-            let tenant = import_folder(folder).map_err(|e| {
-                ReloadError::Load(StartupError::Directory {
-                    path: folder.clone(),
-                    source: DirectoryLoadError::Graph(e),
-                })
-            })?;
+            let tenant = import_folder(folder).map_err(|e| StartupError::graph(folder, e))?;
             self.awaiting_settings = Some((source, tenant));
         }
         Ok(())
@@ -238,19 +241,13 @@ impl AppState {
             return Ok(Vec::new());
         };
         let organization_id = tenant.id.clone();
-        let path = match &source {
-            DirectorySource::GraphExport(folder) => folder.clone(),
-            _ => PathBuf::new(),
-        };
-        let directory = match tenant.into_directory(&settings) {
-            Ok(directory) => directory,
-            Err(e) => {
-                return Err(ReloadError::Load(StartupError::Directory {
-                    path,
-                    source: DirectoryLoadError::Graph(e),
-                }));
-            }
-        };
+        let directory = tenant.into_directory(&settings).map_err(|e| {
+            let folder = match &source {
+                DirectorySource::GraphExport(folder) => folder.as_path(),
+                _ => Path::new(""),
+            };
+            StartupError::graph(folder, e)
+        })?;
         let mut config = self.config.clone();
         config.directory = source;
         config
@@ -285,20 +282,13 @@ impl AppState {
     ) -> Result<Vec<Revocation>, ReloadError> {
         let (plans, revocations) = departed_accounts(&directory, &config);
         if !plans.is_empty() || (config != self.config && self.lock.is_ok()) {
-            if let Err(reason) = &self.lock {
-                return Err(ReloadError::Save(CommitFailure::ReadOnly(
-                    reason.to_string(),
-                )));
-            }
             if plans.is_empty() {
+                // Only the source or the settings changed: no secret to touch.
                 self.config_file
                     .save(&config)
                     .map_err(|e| ReloadError::Save(CommitError::Config(e).into()))?;
             } else {
-                let secrets = self
-                    .secrets
-                    .as_ref()
-                    .map_err(|e| ReloadError::Save(CommitFailure::Keyring(e.clone())))?;
+                let secrets = self.writable_secrets().map_err(ReloadError::Save)?;
                 config = apply_commits(&plans, secrets.as_ref(), &self.config_file, &config)
                     .map_err(|e| ReloadError::Save(e.into()))?;
             }
@@ -333,19 +323,24 @@ impl AppState {
     /// prompt). Hand its result to [`Self::finish_commit`].
     pub fn begin_commit(&self, draft: &ManagerDraft) -> Result<PendingCommit, CommitFailure> {
         let plan = draft.commit()?;
-        if let Err(reason) = &self.lock {
-            return Err(CommitFailure::ReadOnly(reason.to_string()));
-        }
-        let secrets = self
-            .secrets
-            .as_ref()
-            .map_err(|e| CommitFailure::Keyring(e.clone()))?;
+        let secrets = self.writable_secrets()?;
         Ok(PendingCommit {
             plan,
             secrets: secrets.clone(),
             config_file: self.config_file.clone(),
             config: self.config.clone(),
         })
+    }
+
+    /// The keyring, when this instance may write: it holds the folder's lock and the
+    /// keyring is reachable.
+    fn writable_secrets(&self) -> Result<&Arc<dyn SecretStore>, CommitFailure> {
+        if let Err(reason) = &self.lock {
+            return Err(CommitFailure::ReadOnly(reason.to_string()));
+        }
+        self.secrets
+            .as_ref()
+            .map_err(|e| CommitFailure::Keyring(e.clone()))
     }
 
     /// Takes the configuration a [`PendingCommit`] saved.
@@ -545,16 +540,12 @@ pub fn load_directory(
                 .map_err(|e| directory_error(e.into()))
         }
         DirectorySource::GraphExport(folder) => {
-            let directory_error = |source: GraphImportError| StartupError::Directory {
-                path: folder.clone(),
-                source: DirectoryLoadError::Graph(source),
-            };
-            let tenant = import_folder(folder).map_err(directory_error)?;
+            let tenant = import_folder(folder).map_err(|e| StartupError::graph(folder, e))?;
             match settings.get(&tenant.id) {
                 Some(settings) => tenant
                     .into_directory(settings)
                     .map(LoadedDirectory::Ready)
-                    .map_err(directory_error),
+                    .map_err(|e| StartupError::graph(folder, e)),
                 None => Ok(LoadedDirectory::NeedsSettings(tenant)),
             }
         }

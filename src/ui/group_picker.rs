@@ -190,10 +190,7 @@ impl GroupPickerView {
                 });
             });
         });
-        if action.is_none()
-            && modal.is_top_modal
-            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))
-        {
+        if action.is_none() && super::escape_closes(&modal) {
             action = Some(Action::CloseGroupPicker);
         }
         action

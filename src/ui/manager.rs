@@ -106,14 +106,14 @@ impl ManagerView {
                 });
             });
         });
-        // Escape cancels, but only when no dialog is open over the manager; a click on the
-        // backdrop does nothing, so a stray click never throws a visit's work away.
+        // Escape cancels and Enter is OK only while no dialog or popup is over the manager
+        // and nothing is being saved.
         let idle = action.is_none()
             && !covered
             && saving.is_none()
             && modal.is_top_modal
             && !modal.any_popup_open;
-        if idle && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape)) {
+        if idle && super::escape_closes(&modal) {
             action = Some(Action::CancelManager);
         }
         // Enter is OK unless a focused control (a check box, a link, a button) takes it.

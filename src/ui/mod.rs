@@ -130,3 +130,15 @@ pub fn explain_disabled(response: egui::Response, reason: Option<&str>) -> egui:
     });
     response.on_disabled_hover_text(reason)
 }
+
+/// Whether Escape closes this dialog: only the top one, and not while a popup in it is open.
+/// Unlike `ModalResponse::should_close`, a click on the backdrop never closes a dialog, so a
+/// stray click never throws away what was typed.
+pub fn escape_closes<T>(modal: &egui::ModalResponse<T>) -> bool {
+    modal.is_top_modal
+        && !modal.any_popup_open
+        && modal
+            .response
+            .ctx
+            .input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
+}

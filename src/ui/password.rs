@@ -159,10 +159,7 @@ impl PasswordView {
                 }
             });
         });
-        if action.is_none()
-            && modal.is_top_modal
-            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Escape))
-        {
+        if action.is_none() && super::escape_closes(&modal) {
             action = Some(Action::ClosePassword);
         }
         action
