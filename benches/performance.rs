@@ -2,6 +2,8 @@
 //! in the same run, so the ratio holds on a noisy machine. `cargo bench` uses the XL tenant
 //! (1,000,000 users, 100,000 groups) and L for loading; `cargo test` runs each benchmark once
 //! on a small tenant to keep it compiling and working.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -157,12 +159,9 @@ fn search(c: &mut Criterion) {
     let directory = Directory {
         organizations: backup_accounts::generate::tenant(xl).organizations,
     };
-    let draft = backup_accounts::model::ManagerDraft::open(
-        Arc::new(directory.clone()),
-        ORGANIZATION_ID,
-        None,
-    )
-    .unwrap();
+    let draft =
+        backup_accounts::model::ManagerDraft::open(Arc::new(directory), ORGANIZATION_ID, None)
+            .unwrap();
     let organization = draft.organization();
     let names: Vec<String> = organization
         .groups

@@ -1,4 +1,6 @@
 //! Writes a generated directory snapshot: `generate_directory L out.ron` (S, L or XL).
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use backup_accounts::generate::{TenantSize, tenant_ron};
 

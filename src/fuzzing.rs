@@ -1,10 +1,13 @@
 //! The checks the fuzz targets run (`fuzz/`), kept in the library so that every crasher
 //! they find is replayed by `tests/fuzz_regressions.rs` on a normal `cargo test`.
 
+// A fuzz check reports a broken invariant by panicking.
+#![allow(clippy::expect_used)]
+
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::model::{Directory, ManagerDraft, Password};
+use crate::model::{ManagerDraft, Password};
 use crate::store::ConfigFile;
 use crate::store::config::to_ron;
 
@@ -28,7 +31,7 @@ pub fn check_directory_bytes(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(directory) = Directory::from_ron(text, "fuzz") else {
+    let Ok(directory) = crate::store::snapshot::parse_snapshot(text, "fuzz") else {
         return;
     };
     let directory = Arc::new(directory);
@@ -73,7 +76,7 @@ pub fn check_graph_bytes(data: &[u8]) {
         return;
     }
     if let Ok(tenant) = crate::store::graph::import_folder(&folder) {
-        let settings = crate::store::config::OrganizationSettings {
+        let settings = crate::model::OrganizationSettings {
             authentication: crate::model::AuthenticationMethod::Basic,
             added_by: tenant.user_upns().next().unwrap_or("nobody").to_owned(),
             mfa_not_enabled: Default::default(),

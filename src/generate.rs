@@ -1,5 +1,8 @@
 //! A deterministic generator of large directory snapshots, for benchmarks and for trying the
-//! app on enterprise-sized tenants (`cargo run --release --example generate_directory`).
+//! app on enterprise-sized tenants (`cargo run --release --features testing --example generate_directory`).
+
+// A generator that cannot build its own tenant is a bug to stop at once.
+#![allow(clippy::expect_used)]
 
 use std::fmt::Write as _;
 
@@ -92,54 +95,9 @@ fn upn(index: usize) -> String {
 /// [`BIG_GROUP_DEPTH`] levels of nesting.
 pub fn tenant(size: TenantSize) -> Directory {
     let mut random = Random(0x5DEE_CE66_D1CE_4E5B);
-    let users: Vec<User> = (0..size.users)
-        .map(|i| User {
-            upn: upn(i),
-            display_name: format!(
-                "{} {} {i}",
-                FIRST[random.below(FIRST.len())],
-                LAST[random.below(LAST.len())]
-            ),
-            mfa_enabled: random.chance(40),
-            guest: random.chance(3),
-            enabled: !random.chance(2),
-        })
-        .collect();
+    let users = users(size, &mut random);
     let mut groups = Vec::with_capacity(size.groups);
-    // The big group: a chain of BIG_GROUP_DEPTH groups, each holding its share of the
-    // 50,000 users and the next link.
-    let big_members = size.users.min(50_000);
-    let per_level = big_members.div_ceil(BIG_GROUP_DEPTH);
-    for level in 0..BIG_GROUP_DEPTH {
-        let id = if level == 0 {
-            BIG_GROUP_ID.to_owned()
-        } else {
-            format!("big-backup-group-level-{level}")
-        };
-        let first = level * per_level;
-        let mut members: Vec<Member> = (first..(first + per_level).min(big_members))
-            .map(|u| Member::User(upn(u)))
-            .collect();
-        if level + 1 < BIG_GROUP_DEPTH {
-            members.push(Member::Group(format!(
-                "big-backup-group-level-{}",
-                level + 1
-            )));
-        }
-        groups.push(Group {
-            id,
-            display_name: if level == 0 {
-                "SharePoint Backup Accounts (50k)".to_owned()
-            } else {
-                format!("Backup Accounts Part {level}")
-            },
-            security_enabled: true,
-            mail_enabled: false,
-            group_types: Vec::new(),
-            membership_rule: None,
-            members,
-        });
-    }
+    groups.extend(big_group_chain(size));
     groups.push(Group {
         id: "all-users".to_owned(),
         display_name: "All Users".to_owned(),
@@ -152,44 +110,7 @@ pub fn tenant(size: TenantSize) -> Directory {
     });
     let first_plain = groups.len();
     for g in first_plain..size.groups.max(first_plain) {
-        let kind = random.below(100);
-        let (security_enabled, mail_enabled, group_types) = match kind {
-            0..60 => (true, false, Vec::new()),
-            60..70 => (true, true, Vec::new()),
-            70..85 => (false, true, vec!["Unified".to_owned()]),
-            _ => (false, true, Vec::new()),
-        };
-        // Mostly 2-20 members, a few hundred now and then.
-        let count = if random.chance(2) {
-            100 + random.below(400)
-        } else {
-            2 + random.below(19)
-        };
-        let mut members: Vec<Member> = (0..count)
-            .map(|_| Member::User(upn(random.below(size.users))))
-            .collect();
-        if security_enabled && !mail_enabled && g > first_plain && random.chance(20) {
-            for _ in 0..1 + random.below(3) {
-                let nested = first_plain + random.below(g - first_plain);
-                members.push(Member::Group(format!("group-{nested:06}")));
-            }
-        }
-        let mut display_name = String::new();
-        let _ = write!(
-            display_name,
-            "{} {} {g}",
-            TEAMS[random.below(TEAMS.len())],
-            ["Team", "Project", "Readers", "Owners", "Site Members"][random.below(5)]
-        );
-        groups.push(Group {
-            id: format!("group-{g:06}"),
-            display_name,
-            security_enabled,
-            mail_enabled,
-            group_types,
-            membership_rule: None,
-            members,
-        });
+        groups.push(plain_group(size, g, first_plain, &mut random));
     }
     let organization = Organization::new(
         ORGANIZATION_ID.to_owned(),
@@ -203,6 +124,102 @@ pub fn tenant(size: TenantSize) -> Directory {
     .expect("the generated tenant is consistent");
     Directory {
         organizations: vec![organization],
+    }
+}
+
+fn users(size: TenantSize, random: &mut Random) -> Vec<User> {
+    (0..size.users)
+        .map(|i| User {
+            upn: upn(i),
+            display_name: format!(
+                "{} {} {i}",
+                FIRST[random.below(FIRST.len())],
+                LAST[random.below(LAST.len())]
+            ),
+            mfa_enabled: random.chance(40),
+            guest: random.chance(3),
+            enabled: !random.chance(2),
+        })
+        .collect()
+}
+
+/// The big group: a chain of [`BIG_GROUP_DEPTH`] groups, each holding its share of the
+/// 50,000 users and the next link.
+fn big_group_chain(size: TenantSize) -> Vec<Group> {
+    let big_members = size.users.min(50_000);
+    let per_level = big_members.div_ceil(BIG_GROUP_DEPTH);
+    (0..BIG_GROUP_DEPTH)
+        .map(|level| {
+            let first = level * per_level;
+            let mut members: Vec<Member> = (first..(first + per_level).min(big_members))
+                .map(|u| Member::User(upn(u)))
+                .collect();
+            if level + 1 < BIG_GROUP_DEPTH {
+                members.push(Member::Group(format!(
+                    "big-backup-group-level-{}",
+                    level + 1
+                )));
+            }
+            Group {
+                id: if level == 0 {
+                    BIG_GROUP_ID.to_owned()
+                } else {
+                    format!("big-backup-group-level-{level}")
+                },
+                display_name: if level == 0 {
+                    "SharePoint Backup Accounts (50k)".to_owned()
+                } else {
+                    format!("Backup Accounts Part {level}")
+                },
+                security_enabled: true,
+                mail_enabled: false,
+                group_types: Vec::new(),
+                membership_rule: None,
+                members,
+            }
+        })
+        .collect()
+}
+
+/// Group number `g` of every kind, mostly small, now and then nesting earlier ones.
+fn plain_group(size: TenantSize, g: usize, first_plain: usize, random: &mut Random) -> Group {
+    let kind = random.below(100);
+    let (security_enabled, mail_enabled, group_types) = match kind {
+        0..60 => (true, false, Vec::new()),
+        60..70 => (true, true, Vec::new()),
+        70..85 => (false, true, vec!["Unified".to_owned()]),
+        _ => (false, true, Vec::new()),
+    };
+    // Mostly 2-20 members, a few hundred now and then.
+    let count = if random.chance(2) {
+        100 + random.below(400)
+    } else {
+        2 + random.below(19)
+    };
+    let mut members: Vec<Member> = (0..count)
+        .map(|_| Member::User(upn(random.below(size.users))))
+        .collect();
+    if security_enabled && !mail_enabled && g > first_plain && random.chance(20) {
+        for _ in 0..1 + random.below(3) {
+            let nested = first_plain + random.below(g - first_plain);
+            members.push(Member::Group(format!("group-{nested:06}")));
+        }
+    }
+    let mut display_name = String::new();
+    let _ = write!(
+        display_name,
+        "{} {} {g}",
+        TEAMS[random.below(TEAMS.len())],
+        ["Team", "Project", "Readers", "Owners", "Site Members"][random.below(5)]
+    );
+    Group {
+        id: format!("group-{g:06}"),
+        display_name,
+        security_enabled,
+        mail_enabled,
+        group_types,
+        membership_rule: None,
+        members,
     }
 }
 

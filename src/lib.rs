@@ -4,12 +4,14 @@
 //! `model` and `store` hold the domain and persistence and never touch egui; `state` is the
 //! one shared application state; `app` and `ui` draw it.
 
-#![warn(missing_docs)]
-
 pub mod app;
+#[cfg(feature = "testing")]
 pub mod fuzzing;
+#[cfg(feature = "testing")]
 pub mod generate;
+#[warn(missing_docs)]
 pub mod model;
 pub mod state;
+#[warn(missing_docs)]
 pub mod store;
 pub mod ui;

@@ -1,5 +1,7 @@
 //! R9: applying a commit is one step. Every failure point is injected and the keyring and
 //! the configuration file are checked to be exactly as before.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -7,7 +9,7 @@ use std::collections::BTreeMap;
 
 use backup_accounts::model::{CommitPlan, OrganizationSelection, Password};
 use backup_accounts::store::{
-    CommitError, Config, ConfigFile, SecretKey, SecretStore, apply_commit,
+    CommitError, Config, ConfigFile, SecretKey, SecretStore, apply_commits,
 };
 use common::*;
 
@@ -75,7 +77,14 @@ fn each_failing_keyring_change_leaves_keyring_and_file_as_they_were() {
         let secrets = FaultySecrets::new(earlier_keyring(), failing_change);
         let before = snapshot(&secrets.inner);
 
-        let error = apply_commit(&plan(), &secrets, &file, &earlier_config()).unwrap_err();
+        let error = apply_commits(
+            std::slice::from_ref(&plan()),
+            &secrets,
+            &file,
+            &earlier_config(),
+            &Default::default(),
+        )
+        .unwrap_err();
         assert!(matches!(error, CommitError::Secret(_)), "{error:?}");
         assert_eq!(snapshot(&secrets.inner), before, "change {failing_change}");
         assert_eq!(std::fs::read(file.path()).unwrap(), before_file);
@@ -91,7 +100,14 @@ fn a_failing_configuration_write_restores_the_keyring() {
     let secrets = earlier_keyring();
     let before = snapshot(&secrets);
 
-    let error = apply_commit(&plan(), &secrets, &file, &earlier_config()).unwrap_err();
+    let error = apply_commits(
+        std::slice::from_ref(&plan()),
+        &secrets,
+        &file,
+        &earlier_config(),
+        &Default::default(),
+    )
+    .unwrap_err();
     assert!(matches!(error, CommitError::Config(_)), "{error:?}");
     assert!(error.to_string().contains("config.ron"), "{error}");
     assert_eq!(snapshot(&secrets), before);
@@ -105,7 +121,14 @@ fn a_failing_restore_is_reported_with_the_accounts_to_check() {
     let folder = tempfile::tempdir().unwrap();
     let file = ConfigFile::in_folder(folder.path());
     let secrets = FaultySecrets::failing_from(earlier_keyring(), 2);
-    let error = apply_commit(&plan(), &secrets, &file, &earlier_config()).unwrap_err();
+    let error = apply_commits(
+        std::slice::from_ref(&plan()),
+        &secrets,
+        &file,
+        &earlier_config(),
+        &Default::default(),
+    )
+    .unwrap_err();
     let CommitError::RestoreFailed { accounts, .. } = &error else {
         panic!("{error:?}");
     };
@@ -121,7 +144,14 @@ fn a_successful_commit_writes_every_change() {
     let folder = tempfile::tempdir().unwrap();
     let file = ConfigFile::in_folder(folder.path());
     let secrets = earlier_keyring();
-    let saved = apply_commit(&plan(), &secrets, &file, &earlier_config()).unwrap();
+    let saved = apply_commits(
+        std::slice::from_ref(&plan()),
+        &secrets,
+        &file,
+        &earlier_config(),
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(file.load().unwrap(), saved);
     assert_eq!(
         snapshot(&secrets),

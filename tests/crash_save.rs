@@ -1,5 +1,7 @@
 //! A save killed at a random moment (SIGKILL) leaves either the old or the new
 //! configuration, never a mix or a torn file.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

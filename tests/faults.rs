@@ -1,4 +1,6 @@
 //! Faults and bad input: broken files, a second instance, no keyring. Nothing is lost.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -312,7 +314,7 @@ fn commit_error(state: &mut AppState) -> String {
             backup_accounts::model::Password::new("never-plain".into()),
         )
         .unwrap();
-    state.commit_manager(&draft).unwrap_err().to_string()
+    common::commit(state, &draft).unwrap_err().to_string()
 }
 
 fn assert_nothing_written(folder: &Path) {
@@ -398,4 +400,69 @@ fn a_locked_keyring_fails_the_commit_and_says_to_unlock_it() {
     assert!(error.contains("Secret Service"), "{error}");
     assert!(error.to_lowercase().contains("unlock"), "{error}");
     assert_nothing_written(folder.path());
+}
+
+/// File > Open and File > Import run the native dialog on a worker. Where no dialog backend
+/// exists (no desktop portal on the session bus, no zenity on `PATH`), the app says so and
+/// what to do, instead of silently doing nothing.
+#[test]
+#[ignore = "needs dbus-run-session: run scripts/test"]
+fn without_a_file_dialog_backend_open_and_import_say_what_to_install() {
+    const CHILD: &str = "BACKUP_ACCOUNTS_NO_DIALOG_BACKEND_CHILD";
+    if std::env::var_os(CHILD).is_none() {
+        let config_file = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(config_file.path(), EMPTY_BUS).unwrap();
+        let empty_path = tempfile::tempdir().unwrap();
+        let installed = |name: &str| {
+            ["/usr/bin", "/bin"]
+                .into_iter()
+                .map(|folder| Path::new(folder).join(name))
+                .find(|path| path.exists())
+                .unwrap()
+        };
+        let daemon = installed("dbus-daemon");
+        // By path: PATH is empty in the child.
+        let status = std::process::Command::new(installed("dbus-run-session"))
+            .arg(format!("--dbus-daemon={}", daemon.display()))
+            .arg("--config-file")
+            .arg(config_file.path())
+            .arg("--")
+            .arg(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "without_a_file_dialog_backend_open_and_import_say_what_to_install",
+                "--include-ignored",
+                "--nocapture",
+            ])
+            .env(CHILD, "1")
+            // Nothing on PATH, so no zenity either.
+            .env("PATH", empty_path.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "the child run failed");
+        return;
+    }
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = start(options(folder.path()), memory_keyring());
+    for menu_item in ["Open directory...", "Import directory..."] {
+        harness.get_by_label("File").click();
+        harness.run();
+        harness.get_by_label_contains(menu_item).click();
+        harness.run();
+        let started = std::time::Instant::now();
+        while harness.state().banner_text().is_none() {
+            assert!(started.elapsed() < std::time::Duration::from_secs(10));
+            std::thread::sleep(std::time::Duration::from_millis(10));
+            harness.step();
+        }
+        let banner = harness.state().banner_text().unwrap().to_owned();
+        assert!(
+            banner.contains("No file dialog can be shown")
+                && banner.contains("zenity")
+                && banner.contains("--directory"),
+            "{banner}"
+        );
+        harness.get_by_label("Dismiss").click();
+        harness.run();
+    }
 }

@@ -1,6 +1,8 @@
 //! Replays every input the fuzzers ever crashed on (and the seeds), so a fixed crash stays
 //! fixed without running the fuzzers. Add a crasher by copying it into
 //! `tests/fuzz_regressions/<target>/`.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::Path;
 

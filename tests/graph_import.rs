@@ -1,13 +1,15 @@
 //! Importing a tenant from Microsoft Graph v1.0 responses, and configuration migration.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use backup_accounts::model::OrganizationSettings;
 use backup_accounts::model::{GroupKind, Password};
 use backup_accounts::state::{AppState, StartupOptions};
-use backup_accounts::store::config::OrganizationSettings;
 use backup_accounts::store::graph::{GraphImportError, import_folder};
 use backup_accounts::store::{ConfigFile, DirectorySource};
 use common::*;
@@ -223,7 +225,7 @@ fn a_new_tenant_waits_for_its_settings_which_are_kept() {
     draft
         .set_password("IsaiahL@contoso.com", Password::new("i".into()))
         .unwrap();
-    state.commit_manager(&draft).unwrap();
+    common::commit(&mut state, &draft).unwrap();
     drop(state);
     let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
     assert!(state.awaiting_settings().is_none());
@@ -279,7 +281,7 @@ fn an_older_configuration_is_migrated_and_rewritten_only_after_a_change() {
     draft
         .set_password("heidi@contoso.com", Password::new("h".into()))
         .unwrap();
-    state.commit_manager(&draft).unwrap();
+    common::commit(&mut state, &draft).unwrap();
     let rewritten = std::fs::read_to_string(file.path()).unwrap();
     assert!(rewritten.contains("schema_version: 2"), "{rewritten}");
 
@@ -328,7 +330,7 @@ fn without_an_mfa_report_the_manager_lets_the_administrator_correct_mfa() {
     draft
         .set_password("AlexW@contoso.com", Password::new("own".into()))
         .unwrap();
-    state.commit_manager(&draft).unwrap();
+    common::commit(&mut state, &draft).unwrap();
     // Kept in the configuration, and applied at the next load.
     let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
     assert!(
@@ -371,7 +373,7 @@ fn a_group_that_disappears_leaves_the_organization_without_a_group_and_says_so()
     draft
         .set_password("AdeleV@contoso.com", Password::new("a".into()))
         .unwrap();
-    state.commit_manager(&draft).unwrap();
+    common::commit(&mut state, &draft).unwrap();
 
     // The group is deleted in the tenant.
     let groups = std::fs::read_to_string(copy.path().join("groups.json")).unwrap();

@@ -1,4 +1,6 @@
 //! The whole procedure with the keyboard alone: no click anywhere.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

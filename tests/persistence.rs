@@ -1,9 +1,11 @@
 //! The RON configuration file: round trip, refusals that leave the file alone, atomic writes.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::BTreeMap;
 use std::fs;
 
-use backup_accounts::model::{Directory, DirectoryError, OrganizationSelection};
+use backup_accounts::model::{DirectoryError, OrganizationSelection};
 use backup_accounts::state::{AppState, StartupError, StartupOptions};
 use backup_accounts::store::{
     Config, ConfigError, ConfigFile, DirectorySource, SCHEMA_VERSION, SecretError,
@@ -116,7 +118,11 @@ fn a_newer_schema_is_refused_and_never_overwritten() {
 
 #[test]
 fn directory_snapshot_errors_name_the_file_and_object() {
-    let error = Directory::from_ron("(organizations: [(id: \"x\")])", "tenant.ron").unwrap_err();
+    let error = backup_accounts::store::snapshot::parse_snapshot(
+        "(organizations: [(id: \"x\")])",
+        "tenant.ron",
+    )
+    .unwrap_err();
     assert!(
         matches!(error, DirectoryError::Parse { line: 1, .. }),
         "{error:?}"
@@ -124,8 +130,10 @@ fn directory_snapshot_errors_name_the_file_and_object() {
     assert!(error.to_string().starts_with("tenant.ron:1:"), "{error}");
 
     let dangling = r#"(organizations: [(id: "x", name: "X", authentication: Basic, added_by: "a@x",
+        users: [(upn: "a@x", display_name: "A")],
         groups: [(id: "g", display_name: "G", security_enabled: true, members: [User("ghost@x")])])])"#;
-    let error = Directory::from_ron(dangling, "tenant.ron").unwrap_err();
+    let error =
+        backup_accounts::store::snapshot::parse_snapshot(dangling, "tenant.ron").unwrap_err();
     let message = error.to_string();
     assert!(
         message.contains("group G (g)") && message.contains("ghost@x"),
@@ -139,7 +147,8 @@ fn directory_option_overrides_the_configured_source() {
     let snapshot = folder.path().join("tenant.ron");
     fs::write(
         &snapshot,
-        r#"(organizations: [(id: "solo", name: "Solo", authentication: Basic, added_by: "a@solo")])"#,
+        r#"(organizations: [(id: "solo", name: "Solo", authentication: Basic, added_by: "a@solo",
+            users: [(upn: "a@solo", display_name: "A")])])"#,
     )
     .unwrap();
     let options = StartupOptions {

@@ -1,5 +1,7 @@
 //! One test per rule R1-R12, as far as the model and stores can show it. The UI tests show
 //! the same rules through the windows.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -10,7 +12,7 @@ use backup_accounts::model::{
     AccountRefusal, Directory, DraftError, GroupKind, GroupRefusal, ManageRefusal, ManagerDraft,
     OrganizationSelection, Password,
 };
-use backup_accounts::store::{Config, ConfigFile, apply_commit};
+use backup_accounts::store::{Config, ConfigFile, apply_commits};
 use common::*;
 
 fn contoso_draft() -> ManagerDraft {
@@ -137,7 +139,7 @@ const CYCLIC: &str = r#"(organizations: [(
 
 #[test]
 fn r5_members_are_resolved_through_nesting_and_cycles() {
-    let directory = Directory::from_ron(CYCLIC, "cyclic").unwrap();
+    let directory = backup_accounts::store::snapshot::parse_snapshot(CYCLIC, "cyclic").unwrap();
     let organization = directory.organization("loop").unwrap();
     let members: Vec<&str> = organization
         .resolve_user_members("g1")
@@ -237,7 +239,14 @@ fn r9_a_failed_commit_changes_nothing() {
     draft.set_password(ALICE, password("alice-pw")).unwrap();
     draft.set_password(BOB_MFA, password("bob-pw")).unwrap();
     let plan = draft.commit().unwrap();
-    let error = apply_commit(&plan, &secrets, &config_file, &Config::default()).unwrap_err();
+    let error = apply_commits(
+        std::slice::from_ref(&plan),
+        &secrets,
+        &config_file,
+        &Config::default(),
+        &Default::default(),
+    )
+    .unwrap_err();
     assert!(error.to_string().contains("Nothing was saved"), "{error}");
     assert!(
         secrets.inner.keys().is_empty(),
@@ -257,7 +266,14 @@ fn r10_passwords_never_reach_config_or_debug_output() {
         .set_password(ALICE, password("Sup3r-Secret-Alice"))
         .unwrap();
     let plan = draft.commit().unwrap();
-    let config = apply_commit(&plan, &secrets, &config_file, &Config::default()).unwrap();
+    let config = apply_commits(
+        std::slice::from_ref(&plan),
+        &secrets,
+        &config_file,
+        &Config::default(),
+        &Default::default(),
+    )
+    .unwrap();
     let file = std::fs::read_to_string(config_file.path()).unwrap();
     assert!(file.contains(ALICE), "the account itself is saved");
     for text in [
@@ -288,7 +304,14 @@ fn r11_unchecking_or_changing_group_deletes_secrets() {
             .unwrap();
     }
     let plan = draft.commit().unwrap();
-    let config = apply_commit(&plan, &secrets, &config_file, &Config::default()).unwrap();
+    let config = apply_commits(
+        std::slice::from_ref(&plan),
+        &secrets,
+        &config_file,
+        &Config::default(),
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(secrets.keys().len(), 3);
 
     // Uncheck Bob.
@@ -302,7 +325,14 @@ fn r11_unchecking_or_changing_group_deletes_secrets() {
     draft.set_checked(BOB_MFA, false).unwrap();
     let plan = draft.commit().unwrap();
     assert_eq!(plan.secrets_to_delete, [BOB_MFA]);
-    let config = apply_commit(&plan, &secrets, &config_file, &config).unwrap();
+    let config = apply_commits(
+        std::slice::from_ref(&plan),
+        &secrets,
+        &config_file,
+        &config,
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(secrets.get(CONTOSO, BOB_MFA), None);
     assert_eq!(secrets.keys().len(), 2);
 
@@ -312,7 +342,14 @@ fn r11_unchecking_or_changing_group_deletes_secrets() {
     let dropped = draft.choose_group(NESTED_GROUP).unwrap();
     assert_eq!(dropped, [ALICE]);
     let plan = draft.commit().unwrap();
-    let config = apply_commit(&plan, &secrets, &config_file, &config).unwrap();
+    let config = apply_commits(
+        std::slice::from_ref(&plan),
+        &secrets,
+        &config_file,
+        &config,
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(secrets.keys(), [format!("{CONTOSO}/{FRANK_NESTED}")]);
     let saved = &config.organizations[CONTOSO];
     assert_eq!(saved.group_id, NESTED_GROUP);
@@ -352,8 +389,11 @@ fn r12_guests_and_disabled_accounts_are_shown_but_cannot_be_checked() {
 
 #[test]
 fn the_demo_directory_covers_every_case() {
-    let directory = Directory::from_ron(backup_accounts::model::directory::DEMO_DIRECTORY, "demo")
-        .expect("the bundled demo parses");
+    let directory = backup_accounts::store::snapshot::parse_snapshot(
+        backup_accounts::store::snapshot::DEMO_DIRECTORY,
+        "demo",
+    )
+    .expect("the bundled demo parses");
     assert!(directory.organizations.len() >= 3);
     let contoso = directory.organization(CONTOSO).unwrap();
     assert!(contoso.user(ADDING_ACCOUNT).is_some());

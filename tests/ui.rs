@@ -1,4 +1,6 @@
-//! The four windows, driven through egui_kittest by the labels the guide uses.
+//! The four windows, driven through `egui_kittest` by the labels the guide uses.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -492,7 +494,7 @@ fn every_window_names_each_control_once() {
 fn reloading_after_a_member_left_revokes_it_and_says_so() {
     let folder = tempfile::tempdir().unwrap();
     let snapshot = folder.path().join("tenant.ron");
-    let demo = backup_accounts::model::directory::DEMO_DIRECTORY;
+    let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
     std::fs::write(&snapshot, demo).unwrap();
     let secrets = Arc::new(MemorySecrets::default());
     let options = StartupOptions {
@@ -694,4 +696,24 @@ fn an_imported_tenant_asks_for_its_settings_first() {
     click(&mut harness, "Manage backup accounts...");
     choose_group(&mut harness, "SharePoint Backup Operators");
     assert!(is_disabled(&harness, "Use admin@contoso.onmicrosoft.com"));
+}
+
+/// Views push actions into a queue; two actions sent in one frame are both applied, in order.
+#[test]
+fn two_actions_sent_in_one_frame_are_both_applied() {
+    use backup_accounts::ui::{MainAction, ManagerAction};
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
+    let sender = harness.state().action_sender();
+    sender.send(MainAction::SelectOrganization(FABRIKAM.to_owned()));
+    sender.send(MainAction::OpenManager(CONTOSO.to_owned()));
+    sender.send(ManagerAction::OpenGroupPicker);
+    harness.step();
+    assert_eq!(harness.state().selected_organization(), Some(CONTOSO));
+    assert_eq!(
+        harness.state().manager_draft().unwrap().organization().id,
+        CONTOSO
+    );
+    harness.run();
+    assert!(harness.query_by_label("Search groups").is_some());
 }

@@ -2,9 +2,12 @@
 
 pub mod directory;
 pub mod draft;
+pub mod group;
 pub mod password;
+pub mod revocation;
 pub mod rules;
 pub mod selection;
+pub mod upn;
 
 pub use directory::{
     AuthenticationMethod, Directory, DirectoryError, Group, GroupKind, Member, Organization, User,
@@ -14,5 +17,6 @@ pub use draft::{
     PasswordState,
 };
 pub use password::Password;
+pub use revocation::{DepartedAccounts, Revocation, RevocationReason};
 pub use rules::{AccountRefusal, GroupRefusal, ManageRefusal};
-pub use selection::OrganizationSelection;
+pub use selection::{OrganizationSelection, OrganizationSettings};

@@ -1,6 +1,11 @@
-//! What is saved per organization: the chosen group and the checked accounts.
+//! What is saved per organization: the chosen group and the checked accounts, and, for
+//! organizations imported from Microsoft Graph, what Graph does not say about them.
+
+use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
+
+use super::directory::AuthenticationMethod;
 
 /// The saved backup-accounts choice of one organization. Never holds a password (R10).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -13,4 +18,17 @@ pub struct OrganizationSelection {
     pub group_name: String,
     /// UPNs of the checked accounts, sorted; each has a secret in the keyring.
     pub accounts: Vec<String>,
+}
+
+/// What Graph does not say about an imported organization, asked of the administrator.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrganizationSettings {
+    /// How the organization was added to the backup server (R1).
+    pub authentication: AuthenticationMethod,
+    /// The account it was added with (R6); must be a user of the tenant.
+    pub added_by: String,
+    /// Accounts the administrator says have no MFA, although no MFA report said so.
+    #[serde(default)]
+    pub mfa_not_enabled: BTreeSet<String>,
 }

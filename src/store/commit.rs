@@ -40,30 +40,7 @@ struct Undo {
     previous: Option<Password>,
 }
 
-/// Writes the plan's secrets, deletes its stale secrets, then saves the configuration with
-/// the organization's new selection. Returns the configuration now on disk. On any failure
-/// the keyring is put back as it was and the file is unchanged.
-pub fn apply_commit(
-    plan: &CommitPlan,
-    secrets: &dyn SecretStore,
-    config_file: &ConfigFile,
-    config: &Config,
-) -> Result<Config, CommitError> {
-    apply_commits(std::slice::from_ref(plan), secrets, config_file, config)
-}
-
-/// [`apply_commit`] for several organizations at once, still as one step: every plan's
-/// keyring changes, then one configuration write.
-pub fn apply_commits(
-    plans: &[CommitPlan],
-    secrets: &dyn SecretStore,
-    config_file: &ConfigFile,
-    config: &Config,
-) -> Result<Config, CommitError> {
-    apply_commits_with_progress(plans, secrets, config_file, config, &AtomicUsize::new(0))
-}
-
-/// The number of keyring changes [`apply_commits_with_progress`] counts for these plans.
+/// The number of keyring changes [`apply_commits`] counts for these plans.
 pub fn keyring_steps(plans: &[CommitPlan]) -> usize {
     plans
         .iter()
@@ -71,9 +48,12 @@ pub fn keyring_steps(plans: &[CommitPlan]) -> usize {
         .sum()
 }
 
-/// [`apply_commits`], counting each keyring change done in `progress`, so another thread
-/// can show how far a large commit has come.
-pub fn apply_commits_with_progress(
+/// Writes every plan's secrets and deletes its stale secrets, then saves the configuration
+/// with each organization's new selection in one write: the one commit path of the window,
+/// the reload and the tests. Each keyring change done is counted in `progress`, so another
+/// thread can show how far a large commit has come. Returns the configuration now on disk.
+/// On any failure the keyring is put back as it was and the file is unchanged.
+pub fn apply_commits(
     plans: &[CommitPlan],
     secrets: &dyn SecretStore,
     config_file: &ConfigFile,

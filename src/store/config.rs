@@ -1,16 +1,16 @@
 //! The RON configuration file: which group and accounts each organization uses.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::directory::ron_error_position;
-use crate::model::{AuthenticationMethod, OrganizationSelection};
+use crate::model::{OrganizationSelection, OrganizationSettings};
 
-use super::text_file::{TextFileError, read_text_limited};
+use super::snapshot::ron_error_position;
+use super::text_file::{TextFileError, line_column, read_text_limited};
 
 /// The schema this build writes. Files with a higher number are refused, never rewritten;
 /// older ones are migrated when read and written in this version at the next change.
@@ -36,20 +36,6 @@ pub enum DirectorySource {
     Snapshot(PathBuf),
     /// A folder of Microsoft Graph v1.0 responses (schema 2).
     GraphExport(PathBuf),
-}
-
-/// What Graph does not say about an imported organization, asked of the administrator and
-/// kept here (schema 2).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OrganizationSettings {
-    /// How the organization was added to the backup server (R1).
-    pub authentication: AuthenticationMethod,
-    /// The account it was added with (R6).
-    pub added_by: String,
-    /// Accounts the administrator says have no MFA, although no MFA report said so.
-    #[serde(default)]
-    pub mfa_not_enabled: BTreeSet<String>,
 }
 
 /// Everything the app saves. Never holds a password (R10).
@@ -335,11 +321,6 @@ pub fn to_ron(config: &Config) -> String {
 
 /// 1-based line and column of the first `needle` in `text`, or 1:1.
 fn position_of(text: &str, needle: &str) -> (usize, usize) {
-    let Some(offset) = text.find(needle) else {
-        return (1, 1);
-    };
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
+    text.find(needle)
+        .map_or((1, 1), |offset| line_column(text, offset))
 }

@@ -14,9 +14,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::config::OrganizationSettings;
 use super::text_file::{TextFileError, read_text_limited};
-use crate::model::{Directory, DirectoryError, Group, Member, Organization, User};
+use crate::model::{
+    Directory, DirectoryError, Group, Member, Organization, OrganizationSettings, User,
+};
 
 /// Graph files larger than this are refused unread.
 pub const GRAPH_FILE_SIZE_LIMIT: u64 = 1024 * 1024 * 1024;
@@ -196,58 +197,81 @@ fn required(
 
 /// Reads an export folder.
 pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> {
-    let organization_path = folder.join("organization.json");
-    let organizations: Vec<GraphOrganization> = read_pages(&organization_path)?;
+    let (id, name) = read_organization(&folder.join("organization.json"))?;
+    let mfa_path = folder.join("mfa.json");
+    let mfa_reported = mfa_path.exists();
+    let mfa_by_id = if mfa_reported {
+        read_mfa(&mfa_path)?
+    } else {
+        HashMap::new()
+    };
+    let (users, upn_by_id) = read_users(&folder.join("users.json"), mfa_reported, &mfa_by_id)?;
+    let mut groups = read_groups(&folder.join("groups.json"))?;
+    let group_ids: BTreeSet<String> = groups.iter().map(|g| g.id.clone()).collect();
+    for group in &mut groups {
+        let members_path = folder.join("members").join(format!("{}.json", group.id));
+        if members_path.exists() {
+            group.members = read_members(&members_path, group, &upn_by_id, &group_ids)?;
+        }
+    }
+    Ok(ImportedTenant {
+        id,
+        name,
+        users,
+        groups,
+        mfa_reported,
+    })
+}
+
+/// The tenant's id and name.
+fn read_organization(path: &Path) -> Result<(String, String), GraphImportError> {
+    let organizations: Vec<GraphOrganization> = read_pages(path)?;
     let Some(organization) = organizations.into_iter().next() else {
         return Err(GraphImportError::Invalid {
-            path: organization_path,
+            path: path.to_path_buf(),
             object: "value".to_owned(),
             problem: "no organization in the response".to_owned(),
         });
     };
-    let id = required(
-        &organization_path,
-        || "organization".into(),
-        "id",
-        organization.id,
-    )?;
+    let id = required(path, || "organization".into(), "id", organization.id)?;
     let name = organization
         .display_name
         .filter(|n| !n.trim().is_empty())
         .unwrap_or_else(|| id.clone());
+    Ok((id, name))
+}
 
-    let mfa_path = folder.join("mfa.json");
-    let mfa_reported = mfa_path.exists();
+/// Whether each user (by lower-cased id or UPN) has MFA registered.
+fn read_mfa(path: &Path) -> Result<HashMap<String, bool>, GraphImportError> {
     let mut mfa_by_id = HashMap::new();
-    if mfa_reported {
-        for (index, entry) in read_pages::<GraphMfa>(&mfa_path)?.into_iter().enumerate() {
-            let key = entry.id.or(entry.user_principal_name).ok_or_else(|| {
-                GraphImportError::Invalid {
-                    path: mfa_path.clone(),
+    for (index, entry) in read_pages::<GraphMfa>(path)?.into_iter().enumerate() {
+        let key =
+            entry
+                .id
+                .or(entry.user_principal_name)
+                .ok_or_else(|| GraphImportError::Invalid {
+                    path: path.to_path_buf(),
                     object: format!("entry #{}", index + 1),
                     problem: "neither id nor userPrincipalName is given".to_owned(),
-                }
-            })?;
-            mfa_by_id.insert(key.to_lowercase(), entry.is_mfa_registered.unwrap_or(true));
-        }
+                })?;
+        mfa_by_id.insert(key.to_lowercase(), entry.is_mfa_registered.unwrap_or(true));
     }
+    Ok(mfa_by_id)
+}
 
-    let users_path = folder.join("users.json");
+/// The users, and each user's UPN by Graph id.
+fn read_users(
+    path: &Path,
+    mfa_reported: bool,
+    mfa_by_id: &HashMap<String, bool>,
+) -> Result<(Vec<User>, HashMap<String, String>), GraphImportError> {
     let mut upn_by_id = HashMap::new();
     let mut users = Vec::new();
-    for (index, user) in read_pages::<GraphUser>(&users_path)?
-        .into_iter()
-        .enumerate()
-    {
+    for (index, user) in read_pages::<GraphUser>(path)?.into_iter().enumerate() {
         let label = || format!("user #{}", index + 1);
-        let user_id = required(&users_path, label, "id", user.id)?;
+        let user_id = required(path, label, "id", user.id)?;
         let label = || format!("user {user_id}");
-        let upn = required(
-            &users_path,
-            label,
-            "userPrincipalName",
-            user.user_principal_name,
-        )?;
+        let upn = required(path, label, "userPrincipalName", user.user_principal_name)?;
         let mfa_enabled = if mfa_reported {
             mfa_by_id
                 .get(&user_id.to_lowercase())
@@ -269,15 +293,16 @@ pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> 
         });
         upn_by_id.insert(user_id, upn);
     }
+    Ok((users, upn_by_id))
+}
 
-    let groups_path = folder.join("groups.json");
-    let graph_groups: Vec<GraphGroup> = read_pages(&groups_path)?;
-    let mut group_ids = BTreeSet::new();
+/// The groups, without their members yet.
+fn read_groups(path: &Path) -> Result<Vec<Group>, GraphImportError> {
+    let graph_groups: Vec<GraphGroup> = read_pages(path)?;
     let mut groups = Vec::with_capacity(graph_groups.len());
     for (index, group) in graph_groups.into_iter().enumerate() {
         let label = || format!("group #{}", index + 1);
-        let group_id = required(&groups_path, label, "id", group.id)?;
-        group_ids.insert(group_id.clone());
+        let group_id = required(path, label, "id", group.id)?;
         groups.push(Group {
             display_name: group.display_name.unwrap_or_else(|| group_id.clone()),
             security_enabled: group.security_enabled.unwrap_or(false),
@@ -288,43 +313,39 @@ pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> 
             id: group_id,
         });
     }
-    for group in &mut groups {
-        let members_path = folder.join("members").join(format!("{}.json", group.id));
-        if !members_path.exists() {
+    Ok(groups)
+}
+
+/// A group's direct user and group members; other member kinds are skipped.
+fn read_members(
+    path: &Path,
+    group: &Group,
+    upn_by_id: &HashMap<String, String>,
+    group_ids: &BTreeSet<String>,
+) -> Result<Vec<Member>, GraphImportError> {
+    let mut members = Vec::new();
+    for (index, member) in read_pages::<GraphMember>(path)?.into_iter().enumerate() {
+        let label = || format!("member #{} of group {}", index + 1, group.display_name);
+        let member_id = required(path, label, "id", member.id)?;
+        let kind = member.odata_type.unwrap_or_default();
+        let reference = if kind.ends_with(".user") {
+            upn_by_id.get(&member_id).cloned().map(Member::User)
+        } else if kind.ends_with(".group") {
+            group_ids
+                .contains(&member_id)
+                .then(|| Member::Group(member_id.clone()))
+        } else {
+            // Devices, service principals and contacts cannot be backup accounts.
             continue;
-        }
-        for (index, member) in read_pages::<GraphMember>(&members_path)?
-            .into_iter()
-            .enumerate()
-        {
-            let label = || format!("member #{} of group {}", index + 1, group.display_name);
-            let member_id = required(&members_path, label, "id", member.id)?;
-            let kind = member.odata_type.unwrap_or_default();
-            let reference = if kind.ends_with(".user") {
-                upn_by_id.get(&member_id).cloned().map(Member::User)
-            } else if kind.ends_with(".group") {
-                group_ids
-                    .contains(&member_id)
-                    .then(|| Member::Group(member_id.clone()))
-            } else {
-                // Devices, service principals and contacts cannot be backup accounts.
-                continue;
-            };
-            let Some(reference) = reference else {
-                return Err(GraphImportError::Invalid {
-                    path: members_path.clone(),
-                    object: format!("member {member_id} of group {}", group.display_name),
-                    problem: format!("no {kind} with this id is in users.json or groups.json"),
-                });
-            };
-            group.members.push(reference);
-        }
+        };
+        let Some(reference) = reference else {
+            return Err(GraphImportError::Invalid {
+                path: path.to_path_buf(),
+                object: format!("member {member_id} of group {}", group.display_name),
+                problem: format!("no {kind} with this id is in users.json or groups.json"),
+            });
+        };
+        members.push(reference);
     }
-    Ok(ImportedTenant {
-        id,
-        name,
-        users,
-        groups,
-        mfa_reported,
-    })
+    Ok(members)
 }

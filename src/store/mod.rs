@@ -1,16 +1,20 @@
-//! Persistence: the RON configuration file and the keyring. Never imports egui.
+//! Persistence: the RON configuration, directory snapshots and Graph imports, the keyring and
+//! the one-step commit. Never imports egui.
 
 pub mod commit;
 pub mod config;
 pub mod graph;
 pub mod lock;
 pub mod secrets;
+pub mod snapshot;
 pub mod text_file;
 
-pub use commit::{
-    CommitError, apply_commit, apply_commits, apply_commits_with_progress, keyring_steps,
-};
+pub use commit::{CommitError, apply_commits, keyring_steps};
 pub use config::{Config, ConfigError, ConfigFile, DirectorySource, SCHEMA_VERSION};
 pub use lock::{InstanceLock, LockError};
 pub use secrets::{KeyringSecrets, SERVICE, SecretError, SecretKey, SecretStore};
+pub use snapshot::{
+    DirectoryLoadError, LoadedDirectory, demo_directory, load_directory, parse_snapshot,
+    source_of_path,
+};
 pub use text_file::{TextFileError, move_aside, read_text_limited};

@@ -73,14 +73,22 @@ pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, TextFileErro
         let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         // The valid prefix is UTF-8 by definition.
         let valid = std::str::from_utf8(valid).unwrap_or_default();
-        let line = valid.matches('\n').count() + 1;
-        let column = valid.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        let (line, column) = line_column(valid, valid.len());
         TextFileError::NotUtf8 {
             path: path.to_path_buf(),
             line,
             column,
         }
     })
+}
+
+/// 1-based line and column (in characters) of the byte `offset` in `text`; every error
+/// position in the app's files is computed here.
+pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = text.get(..offset).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
 }
 
 /// Renames a broken file to `<name>.broken-<UTC timestamp>` beside it, never deleting

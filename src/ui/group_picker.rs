@@ -2,12 +2,17 @@
 
 use std::collections::HashMap;
 
-use egui::{Id, Key, Modal, RichText};
+use egui::{Id, Key, RichText};
 use egui_extras::{Column, TableBuilder};
 
-use super::{Action, error_text, explain_disabled};
+use super::action::{ActionSender, ManagerAction};
+use super::error_text;
+use super::modal::{Dialog, DialogAnswer, DialogButton};
 use crate::model::rules::is_listed_in_group_picker;
 use crate::model::{GroupPreview, ManagerDraft, Organization};
+
+/// The dialog's id, for its frame and its focus hand-back.
+pub const DIALOG_ID: &str = "select_security_group";
 
 /// The picker's form: search text, the filtered list and the highlighted group.
 #[derive(Debug)]
@@ -104,96 +109,72 @@ impl GroupPickerView {
     }
 
     /// Draws the modal over the manager.
-    pub fn ui(&mut self, ctx: &egui::Context, draft: &ManagerDraft) -> Option<Action> {
-        let mut action = None;
+    pub fn ui(&mut self, ctx: &egui::Context, draft: &ManagerDraft, sender: &ActionSender) {
         self.refilter();
-        let modal = Modal::new(Id::unique("select_security_group")).show(ctx, |ui| {
-            ui.set_width(600.0);
-            ui.heading("Select Security Group");
+        let highlighted = self
+            .highlighted
+            .and_then(|g| self.preview(draft, g).cloned());
+        let refusal = match &highlighted {
+            Some(preview) => preview.refusal.as_ref().map(ToString::to_string),
+            None => Some("Select a security group in the list first.".to_owned()),
+        };
+        let dialog = Dialog::new(DIALOG_ID, "Select Security Group", 600.0)
+            .ok(DialogButton::new("Add").disabled_because(refusal))
+            // Named apart from the manager's Cancel, which is still in the tree.
+            .cancel(DialogButton::new("Cancel").named("Cancel group selection"));
+        let response = dialog.show(ctx, |ui, footer| {
             ui.label(
                 "Only security groups can hold backup accounts. Microsoft 365 and distribution \
                  groups are not listed.",
             );
-            let search_id = Id::unique("group_search");
-            // Up and Down move the highlight while typing, so the keyboard alone can pick.
-            if ui.memory(|m| m.has_focus(search_id)) {
-                let (down, up) = ui.input_mut(|i| {
-                    (
-                        i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
-                        i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
-                    )
-                });
-                if down || up {
-                    self.move_highlight(if down { 1 } else { -1 });
-                }
-            }
-            let search = ui
-                .add(
-                    egui::TextEdit::singleline(&mut self.search)
-                        .id(search_id)
-                        .hint_text("Search groups")
-                        .desired_width(f32::INFINITY),
-                )
-                .accessible_name("Search groups");
-            if std::mem::take(&mut self.focus_search) {
-                search.request_focus();
-            }
-            if search.changed() {
-                self.refilter();
-            }
-            if let Some(a) = self.table_ui(ui, draft) {
-                action = Some(a);
-            }
-            ui.separator();
-            let highlighted = self
-                .highlighted
-                .and_then(|g| self.preview(draft, g).cloned());
-            let mut add_refusal = "Select a security group in the list first.".to_owned();
-            let can_add = match &highlighted {
-                Some(preview) => match &preview.refusal {
-                    Some(refusal) => {
-                        add_refusal = refusal.to_string();
-                        ui.label(error_text(ui, &add_refusal));
-                        false
-                    }
-                    None => {
-                        ui.label(format!(
-                            "ℹ The entire group {} ({} users) will be granted the Site \
-                             Collection Administrator role.",
-                            preview.display_name, preview.member_count
-                        ));
-                        true
-                    }
-                },
-                None => {
-                    ui.label(RichText::new("Select a group in the list.").weak());
-                    false
-                }
-            };
-            ui.horizontal(|ui| {
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    // Named apart from the manager's Cancel, which is still in the tree.
-                    let cancel = ui
-                        .button("Cancel")
-                        .accessible_name("Cancel group selection");
-                    if cancel.clicked() {
-                        action = Some(Action::CloseGroupPicker);
-                    }
-                    let add = explain_disabled(
-                        ui.add_enabled(can_add, egui::Button::new("Add")),
-                        Some(&add_refusal),
-                    );
-                    let enter = can_add && ui.input(|i| i.key_pressed(Key::Enter));
-                    if add.clicked() || enter {
-                        action = self.add_action(draft);
-                    }
-                });
-            });
+            self.search_ui(ui);
+            self.table_ui(ui, draft, sender);
+            footer.ui(
+                ui,
+                |ui| highlighted_group_ui(ui, highlighted.as_ref()),
+                |_| {},
+            );
         });
-        if action.is_none() && super::escape_closes(&modal) {
-            action = Some(Action::CloseGroupPicker);
+        match response.answer {
+            Some(DialogAnswer::Ok) => {
+                if let Some(group) = self.highlighted {
+                    let id = draft.organization().groups[group].id.clone();
+                    sender.send(ManagerAction::ChooseGroup(id));
+                }
+            }
+            Some(DialogAnswer::Cancel) => sender.send(ManagerAction::CloseGroupPicker),
+            None => {}
         }
-        action
+    }
+
+    fn search_ui(&mut self, ui: &mut egui::Ui) {
+        let search_id = Id::unique("group_search");
+        // Up and Down move the highlight while typing, so the keyboard alone can pick.
+        if ui.memory(|m| m.has_focus(search_id)) {
+            let (down, up) = ui.input_mut(|i| {
+                (
+                    i.consume_key(egui::Modifiers::NONE, Key::ArrowDown),
+                    i.consume_key(egui::Modifiers::NONE, Key::ArrowUp),
+                )
+            });
+            if down || up {
+                self.move_highlight(if down { 1 } else { -1 });
+            }
+        }
+        let search = ui
+            .add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .id(search_id)
+                    .hint_text("Search groups")
+                    .desired_width(f32::INFINITY),
+            )
+            .accessible_name("Search groups");
+        if std::mem::take(&mut self.focus_search) {
+            search.request_focus();
+        }
+        if search.changed() {
+            self.refilter();
+        }
     }
 
     /// Moves the highlight `step` rows through the filtered list.
@@ -214,17 +195,11 @@ impl GroupPickerView {
         self.scroll_to = Some(next);
     }
 
-    fn add_action(&self, draft: &ManagerDraft) -> Option<Action> {
-        let group = &draft.organization().groups[self.highlighted?];
-        Some(Action::ChooseGroup(group.id.clone()))
-    }
-
-    fn table_ui(&mut self, ui: &mut egui::Ui, draft: &ManagerDraft) -> Option<Action> {
-        let mut action = None;
+    fn table_ui(&mut self, ui: &mut egui::Ui, draft: &ManagerDraft, sender: &ActionSender) {
         let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
         if self.filtered.is_empty() {
             ui.label(RichText::new("No security group matches the search.").weak());
-            return None;
+            return;
         }
         let mut table = TableBuilder::new(ui);
         if let Some(row) = self.scroll_to.take() {
@@ -271,7 +246,7 @@ impl GroupPickerView {
                         if response.double_clicked()
                             && preview.as_ref().is_some_and(|p| p.refusal.is_none())
                         {
-                            action = Some(Action::ChooseGroup(group.id.clone()));
+                            sender.send(ManagerAction::ChooseGroup(group.id.clone()));
                         }
                     });
                     row.col(|ui| {
@@ -290,6 +265,26 @@ impl GroupPickerView {
                     });
                 });
             });
-        action
+    }
+}
+
+/// What adding the highlighted group means (R4), or why it cannot be added (R2, R3).
+fn highlighted_group_ui(ui: &mut egui::Ui, highlighted: Option<&GroupPreview>) {
+    match highlighted {
+        Some(preview) => match &preview.refusal {
+            Some(refusal) => {
+                ui.label(error_text(ui, refusal.to_string()));
+            }
+            None => {
+                ui.label(format!(
+                    "ℹ The entire group {} ({} users) will be granted the Site Collection \
+                     Administrator role.",
+                    preview.display_name, preview.member_count
+                ));
+            }
+        },
+        None => {
+            ui.label(RichText::new("Select a group in the list.").weak());
+        }
     }
 }

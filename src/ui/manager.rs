@@ -1,24 +1,44 @@
 //! Backup Accounts Manager: the chosen group and *Select accounts and configure their
 //! passwords*.
 
-use egui::{Button, Checkbox, Id, Key, Modal, RichText};
+use egui::{Checkbox, RichText};
 use egui_extras::{Column, TableBuilder};
 
-use super::{Action, banner_ui, error_text, explain_disabled};
+use super::action::{ActionSender, ManagerAction};
+use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::{banner_ui, error_text, explain_disabled};
 use crate::model::ManagerDraft;
 
-/// The manager's transient messages; the draft itself lives in `app.rs`.
+/// The dialog's id, for its frame and its focus hand-back.
+pub const DIALOG_ID: &str = "backup_accounts_manager";
+
+/// The manager's transient messages; the draft itself lives in the app's manager session.
 #[derive(Debug, Default)]
 pub struct ManagerView {
     /// A refusal shown inline above the buttons (R6, R7, R12).
-    pub inline_error: Option<String>,
+    inline_error: Option<String>,
     /// A failed commit, shown as a banner; the dialog stays open (R9).
-    pub commit_error: Option<String>,
+    commit_error: Option<String>,
     /// Something the administrator should know, e.g. accounts dropped with the old group.
-    pub notice: Option<String>,
+    notice: Option<String>,
 }
 
 impl ManagerView {
+    /// Shows a refusal inline above the buttons, or clears it.
+    pub fn set_error(&mut self, error: Option<String>) {
+        self.inline_error = error;
+    }
+
+    /// Shows why a commit failed, in a banner inside the dialog, or clears it.
+    pub fn set_commit_error(&mut self, error: Option<String>) {
+        self.commit_error = error;
+    }
+
+    /// Shows something the administrator should know, or clears it.
+    pub fn set_notice(&mut self, notice: Option<String>) {
+        self.notice = notice;
+    }
+
     /// Draws the modal. `covered` is true while a dialog is open over it; `saving` is
     /// (keyring changes done, total) while a commit runs.
     pub fn ui(
@@ -27,117 +47,106 @@ impl ManagerView {
         draft: &ManagerDraft,
         covered: bool,
         saving: Option<(usize, usize)>,
-    ) -> Option<Action> {
-        let mut action = None;
-        let organization = draft.organization();
-        let modal = Modal::new(Id::unique("backup_accounts_manager")).show(ctx, |ui| {
-            ui.set_width(640.0);
-            ui.heading("Backup Accounts Manager");
-            ui.label(format!(
-                "Organization: {} ({})",
-                organization.name,
-                organization.authentication.label()
-            ));
-            ui.add_space(6.0);
-            if let Some(error) = &self.commit_error
-                && banner_ui(ui, error, true)
-            {
-                self.commit_error = None;
-            }
-            if let Some(notice) = &self.notice
-                && banner_ui(ui, notice, false)
-            {
-                self.notice = None;
-            }
-            ui.horizontal(|ui| {
-                ui.label("Security group:");
-                match draft.group() {
-                    Some(group) => ui.strong(&group.display_name),
-                    None => ui.label(RichText::new("None selected").weak()),
-                };
-                if ui.button("Select...").clicked() {
-                    action = Some(Action::OpenGroupPicker);
-                }
-            });
-            if let Some(group) = draft.group() {
-                ui.label(
-                    RichText::new(format!(
-                        "ℹ All {} users of {} are granted the Site Collection Administrator \
-                         role. A user who leaves the group loses the role.",
-                        draft.rows().len(),
-                        group.display_name
-                    ))
-                    .weak(),
-                );
-            }
-            ui.add_space(6.0);
-            ui.strong("Select accounts and configure their passwords");
-            if let Some(a) = accounts_table_ui(ui, draft) {
-                action = Some(a);
-            }
-            if let Some(error) = &self.inline_error {
-                ui.label(error_text(ui, error));
-            }
-            ui.separator();
-            if let Some((done, total)) = saving {
-                let fraction = if total == 0 {
-                    1.0
-                } else {
-                    done as f32 / total as f32
-                };
-                ui.add(
-                    egui::ProgressBar::new(fraction)
-                        .text(format!(
-                            "Saving passwords to the system keyring: {done} of {total}"
-                        ))
-                        .animate(true),
-                );
-            }
-            ui.horizontal(|ui| {
-                ui.label(format!("{} accounts checked", draft.checked_count()));
-                ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                    let idle = saving.is_none();
-                    if ui.add_enabled(idle, Button::new("Cancel")).clicked() {
-                        action = Some(Action::CancelManager);
-                    }
-                    if ui.add_enabled(idle, Button::new("OK")).clicked() {
-                        action = Some(Action::CommitManager);
-                    }
-                });
-            });
+        sender: &ActionSender,
+    ) {
+        let dialog = Dialog::new(DIALOG_ID, "Backup Accounts Manager", 640.0)
+            .ok(DialogButton::new("OK"))
+            .keys(!covered)
+            // A running commit cannot be abandoned half-way.
+            .buttons(saving.is_none());
+        let response = dialog.show(ctx, |ui, footer| {
+            self.content_ui(ui, draft, sender);
+            footer.ui(
+                ui,
+                |ui| saving_progress_ui(ui, saving),
+                |ui| {
+                    ui.label(format!("{} accounts checked", draft.checked_count()));
+                },
+            );
         });
-        // Escape cancels and Enter is OK only while no dialog or popup is over the manager
-        // and nothing is being saved.
-        let idle = action.is_none()
-            && !covered
-            && saving.is_none()
-            && modal.is_top_modal
-            && !modal.any_popup_open;
-        if idle && super::escape_closes(&modal) {
-            action = Some(Action::CancelManager);
+        match response.answer {
+            Some(DialogAnswer::Ok) => sender.send(ManagerAction::Commit),
+            Some(DialogAnswer::Cancel) => sender.send(ManagerAction::Cancel),
+            None => {}
         }
-        // Enter is OK unless a focused control (a check box, a link, a button) takes it.
-        if idle
-            && action.is_none()
-            && ctx.memory(|m| m.focused()).is_none()
-            && ctx.input_mut(|i| i.consume_key(egui::Modifiers::NONE, Key::Enter))
+    }
+
+    fn content_ui(&mut self, ui: &mut egui::Ui, draft: &ManagerDraft, sender: &ActionSender) {
+        let organization = draft.organization();
+        ui.label(format!(
+            "Organization: {} ({})",
+            organization.name,
+            organization.authentication.label()
+        ));
+        ui.add_space(6.0);
+        if let Some(error) = &self.commit_error
+            && banner_ui(ui, error, true)
         {
-            action = Some(Action::CommitManager);
+            self.commit_error = None;
         }
-        action
+        if let Some(notice) = &self.notice
+            && banner_ui(ui, notice, false)
+        {
+            self.notice = None;
+        }
+        ui.horizontal(|ui| {
+            ui.label("Security group:");
+            match draft.group() {
+                Some(group) => ui.strong(&group.display_name),
+                None => ui.label(RichText::new("None selected").weak()),
+            };
+            if ui.button("Select...").clicked() {
+                sender.send(ManagerAction::OpenGroupPicker);
+            }
+        });
+        if let Some(group) = draft.group() {
+            ui.label(
+                RichText::new(format!(
+                    "ℹ All {} users of {} are granted the Site Collection Administrator \
+                     role. A user who leaves the group loses the role.",
+                    draft.rows().len(),
+                    group.display_name
+                ))
+                .weak(),
+            );
+        }
+        ui.add_space(6.0);
+        ui.strong("Select accounts and configure their passwords");
+        accounts_table_ui(ui, draft, sender);
+        if let Some(error) = &self.inline_error {
+            ui.label(error_text(ui, error));
+        }
     }
 }
 
+/// The keyring worker's progress while a commit runs.
+fn saving_progress_ui(ui: &mut egui::Ui, saving: Option<(usize, usize)>) {
+    let Some((done, total)) = saving else {
+        return;
+    };
+    let fraction = if total == 0 {
+        1.0
+    } else {
+        done as f32 / total as f32
+    };
+    ui.add(
+        egui::ProgressBar::new(fraction)
+            .text(format!(
+                "Saving passwords to the system keyring: {done} of {total}"
+            ))
+            .animate(true),
+    );
+}
+
 /// The virtualized list of the group's members.
-fn accounts_table_ui(ui: &mut egui::Ui, draft: &ManagerDraft) -> Option<Action> {
-    let mut action = None;
+fn accounts_table_ui(ui: &mut egui::Ui, draft: &ManagerDraft, sender: &ActionSender) {
     let users = &draft.organization().users;
     let body_height = ui.text_style_height(&egui::TextStyle::Body);
     let small_height = ui.text_style_height(&egui::TextStyle::Small);
     let row_height = body_height + small_height + 10.0;
     if draft.group().is_none() {
         ui.label(RichText::new("Click Select... to choose the security group first.").weak());
-        return None;
+        return;
     }
     TableBuilder::new(ui)
         .id_salt("backup_accounts_table")
@@ -169,7 +178,7 @@ fn accounts_table_ui(ui: &mut egui::Ui, draft: &ManagerDraft) -> Option<Action> 
                         .accessible_name(format!("Use {}", user.upn));
                     let response = explain_disabled(response, reason.as_deref());
                     if response.changed() {
-                        action = Some(Action::SetChecked {
+                        sender.send(ManagerAction::SetChecked {
                             upn: user.upn.clone(),
                             checked,
                         });
@@ -206,10 +215,9 @@ fn accounts_table_ui(ui: &mut egui::Ui, draft: &ManagerDraft) -> Option<Action> 
                         .link(text)
                         .accessible_name(format!("Password for {}: {text}", user.upn));
                     if link.clicked() {
-                        action = Some(Action::OpenPassword(user.upn.clone()));
+                        sender.send(ManagerAction::OpenPassword(user.upn.clone()));
                     }
                 });
             });
         });
-    action
 }

@@ -1,75 +1,20 @@
-//! The windows, one file each. Views read the state and return [`Action`]s; `app.rs` applies
-//! them through the model.
+//! The windows, one file each. Views read the state and push [`Action`]s into a queue;
+//! the app applies them through the model. Dialogs share one frame ([`modal::Dialog`]).
 
+pub mod action;
 pub mod group_picker;
 pub mod manager;
+pub mod modal;
 pub mod organization_settings;
 pub mod organizations;
 pub mod password;
+pub mod startup_error;
 
-use crate::model::{AuthenticationMethod, Password};
+pub use action::{
+    Action, ActionQueue, ActionSender, MainAction, ManagerAction, SettingsAction, StartupAction,
+};
 
-/// Everything a view can ask for.
-#[derive(Debug)]
-pub enum Action {
-    /// Show this organization's details.
-    SelectOrganization(String),
-    /// Open the Backup Accounts Manager (R1 is checked when applied).
-    OpenManager(String),
-    /// The app-only alternative, which lives in the backup console.
-    ManageBackupApplications(String),
-    /// File > Open directory...
-    OpenDirectory,
-    /// File > Reload directory.
-    ReloadDirectory,
-    /// File > Import directory... (a folder of Microsoft Graph responses).
-    ImportDirectory,
-    /// Organization Settings: OK.
-    ApplySettings(crate::store::config::OrganizationSettings),
-    /// Organization Settings: Cancel.
-    CancelSettings,
-    /// Context menu: Organization settings... (imported organizations).
-    EditSettings,
-    /// File > Quit.
-    Quit,
-    /// Close the error or notice banner.
-    DismissBanner,
-    /// Manager: *Select...*.
-    OpenGroupPicker,
-    /// Select Security Group: *Add* (R2, R3 checked when applied).
-    ChooseGroup(String),
-    /// Select Security Group: *Cancel*.
-    CloseGroupPicker,
-    /// Manager: a row's check box (R6, R12 checked when applied).
-    SetChecked {
-        /// The account.
-        upn: String,
-        /// The new state.
-        checked: bool,
-    },
-    /// Manager: the *Not configured* / *Configured* link.
-    OpenPassword(String),
-    /// Add Password: *OK* (R8 checked when applied).
-    SubmitPassword {
-        /// The account.
-        upn: String,
-        /// What was typed.
-        password: Password,
-    },
-    /// Add Password: *Cancel*.
-    ClosePassword,
-    /// Add Password: "This account does not use MFA" (imports without an MFA report).
-    SetMfaNotEnabled {
-        /// The account.
-        upn: String,
-        /// True when the account does not use MFA.
-        not_enabled: bool,
-    },
-    /// Manager: *OK* (R7, R9).
-    CommitManager,
-    /// Manager: *Cancel* or Escape (R9).
-    CancelManager,
-}
+use crate::model::AuthenticationMethod;
 
 /// A symbol per authentication method, so the inventory can be scanned at a glance.
 pub fn authentication_icon(method: AuthenticationMethod) -> &'static str {
@@ -129,16 +74,4 @@ pub fn explain_disabled(response: egui::Response, reason: Option<&str>) -> egui:
         node.set_description(reason);
     });
     response.on_disabled_hover_text(reason)
-}
-
-/// Whether Escape closes this dialog: only the top one, and not while a popup in it is open.
-/// Unlike `ModalResponse::should_close`, a click on the backdrop never closes a dialog, so a
-/// stray click never throws away what was typed.
-pub fn escape_closes<T>(modal: &egui::ModalResponse<T>) -> bool {
-    modal.is_top_modal
-        && !modal.any_popup_open
-        && modal
-            .response
-            .ctx
-            .input_mut(|i| i.consume_key(egui::Modifiers::NONE, egui::Key::Escape))
 }

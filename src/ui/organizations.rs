@@ -2,7 +2,8 @@
 
 use egui::{Button, Key, KeyboardShortcut, Modifiers, RichText};
 
-use super::{Action, authentication_icon, explain_disabled};
+use super::action::{ActionSender, MainAction};
+use super::{authentication_icon, explain_disabled};
 use crate::model::rules::check_can_manage_backup_accounts;
 use crate::model::{AuthenticationMethod, Organization};
 use crate::state::AppState;
@@ -32,25 +33,20 @@ impl OrganizationsView {
         self.item_ids.get(organization_id).copied()
     }
 
-    /// Draws the menu bar, the inventory and the details; `blocked` is true while a modal is
-    /// open, so shortcuts do not act behind it.
-    pub fn ui(
-        &mut self,
-        ui: &mut egui::Ui,
-        state: &AppState,
-        selected: Option<&str>,
-        blocked: bool,
-    ) -> Option<Action> {
-        let mut action = None;
+    /// Draws the menu bar and takes its shortcuts; `blocked` is true while a modal is open,
+    /// so shortcuts do not act behind it.
+    pub fn menu_bar_ui(&mut self, ui: &mut egui::Ui, blocked: bool, sender: &ActionSender) {
         if !blocked {
             // Consumed here, outside the menu, so they work while the menu is closed.
             ui.input_mut(|input| {
                 if input.consume_shortcut(&OPEN_SHORTCUT) {
-                    action = Some(Action::OpenDirectory);
-                } else if input.consume_shortcut(&RELOAD_SHORTCUT) {
-                    action = Some(Action::ReloadDirectory);
-                } else if input.consume_shortcut(&QUIT_SHORTCUT) {
-                    action = Some(Action::Quit);
+                    sender.send(MainAction::OpenDirectory);
+                }
+                if input.consume_shortcut(&RELOAD_SHORTCUT) {
+                    sender.send(MainAction::ReloadDirectory);
+                }
+                if input.consume_shortcut(&QUIT_SHORTCUT) {
+                    sender.send(MainAction::Quit);
                 }
             });
         }
@@ -62,25 +58,35 @@ impl OrganizationsView {
                         Button::new(label).shortcut_text(ctx.format_shortcut(shortcut))
                     };
                     if ui.add(item("Open directory...", &OPEN_SHORTCUT)).clicked() {
-                        action = Some(Action::OpenDirectory);
+                        sender.send(MainAction::OpenDirectory);
                     }
                     if ui.add(item("Reload directory", &RELOAD_SHORTCUT)).clicked() {
-                        action = Some(Action::ReloadDirectory);
+                        sender.send(MainAction::ReloadDirectory);
                     }
                     if ui
                         .button("Import directory...")
                         .on_hover_text("A folder of Microsoft Graph responses (see README)")
                         .clicked()
                     {
-                        action = Some(Action::ImportDirectory);
+                        sender.send(MainAction::ImportDirectory);
                     }
                     ui.separator();
                     if ui.add(item("Quit", &QUIT_SHORTCUT)).clicked() {
-                        action = Some(Action::Quit);
+                        sender.send(MainAction::Quit);
                     }
                 });
             });
         });
+    }
+
+    /// Draws the inventory and the selected organization's details.
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        state: &AppState,
+        selected: Option<&str>,
+        sender: &ActionSender,
+    ) {
         egui::Panel::left("inventory")
             .resizable(true)
             .default_size(280.0)
@@ -98,23 +104,22 @@ impl OrganizationsView {
                     |ui, rows| {
                         for organization in &organizations[rows] {
                             let imported = state.organization_settings(&organization.id).is_some();
-                            let (response, item_action) = inventory_item_ui(
+                            let response = inventory_item_ui(
                                 ui,
                                 organization,
                                 imported,
                                 selected,
                                 &mut self.keyboard_menu,
+                                sender,
                             );
                             self.item_ids.insert(organization.id.clone(), response.id);
-                            if let Some(a) = item_action {
-                                action = Some(a);
-                            }
                             // The selection follows the focus as the arrow keys move it.
                             if response.has_focus()
                                 && self.focused.as_deref() != Some(organization.id.as_str())
                             {
                                 self.focused = Some(organization.id.clone());
-                                action = Some(Action::SelectOrganization(organization.id.clone()));
+                                sender
+                                    .send(MainAction::SelectOrganization(organization.id.clone()));
                             }
                         }
                     },
@@ -123,11 +128,7 @@ impl OrganizationsView {
         egui::CentralPanel::default().show(ui, |ui| {
             let organization = selected.and_then(|id| state.directory().organization(id));
             match organization {
-                Some(organization) => {
-                    if let Some(a) = details_ui(ui, state, organization) {
-                        action = Some(a);
-                    }
-                }
+                Some(organization) => details_ui(ui, state, organization, sender),
                 None => {
                     ui.centered_and_justified(|ui| {
                         ui.label("Select an organization in the inventory pane.");
@@ -135,7 +136,6 @@ impl OrganizationsView {
                 }
             }
         });
-        action
     }
 }
 
@@ -149,8 +149,8 @@ fn inventory_item_ui(
     imported: bool,
     selected: Option<&str>,
     keyboard_menu: &mut Option<(String, egui::Pos2)>,
-) -> (egui::Response, Option<Action>) {
-    let mut action = None;
+    sender: &ActionSender,
+) -> egui::Response {
     let method = organization.authentication;
     let is_selected = selected == Some(organization.id.as_str());
     let response = ui
@@ -161,7 +161,7 @@ fn inventory_item_ui(
         .accessible_name(format!("{} ({})", organization.name, method.label()))
         .on_hover_text(method.label());
     if response.clicked() || response.secondary_clicked() {
-        action = Some(Action::SelectOrganization(organization.id.clone()));
+        sender.send(MainAction::SelectOrganization(organization.id.clone()));
     }
     let popup_id = egui::Popup::default_response_id(&response);
     let is_mine = |menu: &Option<(String, egui::Pos2)>| {
@@ -185,12 +185,11 @@ fn inventory_item_ui(
         popup = popup.at_position(*position);
     }
     popup.show(|ui| {
-        if let Some(a) = organization_menu_ui(ui, organization, imported) {
-            action = Some(a);
+        if organization_menu_ui(ui, organization, imported, sender) {
             ui.close();
         }
     });
-    (response, action)
+    response
 }
 
 /// The context menu of an organization (R1 decides what is enabled).
@@ -198,8 +197,8 @@ fn organization_menu_ui(
     ui: &mut egui::Ui,
     organization: &Organization,
     imported: bool,
-) -> Option<Action> {
-    let mut action = None;
+    sender: &ActionSender,
+) -> bool {
     let refusal = check_can_manage_backup_accounts(organization).err();
     let reason = refusal.as_ref().map(ToString::to_string);
     let accounts = explain_disabled(
@@ -207,7 +206,8 @@ fn organization_menu_ui(
         reason.as_deref(),
     );
     if accounts.clicked() {
-        action = Some(Action::OpenManager(organization.id.clone()));
+        sender.send(MainAction::OpenManager(organization.id.clone()));
+        return true;
     }
     let app_only = organization.authentication == AuthenticationMethod::ModernAppOnly;
     let applications = explain_disabled(
@@ -218,17 +218,25 @@ fn organization_menu_ui(
         ),
     );
     if applications.clicked() {
-        action = Some(Action::ManageBackupApplications(organization.id.clone()));
+        sender.send(MainAction::ManageBackupApplications(
+            organization.id.clone(),
+        ));
+        return true;
     }
     if imported && ui.button("Organization settings...").clicked() {
-        action = Some(Action::EditSettings);
+        sender.send(MainAction::EditSettings);
+        return true;
     }
-    action
+    false
 }
 
 /// The selected organization: its method, group and backup accounts.
-fn details_ui(ui: &mut egui::Ui, state: &AppState, organization: &Organization) -> Option<Action> {
-    let mut action = None;
+fn details_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    organization: &Organization,
+    sender: &ActionSender,
+) {
     let method = organization.authentication;
     ui.heading(format!(
         "{}  {}",
@@ -257,17 +265,17 @@ fn details_ui(ui: &mut egui::Ui, state: &AppState, organization: &Organization) 
             organization.name
         ));
     if explain_disabled(button, reason.as_deref()).clicked() {
-        action = Some(Action::OpenManager(organization.id.clone()));
+        sender.send(MainAction::OpenManager(organization.id.clone()));
     }
     if let Some(refusal) = &refusal {
         ui.label(RichText::new(refusal.to_string()).weak());
-        return action;
+        return;
     }
     ui.add_space(8.0);
     ui.separator();
     let Some(selection) = state.config().organizations.get(&organization.id) else {
         ui.label("No backup accounts are configured. Use Manage backup accounts... to add them.");
-        return action;
+        return;
     };
     ui.horizontal(|ui| {
         ui.label("Security group:");
@@ -309,5 +317,4 @@ fn details_ui(ui: &mut egui::Ui, state: &AppState, organization: &Organization) 
                 });
             });
         });
-    action
 }

@@ -1,10 +1,14 @@
 //! Add Password / Edit Password: one masked field for one account.
 
-use egui::{Id, Key, Modal, RichText, TextEdit};
+use egui::{Id, RichText, TextEdit};
 use zeroize::Zeroizing;
 
-use super::Action;
+use super::action::{ActionSender, ManagerAction};
+use super::modal::{Dialog, DialogAnswer, DialogButton};
 use crate::model::{Password, PasswordPrompt};
+
+/// The dialog's id, for its frame and its focus hand-back.
+pub const DIALOG_ID: &str = "password_dialog";
 
 /// The dialog's form. The typed text is wiped when the dialog closes.
 pub struct PasswordView {
@@ -63,105 +67,98 @@ impl PasswordView {
     }
 
     /// Draws the modal over the manager.
-    pub fn ui(&mut self, ctx: &egui::Context) -> Option<Action> {
-        let mut action = None;
-        let modal = Modal::new(Id::unique("password_dialog")).show(ctx, |ui| {
-            ui.set_width(420.0);
-            ui.heading(self.prompt.title);
-            ui.label(format!(
-                "Account: {} ({})",
-                self.prompt.display_name, self.prompt.upn
-            ));
-            if self.prompt.app_password_required {
-                ui.label(
-                    RichText::new(
-                        "⚠ Multi-factor authentication is enabled for this account. Enter a \
-                         Microsoft Entra application password (app password) instead of the \
-                         user's own password.",
-                    )
-                    .color(ui.visuals().warn_fg_color),
-                );
-            }
-            if self.prompt.mfa_correctable {
-                let mut no_mfa = !self.prompt.app_password_required;
-                let toggle = ui
-                    .checkbox(&mut no_mfa, "This account does not use MFA")
-                    .on_hover_text(
-                        "No MFA report was imported, so MFA is assumed. Check this if the \
-                         account signs in with its password alone; it is kept when you click \
-                         OK in the manager.",
-                    );
-                if toggle.changed() {
-                    action = Some(Action::SetMfaNotEnabled {
-                        upn: self.prompt.upn.clone(),
-                        not_enabled: no_mfa,
-                    });
-                }
-            }
-            ui.add_space(6.0);
-            let label = if self.prompt.app_password_required {
-                "App password:"
-            } else {
-                "Password:"
-            };
-            let mut submit = false;
-            ui.horizontal(|ui| {
-                let label = ui.label(label);
-                let field = ui
-                    .add(
-                        TextEdit::singleline(&mut *self.text)
-                            .id(Self::field_id())
-                            .password(!self.show_text)
-                            .desired_width(240.0),
-                    )
-                    .labelled_by(label.id);
-                if std::mem::take(&mut self.focus_pending) {
-                    field.request_focus();
-                }
-                if field.changed() {
-                    self.error = None;
-                }
-                submit = field.lost_focus() && ui.input(|i| i.key_pressed(Key::Enter));
-                let toggle = if self.show_text { "Hide" } else { "Show" };
-                if ui
-                    .selectable_label(self.show_text, toggle)
-                    .on_hover_text("Show or hide the typed characters")
-                    .accessible_name("Show password")
-                    .clicked()
-                {
-                    self.show_text = !self.show_text;
-                }
-            });
-            if let Some(error) = &self.error {
-                ui.label(super::error_text(ui, error));
-            }
-            ui.separator();
-            ui.with_layout(egui::Layout::right_to_left(egui::Align::Center), |ui| {
-                // Named apart from the manager's OK and Cancel, which are still in the tree.
-                let cancel = ui
-                    .button("Cancel")
-                    .accessible_name(format!("Cancel {}", self.prompt.title));
-                if cancel.clicked() {
-                    action = Some(Action::ClosePassword);
-                }
-                let ok = ui
-                    .add_enabled(!self.text.is_empty(), egui::Button::new("OK"))
-                    .accessible_name(format!("OK, save the password of {}", self.prompt.upn));
-                let ok = super::explain_disabled(
-                    ok,
-                    self.text.is_empty().then_some("Type the password first."),
-                );
-                if ok.clicked() || (submit && !self.text.is_empty()) {
-                    action = Some(Action::SubmitPassword {
-                        upn: self.prompt.upn.clone(),
-                        password: Password::new(std::mem::take(&mut *self.text)),
-                    });
-                }
-            });
+    pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
+        let title = self.prompt.title;
+        let upn = self.prompt.upn.clone();
+        let empty = self.text.is_empty();
+        let dialog = Dialog::new(DIALOG_ID, title, 420.0)
+            .ok(DialogButton::new("OK")
+                .named(format!("OK, save the password of {upn}"))
+                .disabled_because(empty.then(|| "Type the password first.".to_owned())))
+            // Named apart from the manager's OK and Cancel, which are still in the tree.
+            .cancel(DialogButton::new("Cancel").named(format!("Cancel {title}")));
+        let response = dialog.show(ctx, |ui, footer| {
+            self.form_ui(ui, sender);
+            footer.ui(ui, |_| {}, |_| {});
         });
-        if action.is_none() && super::escape_closes(&modal) {
-            action = Some(Action::ClosePassword);
+        match response.answer {
+            Some(DialogAnswer::Ok) if !self.text.is_empty() => {
+                sender.send(ManagerAction::SubmitPassword {
+                    upn,
+                    password: Password::new(std::mem::take(&mut *self.text)),
+                });
+            }
+            Some(DialogAnswer::Ok) => {}
+            Some(DialogAnswer::Cancel) => sender.send(ManagerAction::ClosePassword),
+            None => {}
         }
-        action
+    }
+
+    fn form_ui(&mut self, ui: &mut egui::Ui, sender: &ActionSender) {
+        ui.label(format!(
+            "Account: {} ({})",
+            self.prompt.display_name, self.prompt.upn
+        ));
+        if self.prompt.app_password_required {
+            ui.label(
+                RichText::new(
+                    "⚠ Multi-factor authentication is enabled for this account. Enter a \
+                     Microsoft Entra application password (app password) instead of the \
+                     user's own password.",
+                )
+                .color(ui.visuals().warn_fg_color),
+            );
+        }
+        if self.prompt.mfa_correctable {
+            let mut no_mfa = !self.prompt.app_password_required;
+            let toggle = ui
+                .checkbox(&mut no_mfa, "This account does not use MFA")
+                .on_hover_text(
+                    "No MFA report was imported, so MFA is assumed. Check this if the \
+                     account signs in with its password alone; it is kept when you click \
+                     OK in the manager.",
+                );
+            if toggle.changed() {
+                sender.send(ManagerAction::SetMfaNotEnabled {
+                    upn: self.prompt.upn.clone(),
+                    not_enabled: no_mfa,
+                });
+            }
+        }
+        ui.add_space(6.0);
+        let label = if self.prompt.app_password_required {
+            "App password:"
+        } else {
+            "Password:"
+        };
+        ui.horizontal(|ui| {
+            let label = ui.label(label);
+            let field = ui
+                .add(
+                    TextEdit::singleline(&mut *self.text)
+                        .id(Self::field_id())
+                        .password(!self.show_text)
+                        .desired_width(240.0),
+                )
+                .labelled_by(label.id);
+            if std::mem::take(&mut self.focus_pending) {
+                field.request_focus();
+            }
+            if field.changed() {
+                self.error = None;
+            }
+            let toggle = if self.show_text { "Hide" } else { "Show" };
+            if ui
+                .selectable_label(self.show_text, toggle)
+                .on_hover_text("Show or hide the typed characters")
+                .accessible_name("Show password")
+                .clicked()
+            {
+                self.show_text = !self.show_text;
+            }
+        });
+        if let Some(error) = &self.error {
+            ui.label(super::error_text(ui, error));
+        }
     }
 }

@@ -1,5 +1,8 @@
 //! Helpers shared by the integration tests.
+// Each test file uses a different part of these helpers.
 #![allow(dead_code)]
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -114,7 +117,7 @@ impl<S: SecretStore> SecretStore for FaultySecrets<S> {
 }
 
 pub fn demo() -> Arc<Directory> {
-    Arc::new(Directory::demo())
+    Arc::new(backup_accounts::store::snapshot::demo_directory())
 }
 
 pub const CONTOSO: &str = "contoso";
@@ -184,4 +187,16 @@ pub fn start_app(
         .build_eframe(move |_cc| backup_accounts::app::BackupAccountsApp::new(&options, secrets));
     harness.run();
     harness
+}
+
+/// Commits a draft the way the window does (validate, run the keyring and file steps, take
+/// the saved configuration), without the worker thread.
+pub fn commit(
+    state: &mut backup_accounts::state::AppState,
+    draft: &backup_accounts::model::ManagerDraft,
+) -> Result<(), backup_accounts::state::CommitFailure> {
+    let pending = state.begin_commit(draft)?;
+    let config = pending.run(&AtomicUsize::new(0))?;
+    state.finish_commit(config);
+    Ok(())
 }

@@ -1,0 +1,111 @@
+//! Native file dialogs on a worker thread, so the window keeps drawing while the
+//! administrator chooses (a blocking dialog on the event loop makes desktops report the
+//! window as not responding). The answer comes back through the action queue.
+
+use std::path::PathBuf;
+
+use crate::ui::{ActionSender, MainAction};
+
+/// What to ask for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileRequest {
+    /// A RON directory snapshot (File > Open directory...).
+    Snapshot,
+    /// A folder of Microsoft Graph responses (File > Import directory...).
+    GraphFolder,
+}
+
+/// Shows the native dialog for `request` on a named worker thread. The chosen path, or why
+/// no dialog could be shown, is sent as a [`MainAction`]; a cancelled dialog sends nothing.
+pub fn ask_on_worker(request: FileRequest, sender: &ActionSender, ctx: &egui::Context) {
+    let spawned = std::thread::Builder::new()
+        .name("file-dialog".to_owned())
+        .spawn({
+            let (sender, ctx) = (sender.clone(), ctx.clone());
+            move || {
+                let answer = ask(request);
+                if let Some(action) = answer {
+                    sender.send(action);
+                }
+                ctx.request_repaint();
+            }
+        });
+    if let Err(e) = spawned {
+        sender.send(MainAction::FileDialogUnavailable(format!(
+            "No file dialog could be opened ({e})."
+        )));
+    }
+}
+
+fn ask(request: FileRequest) -> Option<MainAction> {
+    if let Some(missing) = missing_backend() {
+        return Some(MainAction::FileDialogUnavailable(missing));
+    }
+    let dialog = rfd::AsyncFileDialog::new();
+    let chosen: Option<PathBuf> = match request {
+        FileRequest::Snapshot => pollster::block_on(
+            dialog
+                .set_title("Open directory snapshot")
+                .add_filter("Directory snapshot (RON)", &["ron"])
+                .pick_file(),
+        )
+        .map(|file| file.path().to_path_buf()),
+        FileRequest::GraphFolder => pollster::block_on(
+            dialog
+                .set_title("Import a folder of Microsoft Graph responses")
+                .pick_folder(),
+        )
+        .map(|folder| folder.path().to_path_buf()),
+    };
+    chosen.map(|path| match request {
+        FileRequest::Snapshot => MainAction::DirectoryFileChosen(path),
+        FileRequest::GraphFolder => MainAction::DirectoryFolderChosen(path),
+    })
+}
+
+/// Why no native dialog can be shown here, if none can: on Linux rfd needs the desktop
+/// portal (`xdg-desktop-portal` on the session bus) or, failing that, `zenity`. Without
+/// either it returns nothing, exactly as if the administrator had cancelled.
+#[cfg(target_os = "linux")]
+fn missing_backend() -> Option<String> {
+    if portal_on_session_bus() || program_on_path("zenity") {
+        return None;
+    }
+    Some(
+        "No file dialog can be shown: neither the desktop portal (xdg-desktop-portal) nor \
+         zenity is installed. Install one of them (for example `sudo apt install \
+         xdg-desktop-portal-gtk` or `sudo apt install zenity`), or start the app with \
+         --directory PATH to use a snapshot file or a Graph export folder."
+            .to_owned(),
+    )
+}
+
+#[cfg(not(target_os = "linux"))]
+fn missing_backend() -> Option<String> {
+    None
+}
+
+#[cfg(target_os = "linux")]
+fn portal_on_session_bus() -> bool {
+    const PORTAL: &str = "org.freedesktop.portal.Desktop";
+    let Ok(connection) = zbus::blocking::Connection::session() else {
+        return false;
+    };
+    let Ok(bus) = zbus::blocking::fdo::DBusProxy::new(&connection) else {
+        return false;
+    };
+    let Ok(name) = zbus::names::BusName::try_from(PORTAL) else {
+        return false;
+    };
+    bus.name_has_owner(name).unwrap_or(false)
+        || bus
+            .list_activatable_names()
+            .is_ok_and(|names| names.iter().any(|n| n.as_str() == PORTAL))
+}
+
+#[cfg(target_os = "linux")]
+fn program_on_path(program: &str) -> bool {
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|folder| folder.join(program).is_file())
+    })
+}

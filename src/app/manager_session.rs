@@ -1,0 +1,252 @@
+//! One visit to the Backup Accounts Manager and the dialogs over it: the draft, the views,
+//! the keyring worker of its commit, and where the focus goes when each dialog closes.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use crate::model::{DraftError, ManagerDraft};
+use crate::state::{AppState, CommitFailure};
+use crate::store::{CommitError, Config, SecretError};
+use crate::ui::group_picker::{self, GroupPickerView};
+use crate::ui::manager::{self, ManagerView};
+use crate::ui::modal::dialog_closed;
+use crate::ui::password::{self, PasswordView};
+use crate::ui::{ActionSender, ManagerAction};
+
+/// A commit running on the keyring worker thread, so a slow keyring (or its unlock prompt)
+/// never freezes the window.
+#[derive(Debug)]
+struct SavingCommit {
+    worker: std::thread::JoinHandle<Result<Config, CommitError>>,
+    done: Arc<AtomicUsize>,
+    total: usize,
+}
+
+/// Whether the session goes on after an action.
+#[derive(Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// The manager stays open.
+    Open,
+    /// The manager closed (Cancel, or a finished commit).
+    Closed,
+}
+
+/// The manager and its sub-dialogs for one organization.
+#[derive(Debug)]
+pub struct ManagerSession {
+    draft: ManagerDraft,
+    view: ManagerView,
+    group_picker: Option<GroupPickerView>,
+    password: Option<PasswordView>,
+    saving: Option<SavingCommit>,
+}
+
+impl ManagerSession {
+    /// Opens the manager on a draft.
+    pub fn new(draft: ManagerDraft) -> Self {
+        Self {
+            draft,
+            view: ManagerView::default(),
+            group_picker: None,
+            password: None,
+            saving: None,
+        }
+    }
+
+    /// The draft being edited.
+    pub fn draft(&self) -> &ManagerDraft {
+        &self.draft
+    }
+
+    /// True while the commit is being written on the keyring worker thread.
+    pub fn is_saving(&self) -> bool {
+        self.saving.is_some()
+    }
+
+    /// Draws the manager and whichever dialog is over it.
+    pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
+        let covered = self.group_picker.is_some() || self.password.is_some();
+        let progress = self
+            .saving
+            .as_ref()
+            .map(|s| (s.done.load(Ordering::Relaxed), s.total));
+        self.view.ui(ctx, &self.draft, covered, progress, sender);
+        if let Some(picker) = &mut self.group_picker {
+            picker.ui(ctx, &self.draft, sender);
+        }
+        if let Some(password) = &mut self.password {
+            password.ui(ctx, sender);
+        }
+    }
+
+    /// Applies one of the manager's actions through the draft and the state.
+    pub fn apply(
+        &mut self,
+        ctx: &egui::Context,
+        state: &AppState,
+        action: ManagerAction,
+    ) -> SessionEnd {
+        match action {
+            ManagerAction::OpenGroupPicker => {
+                let current = self.draft.group().map(|g| g.id.clone());
+                self.group_picker = Some(GroupPickerView::new(
+                    self.draft.organization(),
+                    current.as_deref(),
+                ));
+            }
+            ManagerAction::CloseGroupPicker => self.close_group_picker(ctx),
+            ManagerAction::ChooseGroup(group_id) => self.choose_group(ctx, &group_id),
+            ManagerAction::SetChecked { upn, checked } => {
+                let refusal = self.draft.set_checked(&upn, checked).err();
+                self.view.set_error(refusal.map(|e| e.to_string()));
+            }
+            ManagerAction::OpenPassword(upn) => match self.draft.password_prompt(&upn) {
+                Ok(prompt) => self.password = Some(PasswordView::new(prompt)),
+                Err(e) => self.view.set_error(Some(e.to_string())),
+            },
+            ManagerAction::SubmitPassword { upn, password } => {
+                match self.draft.set_password(&upn, password) {
+                    Ok(()) => {
+                        self.view.set_error(None);
+                        self.close_password(ctx);
+                    }
+                    Err(e) => {
+                        if let Some(dialog) = &mut self.password {
+                            dialog.set_error(e.to_string());
+                        }
+                    }
+                }
+            }
+            ManagerAction::SetMfaNotEnabled { upn, not_enabled } => {
+                let result = self
+                    .draft
+                    .set_mfa_not_enabled(&upn, not_enabled)
+                    .and_then(|()| self.draft.password_prompt(&upn));
+                match (result, &mut self.password) {
+                    (Ok(prompt), Some(dialog)) => dialog.set_prompt(prompt),
+                    (Err(e), Some(dialog)) => dialog.set_error(e.to_string()),
+                    _ => {}
+                }
+            }
+            ManagerAction::ClosePassword => self.close_password(ctx),
+            ManagerAction::Commit => self.begin_commit(ctx, state),
+            // A running commit cannot be abandoned half-way; the buttons are disabled meanwhile.
+            ManagerAction::Cancel if !self.is_saving() => return SessionEnd::Closed,
+            ManagerAction::Cancel => {}
+        }
+        SessionEnd::Open
+    }
+
+    fn close_group_picker(&mut self, ctx: &egui::Context) {
+        self.group_picker = None;
+        dialog_closed(ctx, group_picker::DIALOG_ID, None);
+    }
+
+    fn close_password(&mut self, ctx: &egui::Context) {
+        self.password = None;
+        PasswordView::forget_field_state(ctx);
+        dialog_closed(ctx, password::DIALOG_ID, None);
+    }
+
+    fn choose_group(&mut self, ctx: &egui::Context, group_id: &str) {
+        match self.draft.choose_group(group_id) {
+            Ok(dropped) => {
+                self.close_group_picker(ctx);
+                self.view.set_error(None);
+                self.view.set_notice((!dropped.is_empty()).then(|| {
+                    format!(
+                        "Not in the new group, so unchecked: {}. Their passwords are deleted \
+                         when you click OK.",
+                        dropped.join(", ")
+                    )
+                }));
+            }
+            // The picker disables Add for refused groups; this is the safety net.
+            Err(e) => self.view.set_error(Some(e.to_string())),
+        }
+    }
+
+    /// Validates the draft and starts writing it on the keyring worker thread.
+    fn begin_commit(&mut self, ctx: &egui::Context, state: &AppState) {
+        if self.saving.is_some() {
+            return;
+        }
+        self.view.set_commit_error(None);
+        let pending = match state.begin_commit(&self.draft) {
+            Ok(pending) => pending,
+            Err(CommitFailure::Invalid(e @ DraftError::MissingPasswords { .. })) => {
+                self.view.set_error(Some(e.to_string()));
+                return;
+            }
+            Err(e) => {
+                log::error!("{e}");
+                self.view.set_commit_error(Some(e.to_string()));
+                return;
+            }
+        };
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = pending.keyring_steps();
+        let worker_done = done.clone();
+        let repaint = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("keyring-commit".to_owned())
+            .spawn(move || {
+                let result = pending.run(&worker_done);
+                repaint.request_repaint();
+                result
+            });
+        match spawned {
+            Ok(worker) => {
+                self.saving = Some(SavingCommit {
+                    worker,
+                    done,
+                    total,
+                });
+            }
+            Err(e) => self.view.set_commit_error(Some(format!(
+                "Nothing was saved: could not start saving ({e})."
+            ))),
+        }
+    }
+
+    /// Collects the keyring worker's result once it is done: the saved configuration goes to
+    /// the state and the manager closes; a failure stays in the manager.
+    pub fn poll_saving(&mut self, ctx: &egui::Context, state: &mut AppState) -> SessionEnd {
+        let Some(saving) = &self.saving else {
+            return SessionEnd::Open;
+        };
+        if !saving.worker.is_finished() {
+            // Keep drawing the progress while the worker writes.
+            ctx.request_repaint_after(std::time::Duration::from_millis(50));
+            return SessionEnd::Open;
+        }
+        let Some(saving) = self.saving.take() else {
+            return SessionEnd::Open;
+        };
+        let result = saving.worker.join().unwrap_or_else(|_| {
+            Err(CommitError::Secret(SecretError::Failed {
+                store: crate::store::secrets::PLATFORM_KEYRING,
+                action: "save",
+                account: String::new(),
+                detail: "the keyring worker stopped unexpectedly".to_owned(),
+            }))
+        });
+        match result {
+            Ok(config) => {
+                state.finish_commit(config);
+                SessionEnd::Closed
+            }
+            Err(e) => {
+                log::error!("{e}");
+                self.view.set_commit_error(Some(e.to_string()));
+                SessionEnd::Open
+            }
+        }
+    }
+
+    /// Forgets the manager's focus memory; the focus goes to `opener` (the organization in
+    /// the inventory, since the context menu it was opened from is gone).
+    pub fn closed(ctx: &egui::Context, opener: Option<egui::Id>) {
+        dialog_closed(ctx, manager::DIALOG_ID, opener);
+    }
+}

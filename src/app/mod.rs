@@ -1,0 +1,313 @@
+//! The eframe application: draws the views, drains the action queue once per frame and
+//! applies each action through the model. One session file per window.
+
+mod directory_actions;
+mod file_dialog;
+mod manager_session;
+mod settings_session;
+mod startup_session;
+
+use std::sync::Arc;
+
+use crate::model::ManagerDraft;
+use crate::state::{AppState, Secrets, StartupError, StartupOptions};
+use crate::store::{ConfigFile, KeyringSecrets, SecretStore};
+use crate::ui::organizations::OrganizationsView;
+use crate::ui::startup_error::startup_error_ui;
+use crate::ui::{Action, ActionQueue, ActionSender, MainAction, banner_ui, modal};
+
+use manager_session::{ManagerSession, SessionEnd};
+use settings_session::SettingsSession;
+
+/// A message across the top of the main window, under the menu bar.
+#[derive(Debug)]
+struct Banner {
+    text: String,
+    is_error: bool,
+}
+
+/// The application: the shared state plus the open windows.
+#[derive(Debug)]
+pub struct BackupAccountsApp {
+    options: StartupOptions,
+    secrets: Secrets,
+    state: Result<AppState, StartupError>,
+    selected: Option<String>,
+    organizations: OrganizationsView,
+    manager: Option<ManagerSession>,
+    settings: Option<SettingsSession>,
+    banner: Option<Banner>,
+    actions: ActionQueue,
+}
+
+impl BackupAccountsApp {
+    /// Loads the state; `secrets` is the keyring, or why there is none.
+    pub fn new(options: &StartupOptions, secrets: Secrets) -> Self {
+        let mut app = Self {
+            options: options.clone(),
+            secrets,
+            state: Err(StartupError::NoConfigFolder),
+            selected: None,
+            organizations: OrganizationsView::default(),
+            manager: None,
+            settings: None,
+            banner: None,
+            actions: ActionQueue::default(),
+        };
+        app.load();
+        app
+    }
+
+    /// (Re)loads the state from the options; start-up problems are shown once, in a banner.
+    fn load(&mut self) {
+        self.state = AppState::load(&self.options, self.secrets.clone());
+        let mut problems = Vec::new();
+        self.select_first_organization();
+        match &self.state {
+            Ok(state) => {
+                if let Some(reason) = state.read_only_reason() {
+                    problems.push(reason.to_string());
+                }
+            }
+            Err(e) => log::error!("{e}"),
+        }
+        if let Err(e) = &self.secrets {
+            problems.push(format!(
+                "{e} Until then you can look around, but not save passwords."
+            ));
+        }
+        if !problems.is_empty() {
+            self.show_banner(problems.join("\n"), true);
+        }
+    }
+
+    /// The shared state, when start-up succeeded.
+    pub fn state(&self) -> Option<&AppState> {
+        self.state.as_ref().ok()
+    }
+
+    /// True while a commit is being written on the keyring worker thread.
+    pub fn is_saving(&self) -> bool {
+        self.manager.as_ref().is_some_and(ManagerSession::is_saving)
+    }
+
+    /// The manager's draft while it is open.
+    pub fn manager_draft(&self) -> Option<&ManagerDraft> {
+        self.manager.as_ref().map(ManagerSession::draft)
+    }
+
+    /// The banner's text, if one is shown.
+    pub fn banner_text(&self) -> Option<&str> {
+        self.banner.as_ref().map(|b| b.text.as_str())
+    }
+
+    /// The selected organization's id.
+    pub fn selected_organization(&self) -> Option<&str> {
+        self.selected.as_deref()
+    }
+
+    /// A sender into the action queue, as the views get: what is sent is applied after the
+    /// next frame is drawn, in order.
+    pub fn action_sender(&self) -> ActionSender {
+        self.actions.sender().clone()
+    }
+
+    /// Draws every window for one frame, then applies everything the views asked for.
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        // Screen readers announce the window by this name.
+        ui.ctx()
+            .accesskit_node_builder(egui::accesskit_root_id(), |node| {
+                node.set_label("Backup Accounts");
+            });
+        modal::give_back_focus(ui.ctx());
+        let sender = self.actions.sender().clone();
+        match &self.state {
+            Err(error) => startup_error_ui(ui, error, &sender),
+            Ok(state) => {
+                let blocked = self.manager.is_some() || self.settings.is_some();
+                self.organizations.menu_bar_ui(ui, blocked, &sender);
+                if let Some(banner) = &self.banner {
+                    let dismissed = egui::Panel::top("banner")
+                        .show(ui, |ui| banner_ui(ui, &banner.text, banner.is_error))
+                        .inner;
+                    if dismissed {
+                        sender.send(MainAction::DismissBanner);
+                    }
+                }
+                self.organizations
+                    .ui(ui, state, self.selected.as_deref(), &sender);
+            }
+        }
+        self.poll_saving(ui.ctx());
+        if let Some(session) = &mut self.manager {
+            session.ui(ui.ctx(), &sender);
+        }
+        self.open_waiting_settings();
+        if let Some(settings) = &mut self.settings {
+            settings.ui(ui.ctx(), &sender);
+        }
+        for action in self.actions.drain() {
+            self.apply(ui.ctx(), action);
+        }
+    }
+
+    /// Applies one action: each window's session handles its own.
+    fn apply(&mut self, ctx: &egui::Context, action: Action) {
+        match action {
+            Action::Startup(action) => self.apply_startup(ctx, action),
+            Action::Main(action) => self.apply_main(ctx, action),
+            Action::Manager(action) => {
+                let (Some(session), Ok(state)) = (&mut self.manager, &self.state) else {
+                    return;
+                };
+                if session.apply(ctx, state, action) == SessionEnd::Closed {
+                    self.close_manager(ctx);
+                }
+            }
+            Action::Settings(action) => self.apply_settings(ctx, action),
+        }
+    }
+
+    fn apply_main(&mut self, ctx: &egui::Context, action: MainAction) {
+        match action {
+            MainAction::SelectOrganization(id) => self.selected = Some(id),
+            MainAction::OpenManager(id) => self.open_manager(id),
+            MainAction::ManageBackupApplications(id) => self.explain_backup_applications(&id),
+            MainAction::OpenDirectory => self.ask_for_file(ctx, file_dialog::FileRequest::Snapshot),
+            MainAction::ImportDirectory => {
+                self.ask_for_file(ctx, file_dialog::FileRequest::GraphFolder);
+            }
+            MainAction::DirectoryFileChosen(path) => self.open_directory(&path),
+            MainAction::DirectoryFolderChosen(folder) => self.import_folder(&folder),
+            MainAction::FileDialogUnavailable(reason) => self.show_banner(reason, true),
+            MainAction::ReloadDirectory => self.reload_directory(),
+            MainAction::EditSettings => self.edit_settings(),
+            MainAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
+            MainAction::DismissBanner => self.banner = None,
+        }
+    }
+
+    fn open_manager(&mut self, id: String) {
+        let Ok(state) = &self.state else {
+            return;
+        };
+        match state.open_manager(&id) {
+            Ok(draft) => self.manager = Some(ManagerSession::new(draft)),
+            Err(e) => self.show_banner(e.to_string(), true),
+        }
+        self.selected = Some(id);
+    }
+
+    /// Closes the manager and gives the focus back to its organization in the inventory.
+    fn close_manager(&mut self, ctx: &egui::Context) {
+        if let Some(session) = self.manager.take() {
+            let opener = self
+                .organizations
+                .item_id(&session.draft().organization().id);
+            ManagerSession::closed(ctx, opener);
+        }
+    }
+
+    /// Collects the keyring worker's result once it is done.
+    fn poll_saving(&mut self, ctx: &egui::Context) {
+        let (Some(session), Ok(state)) = (&mut self.manager, &mut self.state) else {
+            return;
+        };
+        if session.poll_saving(ctx, state) == SessionEnd::Closed {
+            self.close_manager(ctx);
+        }
+    }
+
+    fn explain_backup_applications(&mut self, id: &str) {
+        let Ok(state) = &self.state else {
+            return;
+        };
+        let name = state
+            .directory()
+            .organization(id)
+            .map_or_else(|| id.to_owned(), |o| o.name.clone());
+        self.show_banner(
+            format!(
+                "{name} uses modern app-only authentication: its backup applications are \
+                 managed in the Veeam Backup for Microsoft 365 console (Organizations > Manage \
+                 backup applications). This tool manages backup accounts only."
+            ),
+            false,
+        );
+    }
+
+    fn select_first_organization(&mut self) {
+        if let Ok(state) = &self.state {
+            self.selected = state
+                .directory()
+                .organizations
+                .first()
+                .map(|o| o.id.clone());
+        }
+    }
+
+    fn show_banner(&mut self, text: String, is_error: bool) {
+        if is_error {
+            log::warn!("{text}");
+        }
+        self.banner = Some(Banner { text, is_error });
+    }
+}
+
+impl eframe::App for BackupAccountsApp {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.show(ui);
+    }
+
+    // Only the window's size and position are remembered; egui's memory (which can hold
+    // text-field history) is never written to disk.
+    fn persist_egui_memory(&self) -> bool {
+        false
+    }
+}
+
+/// The window icon, decoded from `assets/icon.png`.
+pub fn window_icon() -> Option<egui::IconData> {
+    let image = image::load_from_memory(include_bytes!("../../assets/icon.png"))
+        .map_err(|e| log::warn!("the window icon could not be decoded: {e}"))
+        .ok()?
+        .into_rgba8();
+    let (width, height) = image.dimensions();
+    Some(egui::IconData {
+        rgba: image.into_raw(),
+        width,
+        height,
+    })
+}
+
+/// Opens the main window with the platform keyring.
+pub fn run(options: StartupOptions) -> eframe::Result {
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Backup Accounts")
+        .with_app_id("backup-accounts")
+        .with_inner_size([1000.0, 680.0])
+        .with_min_inner_size([720.0, 480.0]);
+    if let Some(icon) = window_icon() {
+        viewport = viewport.with_icon(icon);
+    }
+    // Window geometry lives beside config.ron, so --config-dir keeps runs apart.
+    let persistence_path = options
+        .config_dir
+        .clone()
+        .or_else(ConfigFile::default_folder)
+        .map(|folder| folder.join("window.ron"));
+    let native_options = eframe::NativeOptions {
+        viewport,
+        persist_window: true,
+        persistence_path,
+        ..Default::default()
+    };
+    eframe::run_native(
+        "Backup Accounts",
+        native_options,
+        Box::new(move |_cc| {
+            let secrets = KeyringSecrets::platform().map(|k| Arc::new(k) as Arc<dyn SecretStore>);
+            Ok(Box::new(BackupAccountsApp::new(&options, secrets)))
+        }),
+    )
+}

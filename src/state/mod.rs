@@ -1,0 +1,309 @@
+//! The one shared application state: the directory, the saved configuration and the
+//! keyring, with every change going through the model's rules. Never imports egui; the
+//! window and the command line both work through it.
+
+mod errors;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
+
+pub use errors::{CommitFailure, ReloadError, StartupError};
+
+use crate::model::{
+    CommitPlan, DepartedAccounts, Directory, DraftError, ManagerDraft, OrganizationSettings,
+    Revocation,
+};
+use crate::store::graph::{ImportedTenant, import_folder};
+use crate::store::{
+    CommitError, Config, ConfigFile, DirectorySource, InstanceLock, LoadedDirectory, LockError,
+    SecretError, SecretStore, apply_commits, keyring_steps, load_directory, source_of_path,
+};
+
+/// The keyring, or why there is none.
+pub type Secrets = Result<Arc<dyn SecretStore>, SecretError>;
+
+/// Where to find things at start-up.
+#[derive(Clone, Debug, Default)]
+pub struct StartupOptions {
+    /// Folder holding `config.ron`; the platform's configuration folder when `None`.
+    pub config_dir: Option<PathBuf>,
+    /// A directory snapshot that overrides the configured source.
+    pub directory: Option<PathBuf>,
+    /// Start with an empty directory instead of loading the source (after a broken snapshot
+    /// was moved aside).
+    pub empty_directory: bool,
+}
+
+/// The application's state.
+pub struct AppState {
+    directory: Arc<Directory>,
+    config: Config,
+    config_file: ConfigFile,
+    secrets: Secrets,
+    /// `Err` when another instance holds the folder: this one is read-only.
+    lock: Result<InstanceLock, LockError>,
+    /// A Graph export waiting for the administrator to say how its organization was added.
+    awaiting_settings: Option<(DirectorySource, ImportedTenant)>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("organizations", &self.directory.organizations.len())
+            .field("config", &self.config)
+            .field("config_file", &self.config_file)
+            .field("keyring_available", &self.secrets.is_ok())
+            .field("read_only", &self.lock.is_err())
+            .finish()
+    }
+}
+
+impl AppState {
+    /// Locks the configuration folder (or goes read-only when another instance holds it),
+    /// then loads the configuration and the directory it names (or the one given).
+    pub fn load(options: &StartupOptions, secrets: Secrets) -> Result<Self, StartupError> {
+        let folder = match &options.config_dir {
+            Some(folder) => folder.clone(),
+            None => ConfigFile::default_folder().ok_or(StartupError::NoConfigFolder)?,
+        };
+        let lock = match InstanceLock::acquire(&folder) {
+            Ok(lock) => Ok(lock),
+            Err(held @ LockError::HeldByAnother(_)) => {
+                log::warn!("{held}");
+                Err(held)
+            }
+            Err(e) => return Err(StartupError::Lock(e)),
+        };
+        let config_file = ConfigFile::in_folder(&folder);
+        if lock.is_ok() {
+            config_file.remove_stale_temporary_files();
+        }
+        let mut config = config_file.load()?;
+        if let Some(path) = &options.directory {
+            config.directory = source_of_path(path);
+        }
+        let mut awaiting_settings = None;
+        let directory = if options.empty_directory {
+            Directory::default()
+        } else {
+            match load_directory(&config.directory, &config.organization_settings)
+                .map_err(StartupError::from)?
+            {
+                LoadedDirectory::Ready(directory) => directory,
+                LoadedDirectory::NeedsSettings(tenant) => {
+                    awaiting_settings = Some((config.directory.clone(), tenant));
+                    Directory::default()
+                }
+            }
+        };
+        Ok(Self {
+            directory: Arc::new(directory),
+            config,
+            config_file,
+            secrets,
+            lock,
+            awaiting_settings,
+        })
+    }
+
+    /// The directory snapshot.
+    pub fn directory(&self) -> &Arc<Directory> {
+        &self.directory
+    }
+
+    /// The configuration as saved.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Why this instance may not save, if it may not.
+    pub fn read_only_reason(&self) -> Option<&LockError> {
+        self.lock.as_ref().err()
+    }
+
+    /// Re-reads the directory source and drops saved accounts that are no longer usable
+    /// members (R5), deleting their secrets, as one step. On error nothing changes.
+    pub fn reload_directory(&mut self) -> Result<Vec<Revocation>, ReloadError> {
+        let source = self.config.directory.clone();
+        self.replace_directory(source)
+    }
+
+    /// Switches to another snapshot file, as [`Self::reload_directory`] does.
+    pub fn open_directory(&mut self, path: &Path) -> Result<Vec<Revocation>, ReloadError> {
+        self.replace_directory(DirectorySource::Snapshot(path.to_path_buf()))
+    }
+
+    /// Imports a folder of Microsoft Graph responses, as [`Self::reload_directory`] does.
+    /// A tenant seen for the first time waits for [`Self::apply_settings`].
+    pub fn import_graph_folder(&mut self, folder: &Path) -> Result<Vec<Revocation>, ReloadError> {
+        self.replace_directory(DirectorySource::GraphExport(folder.to_path_buf()))
+    }
+
+    /// The imported organization waiting for its settings, if any.
+    pub fn awaiting_settings(&self) -> Option<&ImportedTenant> {
+        self.awaiting_settings.as_ref().map(|(_, tenant)| tenant)
+    }
+
+    /// The settings saved for an imported organization.
+    pub fn organization_settings(&self, organization_id: &str) -> Option<&OrganizationSettings> {
+        self.config.organization_settings.get(organization_id)
+    }
+
+    /// Re-reads an imported organization's export so its settings can be changed.
+    pub fn edit_settings(&mut self) -> Result<(), ReloadError> {
+        let source = self.config.directory.clone();
+        if let DirectorySource::GraphExport(folder) = &source {
+            let tenant = import_folder(folder).map_err(|e| (folder.clone(), e.into()))?;
+            self.awaiting_settings = Some((source, tenant));
+        }
+        Ok(())
+    }
+
+    /// Drops the waiting import; the directory loaded before stays.
+    pub fn cancel_settings(&mut self) {
+        self.awaiting_settings = None;
+    }
+
+    /// Completes the waiting import with the administrator's settings, saved in the
+    /// configuration, and drops accounts the new directory no longer allows (R5).
+    pub fn apply_settings(
+        &mut self,
+        settings: OrganizationSettings,
+    ) -> Result<Vec<Revocation>, ReloadError> {
+        let Some((source, tenant)) = self.awaiting_settings.take() else {
+            return Ok(Vec::new());
+        };
+        let organization_id = tenant.id.clone();
+        let directory = tenant.into_directory(&settings).map_err(|e| {
+            let folder = match &source {
+                DirectorySource::GraphExport(folder) => folder.clone(),
+                _ => Default::default(),
+            };
+            (folder, e.into())
+        })?;
+        let mut config = self.config.clone();
+        config.directory = source;
+        config
+            .organization_settings
+            .insert(organization_id, settings);
+        self.install_directory(Arc::new(directory), config)
+    }
+
+    fn replace_directory(
+        &mut self,
+        source: DirectorySource,
+    ) -> Result<Vec<Revocation>, ReloadError> {
+        match load_directory(&source, &self.config.organization_settings)? {
+            LoadedDirectory::Ready(directory) => {
+                let mut config = self.config.clone();
+                config.directory = source;
+                self.install_directory(Arc::new(directory), config)
+            }
+            LoadedDirectory::NeedsSettings(tenant) => {
+                self.awaiting_settings = Some((source, tenant));
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// Switches to a loaded directory with its configuration, revoking departed accounts
+    /// and saving, as one step. Without the folder's lock the change stays in memory.
+    fn install_directory(
+        &mut self,
+        directory: Arc<Directory>,
+        mut config: Config,
+    ) -> Result<Vec<Revocation>, ReloadError> {
+        let departed = DepartedAccounts::find(&directory, &config.organizations);
+        if !departed.is_empty() || (config != self.config && self.lock.is_ok()) {
+            if departed.is_empty() {
+                // Only the source or the settings changed: no secret to touch.
+                self.config_file
+                    .save(&config)
+                    .map_err(|e| ReloadError::Save(CommitError::Config(e).into()))?;
+            } else {
+                let secrets = self.writable_secrets().map_err(ReloadError::Save)?;
+                config = apply_commits(
+                    &departed.plans,
+                    secrets.as_ref(),
+                    &self.config_file,
+                    &config,
+                    &AtomicUsize::new(0),
+                )
+                .map_err(|e| ReloadError::Save(e.into()))?;
+            }
+            for revocation in &departed.revocations {
+                log::info!("{revocation}");
+            }
+        }
+        self.directory = directory;
+        self.config = config;
+        Ok(departed.revocations)
+    }
+
+    /// Opens the Backup Accounts Manager's draft for an organization (R1).
+    pub fn open_manager(&self, organization_id: &str) -> Result<ManagerDraft, DraftError> {
+        ManagerDraft::open(
+            self.directory.clone(),
+            organization_id,
+            self.config.organizations.get(organization_id),
+        )
+    }
+
+    /// Validates the draft (R7) and checks that this instance may save; the returned commit
+    /// can run on another thread, since keyring calls may block (a slow bus, an unlock
+    /// prompt). Hand its result to [`Self::finish_commit`].
+    pub fn begin_commit(&self, draft: &ManagerDraft) -> Result<PendingCommit, CommitFailure> {
+        let plan = draft.commit()?;
+        let secrets = self.writable_secrets()?;
+        Ok(PendingCommit {
+            plan,
+            secrets: secrets.clone(),
+            config_file: self.config_file.clone(),
+            config: self.config.clone(),
+        })
+    }
+
+    /// The keyring, when this instance may write: it holds the folder's lock and the
+    /// keyring is reachable.
+    fn writable_secrets(&self) -> Result<&Arc<dyn SecretStore>, CommitFailure> {
+        if let Err(reason) = &self.lock {
+            return Err(CommitFailure::ReadOnly(reason.to_string()));
+        }
+        self.secrets
+            .as_ref()
+            .map_err(|e| CommitFailure::Keyring(e.clone()))
+    }
+
+    /// Takes the configuration a [`PendingCommit`] saved.
+    pub fn finish_commit(&mut self, config: Config) {
+        self.config = config;
+    }
+}
+
+/// A validated commit, ready to run anywhere (R9: secrets first, then the file).
+#[derive(Debug)]
+pub struct PendingCommit {
+    plan: CommitPlan,
+    secrets: Arc<dyn SecretStore>,
+    config_file: ConfigFile,
+    config: Config,
+}
+
+impl PendingCommit {
+    /// How many keyring changes it makes.
+    pub fn keyring_steps(&self) -> usize {
+        keyring_steps(std::slice::from_ref(&self.plan))
+    }
+
+    /// Runs it, counting keyring changes in `progress`; returns the saved configuration.
+    pub fn run(self, progress: &AtomicUsize) -> Result<Config, CommitError> {
+        apply_commits(
+            std::slice::from_ref(&self.plan),
+            self.secrets.as_ref(),
+            &self.config_file,
+            &self.config,
+            progress,
+        )
+    }
+}

@@ -1,0 +1,136 @@
+//! Loading a directory: the built-in demo, a RON snapshot file, or a folder of Microsoft
+//! Graph responses. Every error names the file and, where there is one, the line and column.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::model::{Directory, DirectoryError, OrganizationSettings};
+
+use super::config::DirectorySource;
+use super::graph::{GraphImportError, ImportedTenant, import_folder};
+use super::text_file::{TextFileError, line_column, read_text_limited};
+
+/// Larger directory snapshots are refused unread (a million users take about 150 MB).
+pub const DIRECTORY_SIZE_LIMIT: u64 = 1024 * 1024 * 1024;
+
+/// The bundled demo snapshot's text.
+pub const DEMO_DIRECTORY: &str = include_str!("../../assets/demo-directory.ron");
+/// How the bundled demo snapshot is named in messages.
+pub const DEMO_SOURCE_NAME: &str = "built-in demo directory (assets/demo-directory.ron)";
+
+/// Why a directory could not be loaded. Nothing already loaded is replaced.
+#[derive(Debug, thiserror::Error)]
+pub enum DirectoryLoadError {
+    /// The snapshot does not parse or refers to missing objects.
+    #[error(transparent)]
+    Invalid(#[from] DirectoryError),
+    /// The file is missing, too large, not UTF-8 or unreadable.
+    #[error(transparent)]
+    Unreadable(#[from] TextFileError),
+    /// A Microsoft Graph export folder is incomplete or malformed.
+    #[error(transparent)]
+    Graph(#[from] GraphImportError),
+}
+
+/// What loading a directory source gave.
+#[derive(Debug)]
+pub enum LoadedDirectory {
+    /// Ready to use.
+    Ready(Directory),
+    /// A Graph export whose organization the administrator has not described yet.
+    NeedsSettings(ImportedTenant),
+}
+
+/// Parses a RON snapshot; `source_name` names the file in error messages.
+pub fn parse_snapshot(text: &str, source_name: &str) -> Result<Directory, DirectoryError> {
+    let directory: Directory = ron::from_str(text).map_err(|e| {
+        let (line, column) = ron_error_position(text, &e);
+        DirectoryError::Parse {
+            source_name: source_name.to_owned(),
+            line,
+            column,
+            message: e.code.to_string(),
+        }
+    })?;
+    directory.validated()
+}
+
+/// The demo snapshot that ships in `assets/`, used when no other directory is given.
+pub fn demo_directory() -> Directory {
+    // The asset is checked by a test, so a broken file never ships.
+    parse_snapshot(DEMO_DIRECTORY, DEMO_SOURCE_NAME).unwrap_or_default()
+}
+
+/// Reads a directory from its source; a Graph export uses the organization settings saved
+/// for its tenant. Errors are paired with the file or folder they concern.
+pub fn load_directory(
+    source: &DirectorySource,
+    settings: &BTreeMap<String, OrganizationSettings>,
+) -> Result<LoadedDirectory, (PathBuf, DirectoryLoadError)> {
+    match source {
+        DirectorySource::Demo => Ok(LoadedDirectory::Ready(demo_directory())),
+        DirectorySource::Snapshot(path) => {
+            let at_path = |e: DirectoryLoadError| (path.clone(), e);
+            let text =
+                read_text_limited(path, DIRECTORY_SIZE_LIMIT).map_err(|e| at_path(e.into()))?;
+            parse_snapshot(&text, &path.display().to_string())
+                .map(LoadedDirectory::Ready)
+                .map_err(|e| at_path(e.into()))
+        }
+        DirectorySource::GraphExport(folder) => {
+            let at_folder = |e: GraphImportError| (folder.clone(), e.into());
+            let tenant = import_folder(folder).map_err(at_folder)?;
+            match settings.get(&tenant.id) {
+                Some(settings) => tenant
+                    .into_directory(settings)
+                    .map(LoadedDirectory::Ready)
+                    .map_err(at_folder),
+                None => Ok(LoadedDirectory::NeedsSettings(tenant)),
+            }
+        }
+    }
+}
+
+/// The source a `--directory PATH` names: a folder is a Graph export, a file a snapshot.
+pub fn source_of_path(path: &Path) -> DirectorySource {
+    if path.is_dir() {
+        DirectorySource::GraphExport(path.to_path_buf())
+    } else {
+        DirectorySource::Snapshot(path.to_path_buf())
+    }
+}
+
+/// 1-based line and column of a RON error, moved past the whitespace the parser stops on, so
+/// it points at the offending token.
+pub(crate) fn ron_error_position(text: &str, error: &ron::error::SpannedError) -> (usize, usize) {
+    let (line, column) = (error.span.start.line, error.span.start.col);
+    // Byte offset of the reported position; ron counts lines and columns from 1.
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let Some(line_text) = text.get(line_start..).and_then(|rest| rest.lines().next()) else {
+        return (line, column);
+    };
+    let offset = line_start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i);
+    // Point at the next token, on this line or a later one.
+    let token = text[offset..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(offset, |skip| offset + skip);
+    line_column(text, token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_directory_parses() {
+        parse_snapshot(DEMO_DIRECTORY, DEMO_SOURCE_NAME).expect("the bundled demo is valid");
+    }
+}

@@ -1,0 +1,173 @@
+//! What views ask for. Views push actions into a queue through an [`ActionSender`]; the app
+//! drains it once per frame and applies each action through the model, so nothing asked for
+//! in a frame is lost. Worker threads (file dialogs) send their results the same way.
+
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use crate::model::{OrganizationSettings, Password};
+
+/// Everything a view can ask for, by the window that asks.
+#[derive(Debug)]
+pub enum Action {
+    /// The Organizations view and its menus.
+    Main(MainAction),
+    /// The Backup Accounts Manager and the dialogs over it.
+    Manager(ManagerAction),
+    /// Organization Settings.
+    Settings(SettingsAction),
+    /// The dialog shown when a file cannot be used at start-up.
+    Startup(StartupAction),
+}
+
+/// The Organizations view, its menu bar and context menus.
+#[derive(Debug)]
+pub enum MainAction {
+    /// Show this organization's details.
+    SelectOrganization(String),
+    /// Open the Backup Accounts Manager (R1 is checked when applied).
+    OpenManager(String),
+    /// The app-only alternative, which lives in the backup console.
+    ManageBackupApplications(String),
+    /// File > Open directory...: ask for a snapshot file.
+    OpenDirectory,
+    /// File > Import directory...: ask for a folder of Microsoft Graph responses.
+    ImportDirectory,
+    /// The file dialog's answer: the snapshot file to open.
+    DirectoryFileChosen(PathBuf),
+    /// The file dialog's answer: the Graph export folder to import.
+    DirectoryFolderChosen(PathBuf),
+    /// No file dialog could be shown, and why.
+    FileDialogUnavailable(String),
+    /// File > Reload directory.
+    ReloadDirectory,
+    /// Context menu: Organization settings... (imported organizations).
+    EditSettings,
+    /// File > Quit.
+    Quit,
+    /// Close the error or notice banner.
+    DismissBanner,
+}
+
+/// The Backup Accounts Manager, Select Security Group and Add Password.
+#[derive(Debug)]
+pub enum ManagerAction {
+    /// Manager: *Select...*.
+    OpenGroupPicker,
+    /// Select Security Group: *Add* (R2, R3 checked when applied).
+    ChooseGroup(String),
+    /// Select Security Group: *Cancel*.
+    CloseGroupPicker,
+    /// Manager: a row's check box (R6, R12 checked when applied).
+    SetChecked {
+        /// The account.
+        upn: String,
+        /// The new state.
+        checked: bool,
+    },
+    /// Manager: the *Not configured* / *Configured* link.
+    OpenPassword(String),
+    /// Add Password: *OK* (R8 checked when applied).
+    SubmitPassword {
+        /// The account.
+        upn: String,
+        /// What was typed.
+        password: Password,
+    },
+    /// Add Password: *Cancel*.
+    ClosePassword,
+    /// Add Password: "This account does not use MFA" (imports without an MFA report).
+    SetMfaNotEnabled {
+        /// The account.
+        upn: String,
+        /// True when the account does not use MFA.
+        not_enabled: bool,
+    },
+    /// Manager: *OK* (R7, R9).
+    Commit,
+    /// Manager: *Cancel* or Escape (R9).
+    Cancel,
+}
+
+/// Organization Settings.
+#[derive(Debug)]
+pub enum SettingsAction {
+    /// *OK*.
+    Apply(OrganizationSettings),
+    /// *Cancel* or Escape.
+    Cancel,
+}
+
+/// The start-up error dialog.
+#[derive(Clone, Copy, Debug)]
+pub enum StartupAction {
+    /// *Keep the file aside and start*.
+    KeepAside,
+    /// *Quit*.
+    Quit,
+}
+
+/// The sending end of the action queue, handed to every view's `ui` and to workers.
+#[derive(Clone, Debug)]
+pub struct ActionSender(mpsc::Sender<Action>);
+
+impl ActionSender {
+    /// Queues an action for the app to apply after this frame's drawing.
+    pub fn send(&self, action: impl Into<Action>) {
+        // The receiver lives as long as the app; after it is gone nobody is left to act.
+        let _ = self.0.send(action.into());
+    }
+}
+
+/// The app's end of the queue.
+#[derive(Debug)]
+pub struct ActionQueue {
+    sender: ActionSender,
+    receiver: mpsc::Receiver<Action>,
+}
+
+impl Default for ActionQueue {
+    fn default() -> Self {
+        let (sender, receiver) = mpsc::channel();
+        Self {
+            sender: ActionSender(sender),
+            receiver,
+        }
+    }
+}
+
+impl ActionQueue {
+    /// A sender for views and workers.
+    pub fn sender(&self) -> &ActionSender {
+        &self.sender
+    }
+
+    /// Takes every action queued so far, in the order they were sent.
+    pub fn drain(&self) -> Vec<Action> {
+        self.receiver.try_iter().collect()
+    }
+}
+
+impl From<MainAction> for Action {
+    fn from(action: MainAction) -> Self {
+        Self::Main(action)
+    }
+}
+
+impl From<ManagerAction> for Action {
+    fn from(action: ManagerAction) -> Self {
+        Self::Manager(action)
+    }
+}
+
+impl From<SettingsAction> for Action {
+    fn from(action: SettingsAction) -> Self {
+        Self::Settings(action)
+    }
+}
+
+impl From<StartupAction> for Action {
+    fn from(action: StartupAction) -> Self {
+        Self::Startup(action)
+    }
+}
