@@ -18,7 +18,11 @@ struct Arguments {
 }
 
 fn main() -> eframe::Result {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    // Quiet by default: warnings from other crates (D-Bus, wgpu, winit), information from ours.
+    env_logger::Builder::from_env(
+        env_logger::Env::default().default_filter_or("warn,backup_accounts=info"),
+    )
+    .init();
     let arguments = Arguments::parse();
     backup_accounts::app::run(backup_accounts::state::StartupOptions {
         config_dir: arguments.config_dir,

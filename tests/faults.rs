@@ -466,3 +466,70 @@ fn without_a_file_dialog_backend_open_and_import_say_what_to_install() {
         harness.run();
     }
 }
+
+/// Runs `work` on a thread and fails the test if it takes more than 10 s: reading a FIFO
+/// nobody writes to would block for ever.
+fn finishes_promptly<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || sender.send(work()));
+    receiver
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the file was opened and read instead of refused")
+}
+
+fn make_fifo(path: &Path) {
+    let _ = std::fs::remove_file(path);
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Sizes and kinds are checked before any read: a FIFO in place of the configuration, a
+/// snapshot or a Graph file is refused at once, never opened for a read that would block.
+#[cfg(unix)]
+#[test]
+fn a_fifo_in_place_of_any_file_is_refused_unread() {
+    let folder = tempfile::tempdir().unwrap();
+    let config = ConfigFile::in_folder(folder.path()).path().to_path_buf();
+    make_fifo(&config);
+    let options = options(folder.path());
+    let error = finishes_promptly(move || {
+        AppState::load(&options, memory_keyring())
+            .unwrap_err()
+            .to_string()
+    });
+    assert!(error.contains("is not a regular file"), "{error}");
+    std::fs::remove_file(&config).unwrap();
+
+    let snapshot = folder.path().join("tenant.ron");
+    make_fifo(&snapshot);
+    let options = StartupOptions {
+        directory: Some(snapshot),
+        ..options_in(folder.path())
+    };
+    let error = finishes_promptly(move || {
+        AppState::load(&options, memory_keyring())
+            .unwrap_err()
+            .to_string()
+    });
+    assert!(error.contains("is not a regular file"), "{error}");
+
+    let export = tempfile::tempdir().unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graph/contoso");
+    for name in ["organization.json", "groups.json", "mfa.json"] {
+        std::fs::copy(sample.join(name), export.path().join(name)).unwrap();
+    }
+    make_fifo(&export.path().join("users.json"));
+    let export_path = export.path().to_path_buf();
+    let error = finishes_promptly(move || {
+        backup_accounts::store::graph::import_folder(&export_path)
+            .unwrap_err()
+            .to_string()
+    });
+    assert!(
+        error.contains("users.json is not a regular file"),
+        "{error}"
+    );
+}

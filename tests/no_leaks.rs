@@ -169,3 +169,59 @@ fn no_password_leaks_anywhere_after_add_edit_and_remove() {
     // The whole accessibility tree, as a screen reader would read it.
     assert_no_secret("the accessibility tree", &format!("{:?}", harness.root()));
 }
+
+/// R16: with *Show* on, the password is painted apart from the field; Select all, Copy and
+/// Cut never put it on the clipboard or in the PRIMARY selection, and the accessibility tree
+/// never holds it.
+#[test]
+fn a_shown_password_reaches_neither_clipboard_nor_selection_nor_screen_reader() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = start_app(
+        options_in(folder.path()),
+        Ok(Arc::new(MemorySecrets::default())),
+    );
+    harness
+        .get_by_label("Contoso Ltd (Basic authentication)")
+        .click_secondary();
+    harness.run();
+    click(&mut harness, "Manage backup accounts...");
+    click(&mut harness, "Select...");
+    click(&mut harness, "SharePoint Backup Operators");
+    click(&mut harness, "Add");
+    enter_password(
+        &mut harness,
+        "Password for alice@contoso.com: Not configured",
+        SECRETS[0],
+    );
+    click(&mut harness, "Show password");
+    assert!(
+        harness.query_by_label("Password shown").is_some(),
+        "Show displays the password apart from the field"
+    );
+    harness.get_by_role(Role::PasswordInput).focus();
+    harness.run();
+    let mut outputs = Vec::new();
+    for event in [egui::Event::Copy, egui::Event::Cut] {
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+        harness.step();
+        outputs.push(format!("{:?}", harness.output().platform_output.commands));
+        harness.event(event);
+        harness.step();
+        outputs.push(format!("{:?}", harness.output().platform_output.commands));
+    }
+    for output in &outputs {
+        assert_no_secret("what egui asked the platform to copy or select", output);
+    }
+    assert_no_secret(
+        "the accessibility tree with Show on",
+        &format!("{:?}", harness.root()),
+    );
+    // The field still holds the whole password: Cut took nothing out of it.
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Password for alice@contoso.com: Configured")
+            .is_some()
+    );
+}

@@ -167,3 +167,39 @@ fn directory_option_overrides_the_configured_source() {
         DirectorySource::Snapshot(snapshot)
     );
 }
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The folder is created 0700 and `config.ron` is 0600; its temporary file is a new file
+/// (`create_new`, so never one planted beforehand) with a random name, 0600 too.
+#[cfg(unix)]
+#[test]
+fn configuration_files_are_private() {
+    use backup_accounts::store::private_files::create_temporary_beside;
+    let scratch = tempfile::tempdir().unwrap();
+    let folder = scratch.path().join("new").join("config");
+    let file = ConfigFile::in_folder(&folder);
+    file.save(&Config::default()).unwrap();
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(file.path()), 0o600);
+
+    let (first, _) = create_temporary_beside(file.path()).unwrap();
+    let (second, _) = create_temporary_beside(file.path()).unwrap();
+    assert_ne!(first, second, "temporary names are random");
+    assert_eq!(mode(&first), 0o600);
+    let name = first.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with(".config.ron.") && name.ends_with(".tmp"),
+        "{name}"
+    );
+    // A symbolic link planted under a temporary name is never followed.
+    let target = scratch.path().join("elsewhere");
+    fs::remove_file(&second).unwrap();
+    std::os::unix::fs::symlink(&target, &second).unwrap();
+    file.save(&Config::default()).unwrap();
+    assert!(!target.exists(), "nothing was written through the link");
+}

@@ -244,3 +244,127 @@ fn the_windows_appear_in_the_atspi_tree_with_their_names() {
         );
     }
 }
+
+/// Every top-level window titled `title`.
+fn windows_titled(
+    connection: &impl x11rb::connection::Connection,
+    root: Window,
+    title: &str,
+) -> Vec<Window> {
+    let net_wm_name = atom(connection, "_NET_WM_NAME");
+    let tree = connection.query_tree(root).unwrap().reply().unwrap();
+    tree.children
+        .into_iter()
+        .filter(|&window| {
+            [net_wm_name, u32::from(AtomEnum::WM_NAME)]
+                .into_iter()
+                .any(|name| property(connection, window, name) == title.as_bytes())
+        })
+        .collect()
+}
+
+/// Closes `window` the way a window manager does and waits for a clean exit.
+fn close_through_window_manager(
+    connection: &impl x11rb::connection::Connection,
+    window: Window,
+    app: &mut Child,
+) {
+    let event = ClientMessageEvent::new(
+        32,
+        window,
+        atom(connection, "WM_PROTOCOLS"),
+        [atom(connection, "WM_DELETE_WINDOW"), 0, 0, 0, 0],
+    );
+    connection
+        .send_event(false, window, EventMask::NO_EVENT, event)
+        .unwrap();
+    connection.flush().unwrap();
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = app.try_wait().unwrap() {
+            break status;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "no exit");
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(status.success(), "exit status {status}");
+}
+
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// The configuration folder is created 0700 and the files in it are 0600; a read-only
+/// second instance writes nothing (not even `window.ron`); without `RUST_LOG` only warnings
+/// of other crates reach the terminal.
+#[test]
+#[ignore = "needs an X display: run scripts/test"]
+fn files_are_private_a_second_instance_writes_nothing_and_the_log_is_quiet() {
+    let scratch = tempfile::tempdir().unwrap();
+    let folder = scratch.path().join("config");
+    let (connection, screen) = x11rb::connect(None).expect("DISPLAY points at an X server");
+    let root = connection.setup().roots[screen].root;
+    let start = |stderr: &std::path::Path| {
+        KillOnDrop(
+            Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
+                .arg("--config-dir")
+                .arg(&folder)
+                .env_remove("RUST_LOG")
+                .stderr(std::fs::File::create(stderr).unwrap())
+                .spawn()
+                .unwrap(),
+        )
+    };
+    let wait_for_windows = |count: usize| {
+        let started = Instant::now();
+        loop {
+            let windows = windows_titled(&connection, root, "Backup Accounts");
+            if windows.len() >= count {
+                return windows;
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "no window");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let first_log = scratch.path().join("first.log");
+    let mut first = start(&first_log);
+    let first_window = wait_for_windows(1)[0];
+    assert_eq!(mode(&folder), 0o700, "the configuration folder");
+    assert_eq!(mode(&folder.join(".backup-accounts.lock")), 0o600);
+    let geometry = folder.join("window.ron");
+    assert_eq!(mode(&geometry), 0o600, "window.ron");
+
+    let mut second = start(&scratch.path().join("second.log"));
+    let second_window = wait_for_windows(2)
+        .into_iter()
+        .find(|&w| w != first_window)
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    close_through_window_manager(&connection, second_window, &mut second.0);
+    assert_eq!(
+        std::fs::metadata(&geometry).unwrap().len(),
+        0,
+        "the read-only instance wrote window.ron"
+    );
+    let mut names: Vec<String> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".backup-accounts.lock", "window.ron"]);
+
+    close_through_window_manager(&connection, first_window, &mut first.0);
+    assert!(std::fs::metadata(&geometry).unwrap().len() > 0);
+    assert_eq!(mode(&geometry), 0o600, "window.ron once written");
+    let log = std::fs::read_to_string(&first_log).unwrap();
+    for line in log.lines() {
+        let is_chatter = [" INFO ", " DEBUG ", " TRACE "]
+            .iter()
+            .any(|level| line.contains(level));
+        assert!(
+            !is_chatter || line.contains(" backup_accounts"),
+            "without RUST_LOG, other crates log warnings only: {line}"
+        );
+    }
+}

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use crate::model::ManagerDraft;
 use crate::state::{AppState, Secrets, StartupError, StartupOptions};
-use crate::store::{ConfigFile, KeyringSecrets, SecretStore};
+use crate::store::private_files::ensure_private_file;
+use crate::store::{ConfigFile, InstanceLock, KeyringSecrets, SecretStore};
 use crate::ui::organizations::OrganizationsView;
 use crate::ui::startup_error::startup_error_ui;
 use crate::ui::{Action, ActionQueue, ActionSender, MainAction, banner_ui, modal};
@@ -280,6 +281,25 @@ pub fn window_icon() -> Option<egui::IconData> {
     })
 }
 
+/// Where eframe may keep the window's size and position: `window.ron`, private like the
+/// configuration, in a folder this instance can lock. A read-only second instance writes
+/// nothing, so it gets none.
+fn window_geometry_file(folder: &std::path::Path) -> Option<std::path::PathBuf> {
+    // Taken and released at once: the state takes the lock for good a moment later.
+    if let Err(e) = InstanceLock::acquire(folder) {
+        log::info!("the window geometry is not saved: {e}");
+        return None;
+    }
+    let path = folder.join("window.ron");
+    match ensure_private_file(&path) {
+        Ok(()) => Some(path),
+        Err(e) => {
+            log::warn!("the window geometry is not saved: {}: {e}", path.display());
+            None
+        }
+    }
+}
+
 /// Opens the main window with the platform keyring.
 pub fn run(options: StartupOptions) -> eframe::Result {
     let mut viewport = egui::ViewportBuilder::default()
@@ -295,10 +315,11 @@ pub fn run(options: StartupOptions) -> eframe::Result {
         .config_dir
         .clone()
         .or_else(ConfigFile::default_folder)
-        .map(|folder| folder.join("window.ron"));
+        .and_then(|folder| window_geometry_file(&folder));
     let native_options = eframe::NativeOptions {
         viewport,
-        persist_window: true,
+        // Without a file nothing is written: not even eframe's default storage folder.
+        persist_window: persistence_path.is_some(),
         persistence_path,
         ..Default::default()
     };

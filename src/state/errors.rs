@@ -47,7 +47,9 @@ impl StartupError {
             )) => Some(path),
             Self::Directory { path, source } => match source {
                 DirectoryLoadError::Unreadable(
-                    TextFileError::NotFound(_) | TextFileError::Io { .. },
+                    TextFileError::NotFound(_)
+                    | TextFileError::NotRegular(_)
+                    | TextFileError::Io { .. },
                 ) => None,
                 _ => Some(path),
             },

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::{OrganizationSelection, OrganizationSettings};
 
+use super::private_files::{create_private_folder, create_temporary_beside};
 use super::snapshot::ron_error_position;
 use super::text_file::{TextFileError, line_column, read_text_limited};
 
@@ -288,15 +289,15 @@ impl ConfigFile {
                 source,
             }
         };
-        fs::create_dir_all(&folder).map_err(io_error("create", &folder))?;
+        create_private_folder(&folder).map_err(io_error("create", &folder))?;
         let text = to_ron(config);
-        let temporary = folder.join(format!(".{CONFIG_FILE_NAME}.{}.tmp", std::process::id()));
-        let write = || -> std::io::Result<()> {
-            let mut file = fs::File::create(&temporary)?;
-            file.write_all(text.as_bytes())?;
-            file.sync_all()
-        };
-        if let Err(source) = write() {
+        let (temporary, mut file) =
+            create_temporary_beside(&self.path).map_err(io_error("create a file in", &folder))?;
+        let written = file
+            .write_all(text.as_bytes())
+            .and_then(|()| file.sync_all());
+        drop(file);
+        if let Err(source) = written {
             let _ = fs::remove_file(&temporary);
             return Err(io_error("write", &temporary)(source));
         }

@@ -1,6 +1,8 @@
 //! One writer per configuration folder: a lock file held for the app's lifetime.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::File;
+
+use super::private_files::{create_private_folder, private_file_options};
 use std::path::{Path, PathBuf};
 
 /// The lock file's name inside the configuration folder.
@@ -39,8 +41,8 @@ impl InstanceLock {
             folder: folder.to_path_buf(),
             source,
         };
-        fs::create_dir_all(folder).map_err(io_error)?;
-        let file = OpenOptions::new()
+        create_private_folder(folder).map_err(io_error)?;
+        let file = private_file_options()
             .create(true)
             .truncate(false)
             .write(true)

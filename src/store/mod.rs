@@ -5,6 +5,7 @@ pub mod commit;
 pub mod config;
 pub mod graph;
 pub mod lock;
+pub mod private_files;
 pub mod secrets;
 pub mod snapshot;
 pub mod text_file;

@@ -23,6 +23,9 @@ pub enum TextFileError {
         /// The limit.
         limit: u64,
     },
+    /// Not a regular file: a FIFO, a device or a folder.
+    #[error("{0} is not a regular file (it may be a pipe, a device or a folder); it was not read")]
+    NotRegular(PathBuf),
     /// The bytes are not UTF-8.
     #[error("{path}:{line}:{column}: the file is not UTF-8 text")]
     NotUtf8 {
@@ -43,7 +46,9 @@ pub enum TextFileError {
     },
 }
 
-/// Reads a UTF-8 file of at most `limit` bytes, without reading more than that.
+/// Reads a UTF-8 file of at most `limit` bytes. The size and kind are checked before
+/// anything is read: a larger file, or anything that is not a regular file (a FIFO that
+/// would block, a device, a folder), is refused unread.
 pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, TextFileError> {
     let io_error = |source: std::io::Error| {
         if source.kind() == std::io::ErrorKind::NotFound {
@@ -55,17 +60,19 @@ pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, TextFileErro
             }
         }
     };
-    let file = File::open(path).map_err(io_error)?;
+    check_regular_and_small(path, &std::fs::metadata(path).map_err(io_error)?, limit)?;
+    let file = open_without_blocking(path).map_err(io_error)?;
+    // Checked again on what was opened, in case the path changed in between.
+    check_regular_and_small(path, &file.metadata().map_err(io_error)?, limit)?;
     let mut bytes = Vec::new();
-    // One byte more than the limit tells "too large" without trusting metadata.
+    // Never more than the limit, even if the file grows while it is read.
     file.take(limit + 1)
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
     if bytes.len() as u64 > limit {
-        let size = std::fs::metadata(path).map_or(limit + 1, |m| m.len());
         return Err(TextFileError::TooLarge {
             path: path.to_path_buf(),
-            size,
+            size: bytes.len() as u64,
             limit,
         });
     }
@@ -80,6 +87,37 @@ pub fn read_text_limited(path: &Path, limit: u64) -> Result<String, TextFileErro
             column,
         }
     })
+}
+
+fn check_regular_and_small(
+    path: &Path,
+    metadata: &std::fs::Metadata,
+    limit: u64,
+) -> Result<(), TextFileError> {
+    if !metadata.is_file() {
+        return Err(TextFileError::NotRegular(path.to_path_buf()));
+    }
+    if metadata.len() > limit {
+        return Err(TextFileError::TooLarge {
+            path: path.to_path_buf(),
+            size: metadata.len(),
+            limit,
+        });
+    }
+    Ok(())
+}
+
+/// Opens for reading; on Unix without blocking, so a FIFO swapped in after the check cannot
+/// hang the app (it is then refused by the second check).
+fn open_without_blocking(path: &Path) -> std::io::Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// 1-based line and column (in characters) of the byte `offset` in `text`; every error

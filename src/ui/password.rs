@@ -10,7 +10,19 @@ use crate::model::{Password, PasswordPrompt};
 /// The dialog's id, for its frame and its focus hand-back.
 pub const DIALOG_ID: &str = "password_dialog";
 
-/// The dialog's form. The typed text is wiped when the dialog closes.
+/// The longest password the field takes, in characters.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// Bytes for [`MAX_PASSWORD_CHARS`] characters of up to four UTF-8 bytes each: the buffer
+/// never grows, so no copy of the password is left behind by a reallocation.
+const BUFFER_BYTES: usize = MAX_PASSWORD_CHARS * 4;
+
+fn new_buffer() -> Zeroizing<String> {
+    Zeroizing::new(String::with_capacity(BUFFER_BYTES))
+}
+
+/// The dialog's form. The typed text lives in one buffer, allocated once and wiped when the
+/// dialog closes or the password is handed to the model.
 pub struct PasswordView {
     prompt: PasswordPrompt,
     text: Zeroizing<String>,
@@ -35,7 +47,7 @@ impl PasswordView {
     pub fn new(prompt: PasswordPrompt) -> Self {
         Self {
             prompt,
-            text: Zeroizing::new(String::new()),
+            text: new_buffer(),
             show_text: false,
             focus_pending: true,
             error: None,
@@ -61,7 +73,15 @@ impl PasswordView {
         Id::unique("password_field")
     }
 
-    /// Forgets egui's copy of the field (its undo history holds earlier texts).
+    /// Empties the field's undo history, which would keep earlier texts of the password.
+    fn forget_undo_history(ctx: &egui::Context) {
+        if let Some(mut state) = egui::text_edit::TextEditState::load(ctx, Self::field_id()) {
+            state.clear_undoer();
+            state.store(ctx, Self::field_id());
+        }
+    }
+
+    /// Forgets egui's copy of the field (cursor and undo history).
     pub fn forget_field_state(ctx: &egui::Context) {
         ctx.data_mut(|d| d.remove::<egui::text_edit::TextEditState>(Self::field_id()));
     }
@@ -83,9 +103,12 @@ impl PasswordView {
         });
         match response.answer {
             Some(DialogAnswer::Ok) if !self.text.is_empty() => {
+                // Moves the buffer into the password, without a copy; the field gets a
+                // fresh one in case the model refuses and the dialog stays open.
+                let mut typed = std::mem::replace(&mut self.text, new_buffer());
                 sender.send(ManagerAction::SubmitPassword {
                     upn,
-                    password: Password::new(std::mem::take(&mut *self.text)),
+                    password: Password::new(std::mem::take(&mut *typed)),
                 });
             }
             Some(DialogAnswer::Ok) => {}
@@ -133,14 +156,25 @@ impl PasswordView {
         };
         ui.horizontal(|ui| {
             let label = ui.label(label);
+            // Always masked: egui never copies a password field nor offers its selection to
+            // the X PRIMARY selection. Cut would still delete the selection it does not copy,
+            // so Copy and Cut never reach the field.
+            if ui.memory(|m| m.has_focus(Self::field_id())) {
+                ui.input_mut(|i| {
+                    i.events
+                        .retain(|e| !matches!(e, egui::Event::Copy | egui::Event::Cut));
+                });
+            }
             let field = ui
                 .add(
                     TextEdit::singleline(&mut *self.text)
                         .id(Self::field_id())
-                        .password(!self.show_text)
+                        .password(true)
+                        .char_limit(MAX_PASSWORD_CHARS)
                         .desired_width(240.0),
                 )
                 .labelled_by(label.id);
+            Self::forget_undo_history(ui.ctx());
             if std::mem::take(&mut self.focus_pending) {
                 field.request_focus();
             }
@@ -157,8 +191,25 @@ impl PasswordView {
                 self.show_text = !self.show_text;
             }
         });
+        if self.show_text {
+            shown_password_ui(ui, &self.text);
+        }
         if let Some(error) = &self.error {
             ui.label(super::error_text(ui, error));
         }
     }
+}
+
+/// The typed password, painted apart from the field: not a text widget, so it cannot be
+/// selected or copied, and screen readers get "Password shown", never the password itself.
+fn shown_password_ui(ui: &mut egui::Ui, text: &str) {
+    let galley = ui.painter().layout_no_wrap(
+        text.to_owned(),
+        egui::TextStyle::Monospace.resolve(ui.style()),
+        ui.visuals().text_color(),
+    );
+    let (rect, response) = ui.allocate_exact_size(galley.size(), egui::Sense::hover());
+    ui.painter()
+        .galley(rect.min, galley, ui.visuals().text_color());
+    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, "Password shown"));
 }

@@ -1,0 +1,87 @@
+//! Files only their owner may read: the configuration folder is created 0700, and every file
+//! the app writes in it (configuration, its temporary file, the lock, the window geometry)
+//! is 0600. Nothing in them is secret, but which accounts are backup accounts is nobody
+//! else's business on a shared machine.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Creates `folder` (and missing parents) readable by its owner only; an existing folder is
+/// left as it is.
+pub fn create_private_folder(folder: &Path) -> io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt as _;
+        builder.mode(0o700);
+    }
+    builder.create(folder)
+}
+
+/// Options that create files readable and writable by their owner only.
+pub fn private_file_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    options
+}
+
+/// Creates a new file beside `target`, named `.<target name>.<random>.tmp`: `create_new`
+/// never opens an existing file and never follows a symbolic link planted under that name.
+pub fn create_temporary_beside(target: &Path) -> io::Result<(PathBuf, File)> {
+    let folder = target.parent().unwrap_or(Path::new("."));
+    let name = target
+        .file_name()
+        .map_or_else(|| "file".into(), |n| n.to_string_lossy().into_owned());
+    let mut last_error = None;
+    for _ in 0..16 {
+        let path = folder.join(format!(".{name}.{:016x}.tmp", random_u64()));
+        match private_file_options()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(file) => return Ok((path, file)),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
+            Err(e) => return Err(e),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| io::Error::other("no free temporary name")))
+}
+
+/// Makes an existing file private, or creates it empty and private, so a program that later
+/// rewrites it in place (eframe's `window.ron`) keeps it private.
+pub fn ensure_private_file(path: &Path) -> io::Result<()> {
+    private_file_options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// A random number, different in every call: std's hasher keys are random per process, and a
+/// counter and the clock vary within one.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
+}
