@@ -407,3 +407,88 @@ fn a_group_that_disappears_leaves_the_organization_without_a_group_and_says_so()
         "no group any more"
     );
 }
+
+/// R13: an export that cannot prove a membership (a members file missing for the group in
+/// use, a file whose last page points at more pages, a group id that would name a file
+/// outside `members/`) is an import error naming the file; the directory, the
+/// configuration and the keyring stay as they were.
+#[test]
+fn r13_an_export_that_cannot_prove_a_membership_revokes_nothing() {
+    let folder = tempfile::tempdir().unwrap();
+    let copy = sample_copy();
+    let secrets = Arc::new(MemorySecrets::default());
+    let (_, mut state) = state_on(copy.path(), folder.path(), secrets.clone());
+    state.apply_settings(settings()).unwrap();
+    let mut draft = state.open_manager(TENANT).unwrap();
+    draft.choose_group(PLAIN).unwrap();
+    draft
+        .set_password("AdeleV@contoso.com", Password::new("a".into()))
+        .unwrap();
+    common::commit(&mut state, &draft).unwrap();
+    let config_before = std::fs::read_to_string(ConfigFile::in_folder(folder.path()).path())
+        .unwrap();
+    let keys_before = secrets.keys();
+    let assert_nothing_changed = |state: &AppState| {
+        assert_eq!(secrets.keys(), keys_before);
+        assert_eq!(
+            std::fs::read_to_string(ConfigFile::in_folder(folder.path()).path()).unwrap(),
+            config_before
+        );
+        assert_eq!(
+            state.config().organizations[TENANT].accounts,
+            ["AdeleV@contoso.com"]
+        );
+        assert!(
+            state
+                .directory()
+                .organization(TENANT)
+                .unwrap()
+                .user("AdeleV@contoso.com")
+                .is_some()
+        );
+    };
+
+    // An `az rest` call failed half-way: the group's members file is missing.
+    let members = copy.path().join(format!("members/{PLAIN}.json"));
+    let original = std::fs::read_to_string(&members).unwrap();
+    std::fs::remove_file(&members).unwrap();
+    let error = state.reload_directory().unwrap_err().to_string();
+    assert!(
+        error.contains(&members.display().to_string()) && error.contains("cannot be proven"),
+        "{error}"
+    );
+    assert_nothing_changed(&state);
+
+    // Only the first page was saved: it still points at the next one.
+    let first_page_only = original.replacen(
+        "\"value\"",
+        "\"@odata.nextLink\": \"https://graph.microsoft.com/v1.0/groups/x/members?$skiptoken=2\", \"value\"",
+        1,
+    );
+    std::fs::write(&members, first_page_only).unwrap();
+    let error = state.reload_directory().unwrap_err().to_string();
+    assert!(
+        error.contains(&members.display().to_string()) && error.contains("incomplete"),
+        "{error}"
+    );
+    assert_nothing_changed(&state);
+
+    // A group id that is a path.
+    std::fs::write(&members, &original).unwrap();
+    let groups = copy.path().join("groups.json");
+    let text = std::fs::read_to_string(&groups).unwrap();
+    std::fs::write(
+        &groups,
+        text.replace(
+            "9f3f8d0e-6e5e-4f2a-8e6b-0e2f8c4f6f10",
+            "../../../../etc/passwd",
+        ),
+    )
+    .unwrap();
+    let error = state.reload_directory().unwrap_err().to_string();
+    assert!(
+        error.contains("groups.json") && error.contains("is not a Microsoft Graph id"),
+        "{error}"
+    );
+    assert_nothing_changed(&state);
+}

@@ -87,7 +87,11 @@ impl AppState {
         let directory = if options.empty_directory {
             Directory::default()
         } else {
-            match load_directory(&config.directory, &config.organization_settings)
+            match load_directory(
+                &config.directory,
+                &config.organization_settings,
+                &config.organizations,
+            )
                 .map_err(StartupError::from)?
             {
                 LoadedDirectory::Ready(directory) => directory,
@@ -175,13 +179,19 @@ impl AppState {
             return Ok(Vec::new());
         };
         let organization_id = tenant.id.clone();
-        let directory = tenant.into_directory(&settings).map_err(|e| {
-            let folder = match &source {
-                DirectorySource::GraphExport(folder) => folder.clone(),
-                _ => Default::default(),
-            };
-            (folder, e.into())
-        })?;
+        let folder = match &source {
+            DirectorySource::GraphExport(folder) => folder.clone(),
+            _ => PathBuf::new(),
+        };
+        let used_group = self
+            .config
+            .organizations
+            .get(&organization_id)
+            .map(|s| s.group_id.as_str());
+        let directory = tenant
+            .require_memberships(used_group)
+            .and_then(|()| tenant.into_directory(&settings))
+            .map_err(|e| (folder, e.into()))?;
         let mut config = self.config.clone();
         config.directory = source;
         config
@@ -194,7 +204,11 @@ impl AppState {
         &mut self,
         source: DirectorySource,
     ) -> Result<Vec<Revocation>, ReloadError> {
-        match load_directory(&source, &self.config.organization_settings)? {
+        match load_directory(
+            &source,
+            &self.config.organization_settings,
+            &self.config.organizations,
+        )? {
             LoadedDirectory::Ready(directory) => {
                 let mut config = self.config.clone();
                 config.directory = source;

@@ -9,7 +9,7 @@
 //!
 //! A file may hold one response, several pages one after another, or a JSON array of pages.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -53,6 +53,30 @@ pub enum GraphImportError {
     /// The organization's own checks failed.
     #[error(transparent)]
     Directory(#[from] DirectoryError),
+    /// A group the configuration uses (or one nested in it) has no members file, so the
+    /// export cannot prove who is still a member (R13).
+    #[error(
+        "{path} is missing: the members of {group} (used for backup accounts) cannot be \
+         proven, so nothing is revoked. Fetch GET /groups/{group_id}/members again into this \
+         file and reload."
+    )]
+    MembersMissing {
+        /// The members file that should be there.
+        path: PathBuf,
+        /// The group's name.
+        group: String,
+        /// The group's id.
+        group_id: String,
+    },
+    /// A file ends with a page that points at a next page (R13).
+    #[error(
+        "{path}: the last page has an @odata.nextLink, so the pages after it are missing and \
+         the list is incomplete. Follow the link and append the next pages to the file."
+    )]
+    Partial {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 /// The organization as imported, before the administrator's settings are applied.
@@ -64,6 +88,8 @@ pub struct ImportedTenant {
     pub name: String,
     users: Vec<User>,
     groups: Vec<Group>,
+    /// Groups without a members file, with the path the file should have.
+    unproven_groups: BTreeMap<String, PathBuf>,
     /// Whether `mfa.json` was present; without it every account is taken as MFA-enabled.
     pub mfa_reported: bool,
 }
@@ -72,6 +98,39 @@ impl ImportedTenant {
     /// UPNs of the imported users, for choosing the adding account.
     pub fn user_upns(&self) -> impl Iterator<Item = &str> {
         self.users.iter().map(|u| u.upn.as_str())
+    }
+
+    /// R13: every group in `used_groups`, and every group nested in one, must have had its
+    /// members file; otherwise a member who seems to have left may only be missing from the
+    /// export.
+    pub fn require_memberships<'a>(
+        &self,
+        used_groups: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), GraphImportError> {
+        let by_id: HashMap<&str, &Group> = self.groups.iter().map(|g| (g.id.as_str(), g)).collect();
+        let mut pending: Vec<&str> = used_groups.into_iter().collect();
+        let mut visited = BTreeSet::new();
+        while let Some(id) = pending.pop() {
+            if !visited.insert(id) {
+                continue;
+            }
+            // A used group that is gone altogether is a revocation the consent dialog shows.
+            let Some(group) = by_id.get(id) else {
+                continue;
+            };
+            if let Some(path) = self.unproven_groups.get(id) {
+                return Err(GraphImportError::MembersMissing {
+                    path: path.clone(),
+                    group: group.display_name.clone(),
+                    group_id: group.id.clone(),
+                });
+            }
+            pending.extend(group.members.iter().filter_map(|m| match m {
+                Member::Group(nested) => Some(nested.as_str()),
+                Member::User(_) => None,
+            }));
+        }
+        Ok(())
     }
 
     /// The directory once the administrator has said how the organization was added.
@@ -112,6 +171,8 @@ impl ImportedTenant {
 #[derive(Deserialize)]
 struct Page<T> {
     value: Vec<T>,
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -168,13 +229,23 @@ fn read_pages<T: serde::de::DeserializeOwned>(path: &Path) -> Result<Vec<T>, Gra
         message: e.to_string(),
     };
     let mut items = Vec::new();
+    let mut more_pages_follow = false;
+    let mut take = |page: Page<T>| {
+        more_pages_follow = page.next_link.is_some();
+        items.extend(page.value);
+    };
     if text.trim_start().starts_with('[') {
         let pages: Vec<Page<T>> = serde_json::from_str(&text).map_err(malformed)?;
-        items.extend(pages.into_iter().flat_map(|p| p.value));
+        pages.into_iter().for_each(&mut take);
     } else {
         for page in serde_json::Deserializer::from_str(&text).into_iter::<Page<T>>() {
-            items.extend(page.map_err(malformed)?.value);
+            take(page.map_err(malformed)?);
         }
+    }
+    if more_pages_follow {
+        return Err(GraphImportError::Partial {
+            path: path.to_path_buf(),
+        });
     }
     Ok(items)
 }
@@ -195,6 +266,26 @@ fn required(
     }
 }
 
+/// Graph ids are GUIDs: only ASCII letters, digits and '-'. Anything else (a '/', '\\',
+/// "..") would name a file outside `members/` or a keyring entry of another organization.
+fn check_plain_id(
+    path: &Path,
+    object: impl Fn() -> String,
+    id: &str,
+) -> Result<(), GraphImportError> {
+    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return Ok(());
+    }
+    Err(GraphImportError::Invalid {
+        path: path.to_path_buf(),
+        object: object(),
+        problem: format!(
+            "the id {id:?} is not a Microsoft Graph id (only letters, digits and '-' are \
+             allowed)"
+        ),
+    })
+}
+
 /// Reads an export folder.
 pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> {
     let (id, name) = read_organization(&folder.join("organization.json"))?;
@@ -208,10 +299,14 @@ pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> 
     let (users, upn_by_id) = read_users(&folder.join("users.json"), mfa_reported, &mfa_by_id)?;
     let mut groups = read_groups(&folder.join("groups.json"))?;
     let group_ids: BTreeSet<String> = groups.iter().map(|g| g.id.clone()).collect();
+    let mut unproven_groups = BTreeMap::new();
     for group in &mut groups {
+        // The id was checked to be a plain Graph id, so this stays inside members/.
         let members_path = folder.join("members").join(format!("{}.json", group.id));
         if members_path.exists() {
             group.members = read_members(&members_path, group, &upn_by_id, &group_ids)?;
+        } else {
+            unproven_groups.insert(group.id.clone(), members_path);
         }
     }
     Ok(ImportedTenant {
@@ -219,6 +314,7 @@ pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> 
         name,
         users,
         groups,
+        unproven_groups,
         mfa_reported,
     })
 }
@@ -234,6 +330,7 @@ fn read_organization(path: &Path) -> Result<(String, String), GraphImportError> 
         });
     };
     let id = required(path, || "organization".into(), "id", organization.id)?;
+    check_plain_id(path, || "organization".into(), &id)?;
     let name = organization
         .display_name
         .filter(|n| !n.trim().is_empty())
@@ -303,6 +400,7 @@ fn read_groups(path: &Path) -> Result<Vec<Group>, GraphImportError> {
     for (index, group) in graph_groups.into_iter().enumerate() {
         let label = || format!("group #{}", index + 1);
         let group_id = required(path, label, "id", group.id)?;
+        check_plain_id(path, label, &group_id)?;
         groups.push(Group {
             display_name: group.display_name.unwrap_or_else(|| group_id.clone()),
             security_enabled: group.security_enabled.unwrap_or(false),

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Directory, DirectoryError, OrganizationSettings};
+use crate::model::{Directory, DirectoryError, OrganizationSelection, OrganizationSettings};
 
 use super::config::DirectorySource;
 use super::graph::{GraphImportError, ImportedTenant, import_folder};
@@ -62,10 +62,12 @@ pub fn demo_directory() -> Directory {
 }
 
 /// Reads a directory from its source; a Graph export uses the organization settings saved
-/// for its tenant. Errors are paired with the file or folder they concern.
+/// for its tenant, and must prove the membership of the groups `selections` use (R13).
+/// Errors are paired with the file or folder they concern.
 pub fn load_directory(
     source: &DirectorySource,
     settings: &BTreeMap<String, OrganizationSettings>,
+    selections: &BTreeMap<String, OrganizationSelection>,
 ) -> Result<LoadedDirectory, (PathBuf, DirectoryLoadError)> {
     match source {
         DirectorySource::Demo => Ok(LoadedDirectory::Ready(demo_directory())),
@@ -80,6 +82,8 @@ pub fn load_directory(
         DirectorySource::GraphExport(folder) => {
             let at_folder = |e: GraphImportError| (folder.clone(), e.into());
             let tenant = import_folder(folder).map_err(at_folder)?;
+            let used_group = selections.get(&tenant.id).map(|s| s.group_id.as_str());
+            tenant.require_memberships(used_group).map_err(at_folder)?;
             match settings.get(&tenant.id) {
                 Some(settings) => tenant
                     .into_directory(settings)
