@@ -241,13 +241,16 @@ fn a_new_tenant_waits_for_its_settings_which_are_kept() {
     )
     .unwrap();
     let revoked = state.reload_directory().unwrap();
+    // R14: nothing is revoked before the administrator consents.
+    assert_eq!(state.pending_revocations(), revoked.as_slice());
+    common::revoke(&mut state).unwrap();
     assert_eq!(revoked.len(), 1);
     assert!(
         revoked[0]
             .to_string()
             .contains("IsaiahL@contoso.com left SharePoint Backup Operators")
     );
-    assert_eq!(secrets.keys(), [format!("{TENANT}/AdeleV@contoso.com")]);
+    assert_eq!(secrets.keys(), [format!("{TENANT}/adelev@contoso.com")]);
     let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
     assert_eq!(saved.organizations[TENANT].accounts, ["AdeleV@contoso.com"]);
 }
@@ -389,6 +392,9 @@ fn a_group_that_disappears_leaves_the_organization_without_a_group_and_says_so()
     .unwrap();
     std::fs::remove_file(copy.path().join(format!("members/{PLAIN}.json"))).unwrap();
     let revoked = state.reload_directory().unwrap();
+    // R14: nothing is revoked before the administrator consents.
+    assert_eq!(state.pending_revocations(), revoked.as_slice());
+    common::revoke(&mut state).unwrap();
     let notices: Vec<String> = revoked.iter().map(ToString::to_string).collect();
     assert!(
         notices
@@ -425,8 +431,8 @@ fn r13_an_export_that_cannot_prove_a_membership_revokes_nothing() {
         .set_password("AdeleV@contoso.com", Password::new("a".into()))
         .unwrap();
     common::commit(&mut state, &draft).unwrap();
-    let config_before = std::fs::read_to_string(ConfigFile::in_folder(folder.path()).path())
-        .unwrap();
+    let config_before =
+        std::fs::read_to_string(ConfigFile::in_folder(folder.path()).path()).unwrap();
     let keys_before = secrets.keys();
     let assert_nothing_changed = |state: &AppState| {
         assert_eq!(secrets.keys(), keys_before);

@@ -313,6 +313,9 @@ fn the_keyring_holds_exactly_the_configured_accounts_after_every_change() {
     )
     .unwrap();
     let revoked = state.reload_directory().unwrap();
+    // R14: nothing is revoked before the administrator consents.
+    assert_eq!(state.pending_revocations(), revoked.as_slice());
+    common::revoke(&mut state).unwrap();
     let upns: Vec<&str> = revoked.iter().map(|r| r.upn.as_str()).collect();
     assert_eq!(upns, ["c@o.test", "d@o.test"]);
     assert!(

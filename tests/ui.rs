@@ -491,7 +491,7 @@ fn every_window_names_each_control_once() {
 }
 
 #[test]
-fn reloading_after_a_member_left_revokes_it_and_says_so() {
+fn r14_reloading_after_a_member_left_asks_before_revoking_it() {
     let folder = tempfile::tempdir().unwrap();
     let snapshot = folder.path().join("tenant.ron");
     let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
@@ -520,12 +520,32 @@ fn reloading_after_a_member_left_revokes_it_and_says_so() {
     std::fs::write(&snapshot, edited).unwrap();
     harness.key_press(egui::Key::F5);
     harness.run();
+    // R14: the consent dialog lists the account, its organization and why; Escape keeps it.
+    assert!(
+        harness
+            .query_by_label("heidi@contoso.com — Contoso Ltd — left IT Helpdesk")
+            .is_some()
+    );
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(harness.query_by_label("Revoke these accounts").is_none());
+    assert_eq!(secrets.keys().len(), 2, "keeping deletes nothing");
+    assert!(
+        harness.query_by_label("Pending review").is_some(),
+        "the kept account is marked in the details pane"
+    );
+    // Reloading asks again; this time the administrator revokes.
+    harness.key_press(egui::Key::F5);
+    harness.run();
+    click(&mut harness, "Revoke these accounts");
+    wait_until_saved(&mut harness);
     let banner = harness.state().banner_text().unwrap_or_default().to_owned();
     assert!(
         banner.contains("heidi@contoso.com left IT Helpdesk")
             && banner.contains("Site Collection Administrator role is revoked"),
         "{banner}"
     );
+    assert!(harness.query_by_label("Pending review").is_none());
     assert_eq!(secrets.keys(), [format!("{CONTOSO}/carol@contoso.com")]);
     let saved = ConfigFile::in_folder(&folder.path().join("config"))
         .load()
@@ -716,4 +736,45 @@ fn two_actions_sent_in_one_frame_are_both_applied() {
     );
     harness.run();
     assert!(harness.query_by_label("Search groups").is_some());
+}
+
+/// R14: OK in the manager, when it removes accounts, first shows what it changes; *Go back*
+/// (or Escape) saves nothing, *Save these changes* saves.
+#[test]
+fn r14_the_manager_shows_what_ok_removes_before_saving() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut harness = harness_with(folder.path(), secrets.clone());
+    open_contoso_manager(&mut harness);
+    choose_group(&mut harness, "IT Helpdesk");
+    type_password(&mut harness, "carol@contoso.com", "c-pass");
+    type_password(&mut harness, "heidi@contoso.com", "h-pass");
+    press_ok_and_wait(&mut harness);
+    assert_eq!(secrets.keys().len(), 2);
+
+    open_contoso_manager(&mut harness);
+    click(&mut harness, "Use heidi@contoso.com");
+    click(&mut harness, "OK");
+    assert!(
+        harness
+            .query_by_label("Removed, password deleted from the keyring (1):")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("hold the Site Collection Administrator role")
+            .is_some()
+    );
+    harness.key_press(egui::Key::Escape);
+    harness.run();
+    assert!(
+        harness.state().manager_draft().is_some(),
+        "back in the manager"
+    );
+    assert_eq!(secrets.keys().len(), 2, "nothing was deleted");
+    click(&mut harness, "OK");
+    click(&mut harness, "Save these changes");
+    wait_until_saved(&mut harness);
+    assert!(harness.state().manager_draft().is_none());
+    assert_eq!(secrets.keys(), [format!("{CONTOSO}/carol@contoso.com")]);
 }

@@ -54,15 +54,11 @@ impl BackupAccountsApp {
         self.show_reload_result(done, result);
     }
 
-    /// Tells what a reload did: the revoked accounts one per line (R5), or why nothing
-    /// changed.
+    /// Tells what a reload did, or why nothing changed. Accounts it would revoke wait in the
+    /// consent dialog (R14).
     fn show_reload_result(&mut self, done: &str, result: Result<Vec<Revocation>, ReloadError>) {
         match result {
-            Ok(revocations) if revocations.is_empty() => self.show_banner(done.to_owned(), false),
-            Ok(revocations) => {
-                let lines: Vec<String> = revocations.iter().map(ToString::to_string).collect();
-                self.show_banner(format!("{done}\n{}", lines.join("\n")), false);
-            }
+            Ok(_) => self.show_banner(done.to_owned(), false),
             Err(e) => self.show_banner(
                 format!("{e} The directory loaded before is still in use."),
                 true,

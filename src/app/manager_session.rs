@@ -1,26 +1,16 @@
 //! One visit to the Backup Accounts Manager and the dialogs over it: the draft, the views,
 //! the keyring worker of its commit, and where the focus goes when each dialog closes.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-use crate::model::{DraftError, ManagerDraft};
+use crate::model::{CommitSummary, DraftError, ManagerDraft};
 use crate::state::{AppState, CommitFailure};
-use crate::store::{CommitError, Config, SecretError};
+use crate::ui::consent::{self, commit_summary_ui};
 use crate::ui::group_picker::{self, GroupPickerView};
 use crate::ui::manager::{self, ManagerView};
 use crate::ui::modal::dialog_closed;
 use crate::ui::password::{self, PasswordView};
 use crate::ui::{ActionSender, ManagerAction};
 
-/// A commit running on the keyring worker thread, so a slow keyring (or its unlock prompt)
-/// never freezes the window.
-#[derive(Debug)]
-struct SavingCommit {
-    worker: std::thread::JoinHandle<Result<Config, CommitError>>,
-    done: Arc<AtomicUsize>,
-    total: usize,
-}
+use super::keyring_job::KeyringJob;
 
 /// Whether the session goes on after an action.
 #[derive(Debug, PartialEq, Eq)]
@@ -38,7 +28,9 @@ pub struct ManagerSession {
     view: ManagerView,
     group_picker: Option<GroupPickerView>,
     password: Option<PasswordView>,
-    saving: Option<SavingCommit>,
+    /// What OK would change, while the administrator confirms it (R14).
+    summary: Option<CommitSummary>,
+    saving: Option<KeyringJob>,
 }
 
 impl ManagerSession {
@@ -49,6 +41,7 @@ impl ManagerSession {
             view: ManagerView::default(),
             group_picker: None,
             password: None,
+            summary: None,
             saving: None,
         }
     }
@@ -65,12 +58,13 @@ impl ManagerSession {
 
     /// Draws the manager and whichever dialog is over it.
     pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
-        let covered = self.group_picker.is_some() || self.password.is_some();
-        let progress = self
-            .saving
-            .as_ref()
-            .map(|s| (s.done.load(Ordering::Relaxed), s.total));
+        let covered =
+            self.group_picker.is_some() || self.password.is_some() || self.summary.is_some();
+        let progress = self.saving.as_ref().map(KeyringJob::progress);
         self.view.ui(ctx, &self.draft, covered, progress, sender);
+        if let Some(summary) = &self.summary {
+            commit_summary_ui(ctx, summary, sender);
+        }
         if let Some(picker) = &mut self.group_picker {
             picker.ui(ctx, &self.draft, sender);
         }
@@ -129,12 +123,33 @@ impl ManagerSession {
                 }
             }
             ManagerAction::ClosePassword => self.close_password(ctx),
-            ManagerAction::Commit => self.begin_commit(ctx, state),
+            ManagerAction::Commit => self.ask_consent_or_commit(ctx, state),
+            ManagerAction::ConfirmCommit => {
+                self.close_summary(ctx);
+                self.begin_commit(ctx, state);
+            }
+            ManagerAction::BackToManager => self.close_summary(ctx),
             // A running commit cannot be abandoned half-way; the buttons are disabled meanwhile.
             ManagerAction::Cancel if !self.is_saving() => return SessionEnd::Closed,
             ManagerAction::Cancel => {}
         }
         SessionEnd::Open
+    }
+
+    fn close_summary(&mut self, ctx: &egui::Context) {
+        self.summary = None;
+        dialog_closed(ctx, consent::SUMMARY_DIALOG_ID, None);
+    }
+
+    /// R14: a commit that deletes secrets or changes the group shows what it changes first.
+    fn ask_consent_or_commit(&mut self, ctx: &egui::Context, state: &AppState) {
+        match self.draft.summary() {
+            Ok(summary) if summary.needs_consent() && self.saving.is_none() => {
+                self.summary = Some(summary);
+            }
+            // Refusals (R7) are shown by the commit itself.
+            _ => self.begin_commit(ctx, state),
+        }
     }
 
     fn close_group_picker(&mut self, ctx: &egui::Context) {
@@ -184,53 +199,18 @@ impl ManagerSession {
                 return;
             }
         };
-        let done = Arc::new(AtomicUsize::new(0));
-        let total = pending.keyring_steps();
-        let worker_done = done.clone();
-        let repaint = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("keyring-commit".to_owned())
-            .spawn(move || {
-                let result = pending.run(&worker_done);
-                repaint.request_repaint();
-                result
-            });
-        match spawned {
-            Ok(worker) => {
-                self.saving = Some(SavingCommit {
-                    worker,
-                    done,
-                    total,
-                });
-            }
-            Err(e) => self.view.set_commit_error(Some(format!(
-                "Nothing was saved: could not start saving ({e})."
-            ))),
+        match KeyringJob::start(pending, ctx) {
+            Ok(job) => self.saving = Some(job),
+            Err(e) => self.view.set_commit_error(Some(e)),
         }
     }
 
     /// Collects the keyring worker's result once it is done: the saved configuration goes to
     /// the state and the manager closes; a failure stays in the manager.
     pub fn poll_saving(&mut self, ctx: &egui::Context, state: &mut AppState) -> SessionEnd {
-        let Some(saving) = &self.saving else {
+        let Some(result) = KeyringJob::poll(&mut self.saving, ctx) else {
             return SessionEnd::Open;
         };
-        if !saving.worker.is_finished() {
-            // Keep drawing the progress while the worker writes.
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
-            return SessionEnd::Open;
-        }
-        let Some(saving) = self.saving.take() else {
-            return SessionEnd::Open;
-        };
-        let result = saving.worker.join().unwrap_or_else(|_| {
-            Err(CommitError::Secret(SecretError::Failed {
-                store: crate::store::secrets::PLATFORM_KEYRING,
-                action: "save",
-                account: String::new(),
-                detail: "the keyring worker stopped unexpectedly".to_owned(),
-            }))
-        });
         match result {
             Ok(config) => {
                 state.finish_commit(config);

@@ -3,7 +3,9 @@
 
 mod directory_actions;
 mod file_dialog;
+mod keyring_job;
 mod manager_session;
+mod revocation_session;
 mod settings_session;
 mod startup_session;
 
@@ -18,6 +20,7 @@ use crate::ui::startup_error::startup_error_ui;
 use crate::ui::{Action, ActionQueue, ActionSender, MainAction, banner_ui, modal};
 
 use manager_session::{ManagerSession, SessionEnd};
+use revocation_session::RevocationSession;
 use settings_session::SettingsSession;
 
 /// A message across the top of the main window, under the menu bar.
@@ -37,6 +40,7 @@ pub struct BackupAccountsApp {
     organizations: OrganizationsView,
     manager: Option<ManagerSession>,
     settings: Option<SettingsSession>,
+    revocation: Option<RevocationSession>,
     banner: Option<Banner>,
     actions: ActionQueue,
 }
@@ -52,6 +56,7 @@ impl BackupAccountsApp {
             organizations: OrganizationsView::default(),
             manager: None,
             settings: None,
+            revocation: None,
             banner: None,
             actions: ActionQueue::default(),
         };
@@ -79,6 +84,10 @@ impl BackupAccountsApp {
         }
         if !problems.is_empty() {
             self.show_banner(problems.join("\n"), true);
+        } else if let Ok(state) = &self.state
+            && !state.startup_notices().is_empty()
+        {
+            self.show_banner(state.startup_notices().join("\n"), false);
         }
     }
 
@@ -87,9 +96,9 @@ impl BackupAccountsApp {
         self.state.as_ref().ok()
     }
 
-    /// True while a commit is being written on the keyring worker thread.
+    /// True while a commit or a revocation is being written on the keyring worker thread.
     pub fn is_saving(&self) -> bool {
-        self.manager.as_ref().is_some_and(ManagerSession::is_saving)
+        self.manager.as_ref().is_some_and(ManagerSession::is_saving) || self.is_revoking()
     }
 
     /// The manager's draft while it is open.
@@ -125,7 +134,8 @@ impl BackupAccountsApp {
         match &self.state {
             Err(error) => startup_error_ui(ui, error, &sender),
             Ok(state) => {
-                let blocked = self.manager.is_some() || self.settings.is_some();
+                let blocked =
+                    self.manager.is_some() || self.settings.is_some() || self.revocation.is_some();
                 self.organizations.menu_bar_ui(ui, blocked, &sender);
                 if let Some(banner) = &self.banner {
                     let dismissed = egui::Panel::top("banner")
@@ -147,6 +157,11 @@ impl BackupAccountsApp {
         if let Some(settings) = &mut self.settings {
             settings.ui(ui.ctx(), &sender);
         }
+        self.poll_revocation(ui.ctx());
+        self.open_pending_revocations();
+        if let Some(revocation) = &self.revocation {
+            revocation.ui(ui.ctx(), &sender);
+        }
         for action in self.actions.drain() {
             self.apply(ui.ctx(), action);
         }
@@ -166,6 +181,7 @@ impl BackupAccountsApp {
                 }
             }
             Action::Settings(action) => self.apply_settings(ctx, action),
+            Action::Consent(action) => self.apply_consent(ctx, action),
         }
     }
 

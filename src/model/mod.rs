@@ -13,8 +13,8 @@ pub use directory::{
     AuthenticationMethod, Directory, DirectoryError, Group, GroupKind, Member, Organization, User,
 };
 pub use draft::{
-    AccountRow, ChosenGroup, CommitPlan, DraftError, GroupPreview, ManagerDraft, PasswordPrompt,
-    PasswordState,
+    AccountRow, ChosenGroup, CommitPlan, CommitSummary, DraftError, GroupPreview, ManagerDraft,
+    PasswordPrompt, PasswordState,
 };
 pub use password::Password;
 pub use revocation::{DepartedAccounts, Revocation, RevocationReason};

@@ -4,6 +4,7 @@
 
 mod errors;
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
@@ -15,6 +16,7 @@ use crate::model::{
     Revocation,
 };
 use crate::store::graph::{ImportedTenant, import_folder};
+use crate::store::journal::CommitJournal;
 use crate::store::{
     CommitError, Config, ConfigFile, DirectorySource, InstanceLock, LoadedDirectory, LockError,
     SecretError, SecretStore, apply_commits, keyring_steps, load_directory, source_of_path,
@@ -45,6 +47,13 @@ pub struct AppState {
     lock: Result<InstanceLock, LockError>,
     /// A Graph export waiting for the administrator to say how its organization was added.
     awaiting_settings: Option<(DirectorySource, ImportedTenant)>,
+    /// Saved accounts the directory no longer allows, waiting for consent (R14).
+    pending_revocations: Vec<Revocation>,
+    /// Accounts kept after a directory change would have revoked them: `(organization id,
+    /// lower-cased UPN)`.
+    pending_review: BTreeSet<(String, String)>,
+    /// What start-up found and the administrator should read (an unfinished commit).
+    startup_notices: Vec<String>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -92,7 +101,7 @@ impl AppState {
                 &config.organization_settings,
                 &config.organizations,
             )
-                .map_err(StartupError::from)?
+            .map_err(StartupError::from)?
             {
                 LoadedDirectory::Ready(directory) => directory,
                 LoadedDirectory::NeedsSettings(tenant) => {
@@ -101,14 +110,37 @@ impl AppState {
                 }
             }
         };
-        Ok(Self {
+        let startup_notices = match (&lock, &secrets) {
+            (Ok(_), Ok(secrets)) => CommitJournal::beside(config_file.path())
+                .reconcile(&config, secrets.as_ref())
+                .unwrap_or_else(|e| {
+                    vec![format!(
+                        "A commit did not finish, and its leftovers could not be removed \
+                         yet: {e}"
+                    )]
+                }),
+            _ => Vec::new(),
+        };
+        let mut state = Self {
             directory: Arc::new(directory),
             config,
             config_file,
             secrets,
             lock,
             awaiting_settings,
-        })
+            pending_revocations: Vec::new(),
+            pending_review: BTreeSet::new(),
+            startup_notices,
+        };
+        // The directory may have changed since the last run: that needs consent too.
+        state.pending_revocations =
+            DepartedAccounts::find(&state.directory, &state.config.organizations).revocations;
+        Ok(state)
+    }
+
+    /// What start-up found that the administrator should know.
+    pub fn startup_notices(&self) -> &[String] {
+        &self.startup_notices
     }
 
     /// The directory snapshot.
@@ -221,38 +253,58 @@ impl AppState {
         }
     }
 
-    /// Switches to a loaded directory with its configuration, revoking departed accounts
-    /// and saving, as one step. Without the folder's lock the change stays in memory.
+    /// Switches to a loaded directory with its configuration (saving a new source or new
+    /// settings), and returns the saved accounts the new directory no longer allows. Nothing
+    /// is revoked here: they wait for [`Self::begin_revocation`] or [`Self::keep_pending`]
+    /// (R14). Without the folder's lock the change stays in memory.
     fn install_directory(
         &mut self,
         directory: Arc<Directory>,
-        mut config: Config,
+        config: Config,
     ) -> Result<Vec<Revocation>, ReloadError> {
-        let departed = DepartedAccounts::find(&directory, &config.organizations);
-        if !departed.is_empty() || (config != self.config && self.lock.is_ok()) {
-            if departed.is_empty() {
-                // Only the source or the settings changed: no secret to touch.
-                self.config_file
-                    .save(&config)
-                    .map_err(|e| ReloadError::Save(CommitError::Config(e).into()))?;
-            } else {
-                let secrets = self.writable_secrets().map_err(ReloadError::Save)?;
-                config = apply_commits(
-                    &departed.plans,
-                    secrets.as_ref(),
-                    &self.config_file,
-                    &config,
-                    &AtomicUsize::new(0),
-                )
-                .map_err(|e| ReloadError::Save(e.into()))?;
-            }
-            for revocation in &departed.revocations {
-                log::info!("{revocation}");
-            }
+        if config != self.config && self.lock.is_ok() {
+            self.config_file
+                .save(&config)
+                .map_err(|e| ReloadError::Save(CommitError::Config(e).into()))?;
         }
         self.directory = directory;
         self.config = config;
-        Ok(departed.revocations)
+        self.pending_revocations =
+            DepartedAccounts::find(&self.directory, &self.config.organizations).revocations;
+        Ok(self.pending_revocations.clone())
+    }
+
+    /// Saved accounts the directory no longer allows, waiting for consent (R14).
+    pub fn pending_revocations(&self) -> &[Revocation] {
+        &self.pending_revocations
+    }
+
+    /// The administrator keeps the accounts for now: configuration and keyring stay as they
+    /// are, and the accounts are marked as pending review.
+    pub fn keep_pending(&mut self) {
+        for revocation in std::mem::take(&mut self.pending_revocations) {
+            self.pending_review
+                .insert((revocation.organization_id, revocation.upn.to_lowercase()));
+        }
+    }
+
+    /// True when the account was kept after a directory change would have revoked it.
+    pub fn is_pending_review(&self, organization_id: &str, upn: &str) -> bool {
+        self.pending_review
+            .contains(&(organization_id.to_owned(), upn.to_lowercase()))
+    }
+
+    /// The administrator consents: a commit that drops every account the directory no
+    /// longer allows and deletes their secrets, as one step, ready for the keyring worker.
+    pub fn begin_revocation(&self) -> Result<PendingCommit, CommitFailure> {
+        let departed = DepartedAccounts::find(&self.directory, &self.config.organizations);
+        let secrets = self.writable_secrets()?;
+        Ok(PendingCommit {
+            plans: departed.plans,
+            secrets: secrets.clone(),
+            config_file: self.config_file.clone(),
+            config: self.config.clone(),
+        })
     }
 
     /// Opens the Backup Accounts Manager's draft for an organization (R1).
@@ -271,7 +323,7 @@ impl AppState {
         let plan = draft.commit()?;
         let secrets = self.writable_secrets()?;
         Ok(PendingCommit {
-            plan,
+            plans: vec![plan],
             secrets: secrets.clone(),
             config_file: self.config_file.clone(),
             config: self.config.clone(),
@@ -289,16 +341,24 @@ impl AppState {
             .map_err(|e| CommitFailure::Keyring(e.clone()))
     }
 
-    /// Takes the configuration a [`PendingCommit`] saved.
+    /// Takes the configuration a [`PendingCommit`] saved. Nothing waits for consent any
+    /// more, and an account no longer configured is no longer pending review.
     pub fn finish_commit(&mut self, config: Config) {
         self.config = config;
+        self.pending_revocations.clear();
+        let organizations = &self.config.organizations;
+        self.pending_review.retain(|(organization, upn)| {
+            organizations
+                .get(organization)
+                .is_some_and(|s| s.accounts.iter().any(|a| a.to_lowercase() == *upn))
+        });
     }
 }
 
 /// A validated commit, ready to run anywhere (R9: secrets first, then the file).
 #[derive(Debug)]
 pub struct PendingCommit {
-    plan: CommitPlan,
+    plans: Vec<CommitPlan>,
     secrets: Arc<dyn SecretStore>,
     config_file: ConfigFile,
     config: Config,
@@ -307,13 +367,13 @@ pub struct PendingCommit {
 impl PendingCommit {
     /// How many keyring changes it makes.
     pub fn keyring_steps(&self) -> usize {
-        keyring_steps(std::slice::from_ref(&self.plan))
+        keyring_steps(&self.plans)
     }
 
     /// Runs it, counting keyring changes in `progress`; returns the saved configuration.
     pub fn run(self, progress: &AtomicUsize) -> Result<Config, CommitError> {
         apply_commits(
-            std::slice::from_ref(&self.plan),
+            &self.plans,
             self.secrets.as_ref(),
             &self.config_file,
             &self.config,

@@ -3,9 +3,12 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use crate::model::{CommitPlan, Password};
+use std::collections::BTreeSet;
+
+use crate::model::{CommitPlan, OrganizationSelection, Password};
 
 use super::config::{Config, ConfigError, ConfigFile};
+use super::journal::CommitJournal;
 use super::secrets::{SecretError, SecretKey, SecretStore};
 
 /// Why a commit failed, and whether undoing it worked. Never contains a password.
@@ -60,31 +63,48 @@ pub fn apply_commits(
     config: &Config,
     progress: &AtomicUsize,
 ) -> Result<Config, CommitError> {
+    let journal = CommitJournal::beside(config_file.path());
+    journal.begin(plans).map_err(|source| {
+        CommitError::Config(ConfigError::Io {
+            action: "write the commit journal beside",
+            path: config_file.path().to_path_buf(),
+            source,
+        })
+    })?;
+    let result = apply_keyring_then_config(plans, secrets, config_file, config, progress);
+    // A failed restore keeps the journal, so the next start deletes what is left over.
+    if !matches!(result, Err(CommitError::RestoreFailed { .. })) {
+        journal.end();
+    }
+    result
+}
+
+fn apply_keyring_then_config(
+    plans: &[CommitPlan],
+    secrets: &dyn SecretStore,
+    config_file: &ConfigFile,
+    config: &Config,
+    progress: &AtomicUsize,
+) -> Result<Config, CommitError> {
     let mut undo_log: Vec<Undo> = Vec::new();
     let mut keyring_steps = || -> Result<(), SecretError> {
         for plan in plans {
+            let saved = config.organizations.get(&plan.organization_id);
             for (upn, password) in &plan.secrets_to_store {
                 let key = SecretKey::new(&plan.organization_id, upn);
-                let previous = secrets.read(&key)?;
-                undo_log.push(Undo {
-                    key: key.clone(),
-                    previous,
-                });
-                secrets.write(&key, password)?;
+                change(secrets, &mut undo_log, &key, Some(password))?;
                 progress.fetch_add(1, Ordering::Relaxed);
             }
             for upn in &plan.secrets_to_delete {
-                let key = SecretKey::new(&plan.organization_id, upn);
-                let previous = secrets.read(&key)?;
-                if previous.is_some() {
-                    undo_log.push(Undo {
-                        key: key.clone(),
-                        previous,
-                    });
-                    secrets.delete(&key)?;
-                }
+                change(
+                    secrets,
+                    &mut undo_log,
+                    &SecretKey::new(&plan.organization_id, upn),
+                    None,
+                )?;
                 progress.fetch_add(1, Ordering::Relaxed);
             }
+            move_keys_spelled_before(secrets, &mut undo_log, plan, saved)?;
         }
         Ok(())
     };
@@ -136,6 +156,63 @@ pub fn apply_commits(
             accounts,
         }),
     }
+}
+
+/// Sets (`Some`) or deletes (`None`) one secret, logging what it was for the undo. Deleting
+/// a missing secret changes nothing and logs nothing.
+fn change(
+    secrets: &dyn SecretStore,
+    undo_log: &mut Vec<Undo>,
+    key: &SecretKey,
+    password: Option<&Password>,
+) -> Result<(), SecretError> {
+    let previous = secrets.read(key)?;
+    if password.is_none() && previous.is_none() {
+        return Ok(());
+    }
+    undo_log.push(Undo {
+        key: key.clone(),
+        previous,
+    });
+    match password {
+        Some(password) => secrets.write(key, password),
+        None => secrets.delete(key),
+    }
+}
+
+/// Moves the secrets that earlier versions stored under the UPN as spelled (`Alice@...`)
+/// to the lower-cased key: read, write under the new key unless this commit wrote one or
+/// the account is gone, then delete the old item. Part of the same undoable step.
+fn move_keys_spelled_before(
+    secrets: &dyn SecretStore,
+    undo_log: &mut Vec<Undo>,
+    plan: &CommitPlan,
+    saved: Option<&OrganizationSelection>,
+) -> Result<(), SecretError> {
+    let kept: BTreeSet<String> = plan
+        .selection
+        .iter()
+        .flat_map(|s| &s.accounts)
+        .map(|upn| upn.to_lowercase())
+        .collect();
+    for upn in saved.iter().flat_map(|s| &s.accounts) {
+        let Some(old_key) = SecretKey::as_spelled_before(&plan.organization_id, upn) else {
+            continue;
+        };
+        let Some(password) = secrets.read(&old_key)? else {
+            continue;
+        };
+        let new_key = SecretKey::new(&plan.organization_id, upn);
+        if kept.contains(&new_key.upn) && secrets.read(&new_key)?.is_none() {
+            change(secrets, undo_log, &new_key, Some(&password))?;
+        }
+        change(secrets, undo_log, &old_key, None)?;
+        log::info!(
+            "moved the secret of {} to its lower-cased keyring key",
+            new_key.keyring_user()
+        );
+    }
+    Ok(())
 }
 
 /// Puts every touched secret back, newest first. Returns the first error and the accounts

@@ -4,6 +4,7 @@
 pub mod commit;
 pub mod config;
 pub mod graph;
+pub mod journal;
 pub mod lock;
 pub mod private_files;
 pub mod secrets;

@@ -19,15 +19,26 @@ pub struct SecretKey {
 }
 
 impl SecretKey {
-    /// The key for an account of an organization.
+    /// The key for an account of an organization. The UPN is lower-cased, as Microsoft
+    /// Entra ID compares UPNs without regard to case: `Alice@` and `alice@` are one account,
+    /// so they must be one keyring item.
     pub fn new(organization_id: &str, upn: &str) -> Self {
         Self {
             organization_id: organization_id.to_owned(),
-            upn: upn.to_owned(),
+            upn: upn.to_lowercase(),
         }
     }
 
-    /// The keyring user name: `<organization id>/<UPN>`.
+    /// The key under which versions before lower-cased keys stored an account: the UPN as
+    /// it was spelled in the configuration. `None` when that is the lower-cased key anyway.
+    pub fn as_spelled_before(organization_id: &str, upn: &str) -> Option<Self> {
+        (upn.to_lowercase() != upn).then(|| Self {
+            organization_id: organization_id.to_owned(),
+            upn: upn.to_owned(),
+        })
+    }
+
+    /// The keyring user name: `<organization id>/<lower-cased UPN>`.
     pub fn keyring_user(&self) -> String {
         format!("{}/{}", self.organization_id, self.upn)
     }

@@ -18,6 +18,8 @@ pub enum Action {
     Settings(SettingsAction),
     /// The dialog shown when a file cannot be used at start-up.
     Startup(StartupAction),
+    /// The consent to revoke accounts a changed directory no longer allows (R14).
+    Consent(ConsentAction),
 }
 
 /// The Organizations view, its menu bar and context menus.
@@ -83,8 +85,12 @@ pub enum ManagerAction {
         /// True when the account does not use MFA.
         not_enabled: bool,
     },
-    /// Manager: *OK* (R7, R9).
+    /// Manager: *OK* (R7, R9); asks for consent first when it deletes secrets (R14).
     Commit,
+    /// The manager's summary: *Save these changes*.
+    ConfirmCommit,
+    /// The manager's summary: *Go back* or Escape.
+    BackToManager,
     /// Manager: *Cancel* or Escape (R9).
     Cancel,
 }
@@ -105,6 +111,15 @@ pub enum StartupAction {
     KeepAside,
     /// *Quit*.
     Quit,
+}
+
+/// The consent to revoke accounts (R14).
+#[derive(Clone, Copy, Debug)]
+pub enum ConsentAction {
+    /// *Revoke these accounts*.
+    Revoke,
+    /// *Keep them for now* or Escape.
+    Keep,
 }
 
 /// The sending end of the action queue, handed to every view's `ui` and to workers.
@@ -163,6 +178,12 @@ impl From<ManagerAction> for Action {
 impl From<SettingsAction> for Action {
     fn from(action: SettingsAction) -> Self {
         Self::Settings(action)
+    }
+}
+
+impl From<ConsentAction> for Action {
+    fn from(action: ConsentAction) -> Self {
+        Self::Consent(action)
     }
 }
 

@@ -58,7 +58,13 @@ impl ManagerView {
             self.content_ui(ui, draft, sender);
             footer.ui(
                 ui,
-                |ui| saving_progress_ui(ui, saving),
+                |ui| {
+                    super::keyring_progress_ui(
+                        ui,
+                        "Saving passwords to the system keyring",
+                        saving,
+                    );
+                },
                 |ui| {
                     ui.label(format!("{} accounts checked", draft.checked_count()));
                 },
@@ -117,25 +123,6 @@ impl ManagerView {
             ui.label(error_text(ui, error));
         }
     }
-}
-
-/// The keyring worker's progress while a commit runs.
-fn saving_progress_ui(ui: &mut egui::Ui, saving: Option<(usize, usize)>) {
-    let Some((done, total)) = saving else {
-        return;
-    };
-    let fraction = if total == 0 {
-        1.0
-    } else {
-        done as f32 / total as f32
-    };
-    ui.add(
-        egui::ProgressBar::new(fraction)
-            .text(format!(
-                "Saving passwords to the system keyring: {done} of {total}"
-            ))
-            .animate(true),
-    );
 }
 
 /// The virtualized list of the group's members.

@@ -2,6 +2,7 @@
 //! the app applies them through the model. Dialogs share one frame ([`modal::Dialog`]).
 
 pub mod action;
+pub mod consent;
 pub mod group_picker;
 pub mod manager;
 pub mod modal;
@@ -11,7 +12,8 @@ pub mod password;
 pub mod startup_error;
 
 pub use action::{
-    Action, ActionQueue, ActionSender, MainAction, ManagerAction, SettingsAction, StartupAction,
+    Action, ActionQueue, ActionSender, ConsentAction, MainAction, ManagerAction, SettingsAction,
+    StartupAction,
 };
 
 use crate::model::AuthenticationMethod;
@@ -74,4 +76,21 @@ pub fn explain_disabled(response: egui::Response, reason: Option<&str>) -> egui:
         node.set_description(reason);
     });
     response.on_disabled_hover_text(reason)
+}
+
+/// The keyring worker's progress, `(done, total)`, while it runs: "<what>: 3 of 10".
+pub fn keyring_progress_ui(ui: &mut egui::Ui, what: &str, progress: Option<(usize, usize)>) {
+    let Some((done, total)) = progress else {
+        return;
+    };
+    let fraction = if total == 0 {
+        1.0
+    } else {
+        done as f32 / total as f32
+    };
+    ui.add(
+        egui::ProgressBar::new(fraction)
+            .text(format!("{what}: {done} of {total}"))
+            .animate(true),
+    );
 }

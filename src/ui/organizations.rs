@@ -287,6 +287,16 @@ fn details_ui(
             ));
         }
     });
+    configured_accounts_ui(ui, state, organization, selection);
+}
+
+/// The saved accounts with their password state (or *Pending review*, R14).
+fn configured_accounts_ui(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    organization: &Organization,
+    selection: &crate::model::OrganizationSelection,
+) {
     ui.label(format!("Backup accounts ({}):", selection.accounts.len()));
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
     egui_extras::TableBuilder::new(ui)
@@ -312,8 +322,18 @@ fn details_ui(
                     ui.label(name);
                 });
                 row.col(|ui| {
-                    // Every saved account had its secret written in the same commit (R9).
-                    ui.label("Configured");
+                    if state.is_pending_review(&organization.id, upn) {
+                        let text =
+                            RichText::new("Pending review").color(ui.visuals().warn_fg_color);
+                        ui.label(text).on_hover_text(
+                            "Kept after a directory change that would have revoked it. Reload \
+                             the directory to decide again, or uncheck it in Manage backup \
+                             accounts...",
+                        );
+                    } else {
+                        // Every saved account had its secret written in the same commit (R9).
+                        ui.label("Configured");
+                    }
                 });
             });
         });

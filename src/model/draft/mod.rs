@@ -7,7 +7,8 @@ use std::sync::Arc;
 mod types;
 
 pub use types::{
-    AccountRow, ChosenGroup, CommitPlan, DraftError, GroupPreview, PasswordPrompt, PasswordState,
+    AccountRow, ChosenGroup, CommitPlan, CommitSummary, DraftError, GroupPreview, PasswordPrompt,
+    PasswordState,
 };
 
 use super::directory::{Directory, Organization, same_upn};
@@ -310,6 +311,39 @@ impl ManagerDraft {
             secrets_to_delete,
             selection,
             mfa_not_enabled,
+        })
+    }
+
+    /// What [`Self::commit`] would change, in words for the consent dialog (R14).
+    pub fn summary(&self) -> Result<CommitSummary, DraftError> {
+        let plan = self.commit()?;
+        let saved: BTreeSet<String> = self
+            .saved
+            .iter()
+            .flat_map(|s| &s.accounts)
+            .map(|upn| upn.to_lowercase())
+            .collect();
+        let added = plan
+            .selection
+            .iter()
+            .flat_map(|s| &s.accounts)
+            .filter(|upn| !saved.contains(&upn.to_lowercase()))
+            .cloned()
+            .collect();
+        let previous_group = match (&self.saved, &self.group) {
+            (Some(saved), Some(group)) if saved.group_id != group.id => {
+                Some(saved.group_name.clone())
+            }
+            (Some(saved), None) => Some(saved.group_name.clone()),
+            _ => None,
+        };
+        Ok(CommitSummary {
+            organization: self.organization().name.clone(),
+            added,
+            removed: plan.secrets_to_delete,
+            previous_group,
+            group: self.group.as_ref().map(|g| g.display_name.clone()),
+            role_holders: self.rows.len(),
         })
     }
 }

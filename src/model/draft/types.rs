@@ -135,3 +135,28 @@ pub struct CommitPlan {
     /// Accounts the administrator said do not use MFA during this visit.
     pub mfa_not_enabled: Vec<String>,
 }
+
+/// What OK in the manager would change, shown before saving when it removes accounts or
+/// changes the group (R14).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommitSummary {
+    /// Organization name.
+    pub organization: String,
+    /// Accounts checked in this visit that were not saved before.
+    pub added: Vec<String>,
+    /// Saved accounts that are dropped; their secrets are deleted (R11).
+    pub removed: Vec<String>,
+    /// The group saved before, when this visit chose another one.
+    pub previous_group: Option<String>,
+    /// The chosen group's name, if one is chosen.
+    pub group: Option<String>,
+    /// Users who hold the Site Collection Administrator role through the group (R4).
+    pub role_holders: usize,
+}
+
+impl CommitSummary {
+    /// True when the commit deletes secrets or changes the group, so it needs consent.
+    pub fn needs_consent(&self) -> bool {
+        !self.removed.is_empty() || self.previous_group.is_some()
+    }
+}

@@ -1,0 +1,125 @@
+//! Consent before secrets are deleted (R14): the accounts a changed directory would revoke,
+//! or what OK in the manager would change. Nothing is deleted until the administrator says
+//! so; Escape keeps everything.
+
+use egui::RichText;
+
+use super::action::{ActionSender, ConsentAction, ManagerAction};
+use super::modal::{Dialog, DialogAnswer, DialogButton};
+use crate::model::{CommitSummary, Revocation};
+
+/// The revocation dialog's id.
+pub const REVOCATION_DIALOG_ID: &str = "revocation_consent";
+/// The manager summary's id.
+pub const SUMMARY_DIALOG_ID: &str = "manager_commit_summary";
+
+/// Rows shown at once before the list scrolls.
+const VISIBLE_ROWS: f32 = 8.0;
+
+/// *Revoke these accounts* / *Keep them for now*, listing each account, its organization and
+/// why. `progress` is (done, total) while the revocation runs on the keyring worker.
+pub fn revocation_consent_ui(
+    ctx: &egui::Context,
+    revocations: &[Revocation],
+    progress: Option<(usize, usize)>,
+    sender: &ActionSender,
+) {
+    let dialog = Dialog::new(REVOCATION_DIALOG_ID, "Revoke backup accounts?", 640.0)
+        .ok(DialogButton::new("Revoke these accounts"))
+        .cancel(DialogButton::new("Keep them for now"))
+        .buttons(progress.is_none());
+    let response = dialog.show(ctx, |ui, footer| {
+        ui.label(format!(
+            "The directory changed: {} saved backup {} can no longer be used. Revoke these \
+             accounts drops them from the configuration, deletes their passwords from the \
+             system keyring and ends their Site Collection Administrator role. Keep them for \
+             now changes nothing; they are marked as pending review until the next change.",
+            revocations.len(),
+            if revocations.len() == 1 {
+                "account"
+            } else {
+                "accounts"
+            },
+        ));
+        ui.add_space(6.0);
+        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+        egui::ScrollArea::vertical()
+            .max_height(row_height * VISIBLE_ROWS)
+            .auto_shrink([false, true])
+            .show_rows(ui, row_height, revocations.len(), |ui, rows| {
+                for revocation in &revocations[rows] {
+                    ui.label(format!(
+                        "{} — {} — {}",
+                        revocation.upn,
+                        revocation.organization,
+                        revocation.reason.describe(&revocation.group)
+                    ));
+                }
+            });
+        footer.ui(
+            ui,
+            |ui| super::keyring_progress_ui(ui, "Revoking in the system keyring", progress),
+            |_| {},
+        );
+    });
+    match response.answer {
+        Some(DialogAnswer::Ok) => sender.send(ConsentAction::Revoke),
+        Some(DialogAnswer::Cancel) => sender.send(ConsentAction::Keep),
+        None => {}
+    }
+}
+
+/// What OK in the manager changes, before anything is saved: accounts added, accounts
+/// removed with their secrets, and who gets the Site Collection Administrator role.
+pub fn commit_summary_ui(ctx: &egui::Context, summary: &CommitSummary, sender: &ActionSender) {
+    let dialog = Dialog::new(SUMMARY_DIALOG_ID, "Save these changes?", 560.0)
+        .ok(DialogButton::new("Save these changes"))
+        .cancel(DialogButton::new("Go back"));
+    let response = dialog.show(ctx, |ui, footer| {
+        ui.label(format!("Organization: {}", summary.organization));
+        if let Some(previous) = &summary.previous_group {
+            ui.label(format!(
+                "The group changes from {previous} to {}.",
+                summary.group.as_deref().unwrap_or("no group")
+            ));
+        }
+        account_list_ui(ui, "Added", &summary.added);
+        account_list_ui(
+            ui,
+            "Removed, password deleted from the keyring",
+            &summary.removed,
+        );
+        if let Some(group) = &summary.group {
+            ui.label(
+                RichText::new(format!(
+                    "ℹ All {} users of {group} hold the Site Collection Administrator role.",
+                    summary.role_holders
+                ))
+                .weak(),
+            );
+        }
+        footer.ui(ui, |_| {}, |_| {});
+    });
+    match response.answer {
+        Some(DialogAnswer::Ok) => sender.send(ManagerAction::ConfirmCommit),
+        Some(DialogAnswer::Cancel) => sender.send(ManagerAction::BackToManager),
+        None => {}
+    }
+}
+
+fn account_list_ui(ui: &mut egui::Ui, heading: &str, accounts: &[String]) {
+    if accounts.is_empty() {
+        return;
+    }
+    ui.strong(format!("{heading} ({}):", accounts.len()));
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
+    egui::ScrollArea::vertical()
+        .id_salt(heading)
+        .max_height(row_height * VISIBLE_ROWS)
+        .auto_shrink([false, true])
+        .show_rows(ui, row_height, accounts.len(), |ui, rows| {
+            for account in &accounts[rows] {
+                ui.label(account);
+            }
+        });
+}
