@@ -455,6 +455,7 @@ fn without_a_file_dialog_backend_open_and_import_say_what_to_install() {
             std::thread::sleep(std::time::Duration::from_millis(10));
             harness.step();
         }
+        harness.run();
         let banner = harness.state().banner_text().unwrap().to_owned();
         assert!(
             banner.contains("No file dialog can be shown")

@@ -27,6 +27,16 @@ const CONFIG: &str = r#"(
 )
 "#;
 
+/// One real window at a time: the tests find windows by title on the one X display, and the
+/// AT-SPI test finds the application by name.
+static ONE_WINDOW_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_window_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_WINDOW_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 struct KillOnDrop(Child);
 
 /// A process and everything it started (its process group), stopped on drop: the AT-SPI
@@ -93,6 +103,7 @@ fn find_window(
 #[test]
 #[ignore = "needs an X display: run scripts/test"]
 fn the_binary_opens_a_window_and_closes_cleanly_through_the_window_system() {
+    let _one_window = one_window_at_a_time();
     let folder = tempfile::tempdir().unwrap();
     let config_path = folder.path().join("config.ron");
     std::fs::write(&config_path, CONFIG).unwrap();
@@ -157,6 +168,7 @@ fn the_binary_opens_a_window_and_closes_cleanly_through_the_window_system() {
 #[test]
 #[ignore = "needs an X display and at-spi2-core: run scripts/test"]
 fn the_windows_appear_in_the_atspi_tree_with_their_names() {
+    let _one_window = one_window_at_a_time();
     let folder = tempfile::tempdir().unwrap();
     let _bus = StopGroupOnDrop(
         Command::new("/usr/libexec/at-spi-bus-launcher")
@@ -290,6 +302,22 @@ fn close_through_window_manager(
     assert!(status.success(), "exit status {status}");
 }
 
+/// Every file in `folder`, with its modification time.
+fn files_in(folder: &std::path::Path) -> Vec<(String, std::time::SystemTime)> {
+    let mut files: Vec<_> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                e.metadata().unwrap().modified().unwrap(),
+            )
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 fn mode(path: &std::path::Path) -> u32 {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -301,6 +329,7 @@ fn mode(path: &std::path::Path) -> u32 {
 #[test]
 #[ignore = "needs an X display: run scripts/test"]
 fn files_are_private_a_second_instance_writes_nothing_and_the_log_is_quiet() {
+    let _one_window = one_window_at_a_time();
     let scratch = tempfile::tempdir().unwrap();
     let folder = scratch.path().join("config");
     let (connection, screen) = x11rb::connect(None).expect("DISPLAY points at an X server");
@@ -334,29 +363,28 @@ fn files_are_private_a_second_instance_writes_nothing_and_the_log_is_quiet() {
     assert_eq!(mode(&folder.join(".backup-accounts.lock")), 0o600);
     let geometry = folder.join("window.ron");
     assert_eq!(mode(&geometry), 0o600, "window.ron");
+    std::thread::sleep(Duration::from_millis(500));
+    close_through_window_manager(&connection, first_window, &mut first.0);
+    let remembered = std::fs::read(&geometry).unwrap();
+    assert!(
+        !remembered.is_empty(),
+        "the first instance saved its geometry"
+    );
+    assert_eq!(mode(&geometry), 0o600, "window.ron once written");
+    let files_before = files_in(&folder);
 
+    // Another instance (this test) holds the folder: the app opens read-only.
+    let _held = backup_accounts::store::InstanceLock::acquire(&folder).unwrap();
     let mut second = start(&scratch.path().join("second.log"));
-    let second_window = wait_for_windows(2)
-        .into_iter()
-        .find(|&w| w != first_window)
-        .unwrap();
+    let second_window = wait_for_windows(1)[0];
     std::thread::sleep(Duration::from_millis(500));
     close_through_window_manager(&connection, second_window, &mut second.0);
     assert_eq!(
-        std::fs::metadata(&geometry).unwrap().len(),
-        0,
+        std::fs::read(&geometry).unwrap(),
+        remembered,
         "the read-only instance wrote window.ron"
     );
-    let mut names: Vec<String> = std::fs::read_dir(&folder)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    assert_eq!(names, [".backup-accounts.lock", "window.ron"]);
-
-    close_through_window_manager(&connection, first_window, &mut first.0);
-    assert!(std::fs::metadata(&geometry).unwrap().len() > 0);
-    assert_eq!(mode(&geometry), 0o600, "window.ron once written");
+    assert_eq!(files_in(&folder), files_before, "it wrote no file");
     let log = std::fs::read_to_string(&first_log).unwrap();
     for line in log.lines() {
         let is_chatter = [" INFO ", " DEBUG ", " TRACE "]
