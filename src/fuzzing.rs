@@ -58,24 +58,43 @@ pub fn check_directory_bytes(data: &[u8]) {
     }
 }
 
-/// Imports a Graph export whose `users.json` and every `members/*.json` hold `data`, the
-/// other files being valid: an error or a directory, never a panic.
+/// Imports a Graph export made from `data`: its parts, split at NUL bytes, are
+/// `organization.json`, `users.json`, `groups.json` and the members file of every group that
+/// `groups.json` names (so organization and group ids vary too). A single part stands for
+/// `users.json` and the members file, beside a valid organization and group. The result is
+/// an error or a directory, never a panic, and a group id never names a file outside
+/// `members/`.
 pub fn check_graph_bytes(data: &[u8]) {
+    const ORGANIZATION: &[u8] = br#"{"value": [{"id": "fuzz-tenant", "displayName": "Fuzz"}]}"#;
+    const GROUPS: &[u8] = br#"{"value": [{"id": "g1", "displayName": "G", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}]}"#;
+    let parts: Vec<&[u8]> = data.split(|&b| b == 0).collect();
+    let (organization, users, groups, members) = match parts.as_slice() {
+        [only] => (ORGANIZATION, *only, GROUPS, *only),
+        [organization, users] => (*organization, *users, GROUPS, &b""[..]),
+        [organization, users, groups] => (*organization, *users, *groups, &b""[..]),
+        [organization, users, groups, members, ..] => (*organization, *users, *groups, *members),
+        [] => return,
+    };
     let Ok(folder) = tempfile_folder() else {
         return;
     };
     let write = |name: &str, bytes: &[u8]| std::fs::write(folder.join(name), bytes);
-    let organization = br#"{"value": [{"id": "fuzz-tenant", "displayName": "Fuzz"}]}"#;
-    let groups = br#"{"value": [{"id": "g1", "displayName": "G", "securityEnabled": true, "mailEnabled": false, "groupTypes": []}]}"#;
     if write("organization.json", organization).is_err()
         || write("groups.json", groups).is_err()
-        || write("users.json", data).is_err()
+        || write("users.json", users).is_err()
         || std::fs::create_dir_all(folder.join("members")).is_err()
-        || write("members/g1.json", data).is_err()
     {
         return;
     }
+    let group_ids = listed_ids(groups);
+    for id in &group_ids {
+        // Only plain ids: anything else must be refused by the import before any file.
+        if id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') && !id.is_empty() {
+            let _ = write(&format!("members/{id}.json"), members);
+        }
+    }
     if let Ok(tenant) = crate::store::graph::import_folder(&folder) {
+        let _ = tenant.require_memberships(group_ids.iter().map(String::as_str));
         let settings = crate::model::OrganizationSettings {
             authentication: crate::model::AuthenticationMethod::Basic,
             added_by: tenant.user_upns().next().unwrap_or("nobody").to_owned(),
@@ -83,11 +102,31 @@ pub fn check_graph_bytes(data: &[u8]) {
         };
         if let Ok(directory) = tenant.into_directory(&settings) {
             for organization in &directory.organizations {
-                let _ = organization.resolve_user_members("g1");
+                for id in &group_ids {
+                    let _ = organization.resolve_user_members(id);
+                }
             }
         }
     }
     let _ = std::fs::remove_dir_all(&folder);
+}
+
+/// The `id` of every object in the `value` arrays of a Graph response, if it parses.
+fn listed_ids(bytes: &[u8]) -> Vec<String> {
+    #[derive(serde::Deserialize)]
+    struct Object {
+        id: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Page {
+        value: Vec<Object>,
+    }
+    serde_json::Deserializer::from_slice(bytes)
+        .into_iter::<Page>()
+        .map_while(Result::ok)
+        .flat_map(|page| page.value)
+        .filter_map(|object| object.id)
+        .collect()
 }
 
 /// A fresh folder under the system's temporary folder.

@@ -46,3 +46,22 @@ fn graph_import_inputs_that_once_failed() {
     let count = replay("graph", backup_accounts::fuzzing::check_graph_bytes);
     assert!(count >= 1);
 }
+
+/// The crasher `config_parser` found: a `Config(...)` file of a newer schema was taken for
+/// the current one. It is refused as newer, with its own error, not as a parse error.
+#[test]
+fn a_newer_schema_behind_the_named_struct_form_is_refused_as_newer() {
+    use backup_accounts::store::{ConfigError, ConfigFile};
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz_regressions/config/named-struct-hides-newer-schema.ron"),
+    )
+    .unwrap();
+    let error = ConfigFile::in_folder(Path::new("fuzz"))
+        .parse(&text)
+        .unwrap_err();
+    assert!(
+        matches!(error, ConfigError::NewerSchema { found: 9, .. }),
+        "{error:?}"
+    );
+}

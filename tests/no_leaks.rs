@@ -10,6 +10,7 @@ mod common;
 use std::sync::{Arc, Mutex};
 
 use backup_accounts::app::BackupAccountsApp;
+use backup_accounts::store::SecretStore as _;
 use common::*;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -34,6 +35,13 @@ impl log::Log for CapturingLogger {
         ));
     }
     fn flush(&self) {}
+}
+
+/// Every test of this file captures into the one log.
+fn capture_log() {
+    // Only the first call installs it; the others find it there.
+    let _ = log::set_logger(&CapturingLogger);
+    log::set_max_level(log::LevelFilter::Trace);
 }
 
 const SECRETS: [&str; 4] = [
@@ -62,8 +70,7 @@ fn enter_password(harness: &mut Harness<'_, BackupAccountsApp>, link: &str, pass
 
 #[test]
 fn no_password_leaks_anywhere_after_add_edit_and_remove() {
-    log::set_logger(&CapturingLogger).unwrap();
-    log::set_max_level(log::LevelFilter::Trace);
+    capture_log();
     let folder = tempfile::tempdir().unwrap();
     // The first commit's second write fails, so error paths run too.
     let secrets = Arc::new(FaultySecrets::new(MemorySecrets::default(), 2));
@@ -224,4 +231,56 @@ fn a_shown_password_reaches_neither_clipboard_nor_selection_nor_screen_reader() 
             .query_by_label("Password for alice@contoso.com: Configured")
             .is_some()
     );
+}
+
+/// The same search once against the real Secret Service: after a commit through the window,
+/// the password is in the keyring (read back with `secret-tool`) and in no file of the
+/// configuration folder, the log, or the accessibility tree.
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn no_password_leaks_with_the_real_secret_service() {
+    capture_log();
+    let folder = tempfile::tempdir().unwrap();
+    let keyring = backup_accounts::store::KeyringSecrets::platform().unwrap();
+    let mut harness = start_app(options_in(folder.path()), Ok(Arc::new(keyring)));
+    harness
+        .get_by_label("Contoso Ltd (Basic authentication)")
+        .click_secondary();
+    harness.run();
+    click(&mut harness, "Manage backup accounts...");
+    click(&mut harness, "Select...");
+    click(&mut harness, "SharePoint Backup Operators");
+    click(&mut harness, "Add");
+    enter_password(
+        &mut harness,
+        "Password for alice@contoso.com: Not configured",
+        SECRETS[0],
+    );
+    click(&mut harness, "Show password");
+    assert_no_secret("the accessibility tree", &format!("{:?}", harness.root()));
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    press_ok_and_wait(&mut harness);
+    assert!(harness.state().manager_draft().is_none(), "saved");
+
+    let lookup = std::process::Command::new("secret-tool")
+        .args(["lookup", "service", "backup-accounts", "username"])
+        .arg(format!("{CONTOSO}/{ALICE}"))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&lookup.stdout), SECRETS[0]);
+    for entry in std::fs::read_dir(folder.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_no_secret(
+            &path.display().to_string(),
+            &String::from_utf8_lossy(&bytes),
+        );
+    }
+    assert_no_secret("the trace log", &LOG.lock().unwrap());
+    assert_no_secret("the accessibility tree", &format!("{:?}", harness.root()));
+    backup_accounts::store::KeyringSecrets::platform()
+        .unwrap()
+        .delete(&backup_accounts::store::SecretKey::new(CONTOSO, ALICE))
+        .unwrap();
 }

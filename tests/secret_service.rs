@@ -17,6 +17,16 @@ use backup_accounts::store::{
 };
 use common::*;
 
+/// One test at a time: `secret-tool search --all` gives up on an item another test deletes
+/// while it reads, and would list nothing.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn keyring() -> KeyringSecrets {
     KeyringSecrets::platform().expect("the test session provides a Secret Service")
 }
@@ -48,6 +58,7 @@ fn unique(prefix: &str) -> String {
 #[test]
 #[ignore = "needs a real Secret Service: run scripts/test"]
 fn store_read_and_delete_through_the_real_secret_service() {
+    let _one_at_a_time = one_at_a_time();
     let secrets = keyring();
     let organization = unique("it-roundtrip");
     let key = SecretKey::new(&organization, "alice@contoso.com");
@@ -96,6 +107,7 @@ fn files_containing(folder: &Path, needle: &[u8]) -> Vec<String> {
 #[test]
 #[ignore = "needs a real Secret Service: run scripts/test"]
 fn the_whole_commit_stores_secrets_in_the_keyring_and_none_in_the_config_folder() {
+    let _one_at_a_time = one_at_a_time();
     let folder = tempfile::tempdir().unwrap();
     let options = StartupOptions {
         config_dir: Some(folder.path().to_path_buf()),
@@ -146,6 +158,7 @@ fn the_whole_commit_stores_secrets_in_the_keyring_and_none_in_the_config_folder(
 #[test]
 #[ignore = "needs a real Secret Service: run scripts/test"]
 fn a_failed_write_restores_earlier_secrets_in_the_real_keyring() {
+    let _one_at_a_time = one_at_a_time();
     let folder = tempfile::tempdir().unwrap();
     let config_file = ConfigFile::in_folder(folder.path());
     let organization = unique("it-rollback");
@@ -242,6 +255,7 @@ fn tenant(organization: &str, disabled: &[&str], members_of_two: &[&str]) -> Str
 #[test]
 #[ignore = "needs a real Secret Service: run scripts/test"]
 fn the_keyring_holds_exactly_the_configured_accounts_after_every_change() {
+    let _one_at_a_time = one_at_a_time();
     let organization = unique("orphans");
     let folder = tempfile::tempdir().unwrap();
     let snapshot = folder.path().join("tenant.ron");
@@ -342,5 +356,178 @@ fn the_keyring_holds_exactly_the_configured_accounts_after_every_change() {
             .organizations[&organization]
             .group_id,
         "two"
+    );
+}
+
+/// Keyring items are keyed by the lower-cased UPN. An item an earlier version stored under
+/// `Alice@` is moved (read, written under `alice@`, deleted) in the commit that follows a
+/// reload in which the tenant spells the account `alice@`: exactly one item is left.
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn a_upn_whose_case_changes_keeps_exactly_one_keyring_item() {
+    let _one_at_a_time = one_at_a_time();
+    let organization = unique("case");
+    let folder = tempfile::tempdir().unwrap();
+    let snapshot = folder.path().join("tenant.ron");
+    let tenant = |alice: &str| {
+        format!(
+            r#"(organizations: [(id: "{organization}", name: "Case Test", authentication: Basic,
+                added_by: "admin@o.test",
+                users: [(upn: "admin@o.test", display_name: "Admin"),
+                        (upn: "{alice}", display_name: "Alice")],
+                groups: [(id: "one", display_name: "Group One", security_enabled: true,
+                          members: [User("{alice}")])])])"#
+        )
+    };
+    std::fs::write(&snapshot, tenant("Alice@o.test")).unwrap();
+    let config_folder = folder.path().join("config");
+    std::fs::create_dir_all(&config_folder).unwrap();
+    // What an earlier version left: the account as spelled, its item under that spelling.
+    std::fs::write(
+        config_folder.join("config.ron"),
+        format!(
+            r#"(schema_version: 2, directory: Demo, organizations: {{
+                "{organization}": (group_id: "one", group_name: "Group One",
+                                   accounts: ["Alice@o.test"])}})"#
+        ),
+    )
+    .unwrap();
+    let old_key = SecretKey::as_spelled_before(&organization, "Alice@o.test").unwrap();
+    keyring()
+        .write(&old_key, &Password::new("alice-secret".into()))
+        .unwrap();
+    assert_eq!(secret_tool_accounts(&organization), ["Alice@o.test"]);
+
+    let options = StartupOptions {
+        config_dir: Some(config_folder),
+        directory: Some(snapshot.clone()),
+        ..Default::default()
+    };
+    let store: Arc<dyn SecretStore> = Arc::new(keyring());
+    let mut state = AppState::load(&options, Ok(store)).unwrap();
+    std::fs::write(&snapshot, tenant("alice@o.test")).unwrap();
+    let revoked = state.reload_directory().unwrap();
+    assert!(revoked.is_empty(), "a change of case revokes nothing");
+    assert!(state.has_updates_without_revocations());
+    common::revoke(&mut state).unwrap();
+
+    assert_eq!(secret_tool_accounts(&organization), ["alice@o.test"]);
+    assert_eq!(
+        secret_tool_lookup(&organization, "alice@o.test").as_deref(),
+        Some("alice-secret")
+    );
+    assert_eq!(
+        state.config().organizations[&organization].accounts,
+        ["alice@o.test"]
+    );
+    keyring()
+        .delete(&SecretKey::new(&organization, "alice@o.test"))
+        .unwrap();
+}
+
+/// A keyring that, once a write is done, says so through a marker file and hangs, so the
+/// test can kill the process between the keyring step and the configuration step.
+#[derive(Debug)]
+struct HangAfterWrite {
+    inner: KeyringSecrets,
+    marker: std::path::PathBuf,
+}
+
+impl SecretStore for HangAfterWrite {
+    fn read(
+        &self,
+        key: &SecretKey,
+    ) -> Result<Option<Password>, backup_accounts::store::SecretError> {
+        self.inner.read(key)
+    }
+    fn write(
+        &self,
+        key: &SecretKey,
+        password: &Password,
+    ) -> Result<(), backup_accounts::store::SecretError> {
+        self.inner.write(key, password)?;
+        std::fs::write(&self.marker, "written").unwrap();
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(60));
+        }
+    }
+    fn delete(&self, key: &SecretKey) -> Result<(), backup_accounts::store::SecretError> {
+        self.inner.delete(key)
+    }
+}
+
+/// A process killed after writing a secret and before saving the configuration leaves a
+/// journal; the next start deletes the secret the configuration does not name, and says so.
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn a_commit_killed_between_keyring_and_configuration_leaves_no_orphan() {
+    let _one_at_a_time = one_at_a_time();
+    const CHILD: &str = "BACKUP_ACCOUNTS_KILLED_COMMIT_CHILD";
+    let options_in = |folder: &std::path::Path| StartupOptions {
+        config_dir: Some(folder.join("config")),
+        directory: Some(folder.join("tenant.ron")),
+        ..Default::default()
+    };
+    if let Ok(folder) = std::env::var(CHILD) {
+        let folder = std::path::Path::new(&folder);
+        let organization = std::fs::read_to_string(folder.join("organization")).unwrap();
+        let secrets: Arc<dyn SecretStore> = Arc::new(HangAfterWrite {
+            inner: keyring(),
+            marker: folder.join("written"),
+        });
+        let mut state = AppState::load(&options_in(folder), Ok(secrets)).unwrap();
+        let mut draft = state.open_manager(&organization).unwrap();
+        draft.choose_group("one").unwrap();
+        draft
+            .set_password("a@o.test", Password::new("orphan-to-be".into()))
+            .unwrap();
+        let _ = common::commit(&mut state, &draft);
+        unreachable!("the keyring hangs after its write");
+    }
+    let organization = unique("killed");
+    let folder = tempfile::tempdir().unwrap();
+    std::fs::write(folder.path().join("organization"), &organization).unwrap();
+    std::fs::write(
+        folder.path().join("tenant.ron"),
+        tenant(&organization, &[], &["c@o.test"]),
+    )
+    .unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "a_commit_killed_between_keyring_and_configuration_leaves_no_orphan",
+            "--include-ignored",
+            "--nocapture",
+        ])
+        .env(CHILD, folder.path())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while !folder.path().join("written").exists() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "the child never wrote the secret"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let config_folder = folder.path().join("config");
+    assert!(config_folder.join("commit-journal.ron").exists());
+    assert_eq!(
+        secret_tool_accounts(&organization),
+        ["a@o.test"],
+        "the orphan"
+    );
+    assert!(!config_folder.join("config.ron").exists(), "never saved");
+
+    let store: Arc<dyn SecretStore> = Arc::new(keyring());
+    let state = AppState::load(&options_in(folder.path()), Ok(store)).unwrap();
+    assert_eq!(secret_tool_accounts(&organization), Vec::<String>::new());
+    assert!(!config_folder.join("commit-journal.ron").exists());
+    let notices = state.startup_notices().join("\n");
+    assert!(
+        notices.contains("a@o.test") && notices.contains("did not finish"),
+        "{notices}"
     );
 }

@@ -567,19 +567,13 @@ impl GatedSecrets {
         *self.open.lock().unwrap() = true;
         self.opened.notify_all();
     }
-}
-
-impl SecretStore for GatedSecrets {
-    fn read(
-        &self,
-        key: &backup_accounts::store::SecretKey,
-    ) -> Result<Option<backup_accounts::model::Password>, backup_accounts::store::SecretError> {
-        self.inner.read(key)
+    fn close_gate(&self) {
+        *self.open.lock().unwrap() = false;
     }
-    fn write(
+    /// Waits at the gate, as a write or delete to a slow keyring does.
+    fn pass_gate(
         &self,
         key: &backup_accounts::store::SecretKey,
-        password: &backup_accounts::model::Password,
     ) -> Result<(), backup_accounts::store::SecretError> {
         use std::sync::atomic::Ordering;
         self.writers_waiting.fetch_add(1, Ordering::SeqCst);
@@ -598,19 +592,36 @@ impl SecretStore for GatedSecrets {
                 detail: "the gate never opened".into(),
             });
         }
+        Ok(())
+    }
+}
+
+impl SecretStore for GatedSecrets {
+    fn read(
+        &self,
+        key: &backup_accounts::store::SecretKey,
+    ) -> Result<Option<backup_accounts::model::Password>, backup_accounts::store::SecretError> {
+        self.inner.read(key)
+    }
+    fn write(
+        &self,
+        key: &backup_accounts::store::SecretKey,
+        password: &backup_accounts::model::Password,
+    ) -> Result<(), backup_accounts::store::SecretError> {
+        self.pass_gate(key)?;
         self.inner.write(key, password)
     }
     fn delete(
         &self,
         key: &backup_accounts::store::SecretKey,
     ) -> Result<(), backup_accounts::store::SecretError> {
+        self.pass_gate(key)?;
         self.inner.delete(key)
     }
 }
 
 #[test]
 fn the_window_keeps_drawing_while_the_keyring_is_slow() {
-    use std::sync::atomic::Ordering;
     let folder = tempfile::tempdir().unwrap();
     let secrets = Arc::new(GatedSecrets::default());
     let mut harness = harness_with(folder.path(), secrets.clone());
@@ -622,22 +633,7 @@ fn the_window_keeps_drawing_while_the_keyring_is_slow() {
     harness.step();
 
     // The worker is stuck in the keyring, and frames still come.
-    let mut frames_while_blocked = 0;
-    for _ in 0..20 {
-        let started = std::time::Instant::now();
-        harness.step();
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(2),
-            "a frame waited for the keyring"
-        );
-        if secrets.writers_waiting.load(Ordering::SeqCst) == 1 {
-            frames_while_blocked += 1;
-        }
-    }
-    assert_eq!(
-        frames_while_blocked, 20,
-        "the keyring write was not under way in the background"
-    );
+    assert_frames_keep_coming(&mut harness, &secrets);
     assert!(harness.state().is_saving());
     assert!(
         harness
@@ -777,4 +773,79 @@ fn r14_the_manager_shows_what_ok_removes_before_saving() {
     wait_until_saved(&mut harness);
     assert!(harness.state().manager_draft().is_none());
     assert_eq!(secrets.keys(), [format!("{CONTOSO}/carol@contoso.com")]);
+}
+
+/// Steps 20 frames while the keyring worker waits at the gate: each frame comes at once.
+fn assert_frames_keep_coming(harness: &mut Harness<'_, BackupAccountsApp>, secrets: &GatedSecrets) {
+    use std::sync::atomic::Ordering;
+    let mut frames_while_blocked = 0;
+    for _ in 0..20 {
+        let started = std::time::Instant::now();
+        harness.step();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "a frame waited for the keyring"
+        );
+        if secrets.writers_waiting.load(Ordering::SeqCst) == 1 {
+            frames_while_blocked += 1;
+        }
+    }
+    assert_eq!(
+        frames_while_blocked, 20,
+        "the keyring change was not under way in the background"
+    );
+}
+
+/// Revocations consented to after a reload run on the same keyring worker as the manager's
+/// OK, with a progress bar: a slow keyring never freezes the window.
+#[test]
+fn the_window_keeps_drawing_while_a_reload_revokes_on_a_slow_keyring() {
+    let folder = tempfile::tempdir().unwrap();
+    let snapshot = folder.path().join("tenant.ron");
+    let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
+    std::fs::write(&snapshot, demo).unwrap();
+    let secrets = Arc::new(GatedSecrets::default());
+    secrets.open_gate();
+    let options = StartupOptions {
+        config_dir: Some(folder.path().join("config")),
+        directory: Some(snapshot.clone()),
+        ..Default::default()
+    };
+    let mut harness = start_app(options, Ok(secrets.clone()));
+    open_contoso_manager(&mut harness);
+    choose_group(&mut harness, "IT Helpdesk");
+    type_password(&mut harness, "carol@contoso.com", "c-pass");
+    type_password(&mut harness, "heidi@contoso.com", "h-pass");
+    press_ok_and_wait(&mut harness);
+    assert_eq!(secrets.inner.keys().len(), 2);
+
+    secrets.close_gate();
+    let edited = demo.replacen(
+        r#"members: [User("carol@contoso.com"), User("heidi@contoso.com"), User("alice@contoso.com")]"#,
+        r#"members: [User("carol@contoso.com"), User("alice@contoso.com")]"#,
+        1,
+    );
+    std::fs::write(&snapshot, edited).unwrap();
+    harness.key_press(egui::Key::F5);
+    harness.run();
+    harness.get_by_label("Revoke these accounts").click();
+    harness.step();
+    assert_frames_keep_coming(&mut harness, &secrets);
+    assert!(harness.state().is_saving());
+    assert!(
+        harness
+            .query_by_label_contains("Revoking in the system keyring: 0 of 1")
+            .is_some(),
+        "a progress bar shows"
+    );
+    assert!(
+        is_disabled(&harness, "Keep them for now"),
+        "a running revocation cannot be abandoned"
+    );
+    secrets.open_gate();
+    wait_until_saved(&mut harness);
+    assert_eq!(
+        secrets.inner.keys(),
+        [format!("{CONTOSO}/carol@contoso.com")]
+    );
 }

@@ -158,7 +158,7 @@ impl BackupAccountsApp {
             settings.ui(ui.ctx(), &sender);
         }
         self.poll_revocation(ui.ctx());
-        self.open_pending_revocations();
+        self.open_pending_revocations(ui.ctx());
         if let Some(revocation) = &self.revocation {
             revocation.ui(ui.ctx(), &sender);
         }

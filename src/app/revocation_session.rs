@@ -18,8 +18,11 @@ pub struct RevocationSession {
 }
 
 impl RevocationSession {
-    /// Draws the dialog.
+    /// Draws the dialog; updates that revoke nothing run without one.
     pub fn ui(&self, ctx: &egui::Context, sender: &ActionSender) {
+        if self.revocations.is_empty() {
+            return;
+        }
         let progress = self.job.as_ref().map(KeyringJob::progress);
         revocation_consent_ui(ctx, &self.revocations, progress, sender);
     }
@@ -27,7 +30,7 @@ impl RevocationSession {
 
 impl BackupAccountsApp {
     /// Opens the consent dialog when revocations wait and no other dialog is open.
-    pub(super) fn open_pending_revocations(&mut self) {
+    pub(super) fn open_pending_revocations(&mut self, ctx: &egui::Context) {
         if self.revocation.is_some() || self.manager.is_some() || self.settings.is_some() {
             return;
         }
@@ -39,6 +42,22 @@ impl BackupAccountsApp {
                 revocations: state.pending_revocations().to_vec(),
                 job: None,
             });
+        } else if state.has_updates_without_revocations() && state.read_only_reason().is_none() {
+            // Nothing to consent to (a UPN's case, a group's name), but the keyring may move
+            // items: still on the worker.
+            let started = state
+                .begin_revocation()
+                .map_err(|e| e.to_string())
+                .and_then(|pending| KeyringJob::start(pending, ctx));
+            match started {
+                Ok(job) => {
+                    self.revocation = Some(RevocationSession {
+                        revocations: Vec::new(),
+                        job: Some(job),
+                    });
+                }
+                Err(e) => self.revocation_failed(ctx, &e),
+            }
         }
     }
 
@@ -99,7 +118,9 @@ impl BackupAccountsApp {
                     log::info!("{line}");
                 }
                 self.close_revocation(ctx);
-                self.show_banner(lines.join("\n"), false);
+                if !lines.is_empty() {
+                    self.show_banner(lines.join("\n"), false);
+                }
             }
             Err(e) => self.revocation_failed(ctx, &e.to_string()),
         }

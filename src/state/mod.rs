@@ -49,6 +49,9 @@ pub struct AppState {
     awaiting_settings: Option<(DirectorySource, ImportedTenant)>,
     /// Saved accounts the directory no longer allows, waiting for consent (R14).
     pending_revocations: Vec<Revocation>,
+    /// Saved selections the directory changes without revoking anything (a UPN's case, a
+    /// group's name): applied without asking.
+    updates_pending: bool,
     /// Accounts kept after a directory change would have revoked them: `(organization id,
     /// lower-cased UPN)`.
     pending_review: BTreeSet<(String, String)>,
@@ -129,12 +132,12 @@ impl AppState {
             lock,
             awaiting_settings,
             pending_revocations: Vec::new(),
+            updates_pending: false,
             pending_review: BTreeSet::new(),
             startup_notices,
         };
         // The directory may have changed since the last run: that needs consent too.
-        state.pending_revocations =
-            DepartedAccounts::find(&state.directory, &state.config.organizations).revocations;
+        state.find_departed_accounts();
         Ok(state)
     }
 
@@ -269,9 +272,20 @@ impl AppState {
         }
         self.directory = directory;
         self.config = config;
-        self.pending_revocations =
-            DepartedAccounts::find(&self.directory, &self.config.organizations).revocations;
+        self.find_departed_accounts();
         Ok(self.pending_revocations.clone())
+    }
+
+    fn find_departed_accounts(&mut self) {
+        let departed = DepartedAccounts::find(&self.directory, &self.config.organizations);
+        self.updates_pending = !departed.is_empty();
+        self.pending_revocations = departed.revocations;
+    }
+
+    /// True when the directory changed saved selections in ways that revoke nothing (a
+    /// UPN's case, a group's name): [`Self::begin_revocation`] applies them without asking.
+    pub fn has_updates_without_revocations(&self) -> bool {
+        self.updates_pending && self.pending_revocations.is_empty()
     }
 
     /// Saved accounts the directory no longer allows, waiting for consent (R14).
@@ -282,6 +296,7 @@ impl AppState {
     /// The administrator keeps the accounts for now: configuration and keyring stay as they
     /// are, and the accounts are marked as pending review.
     pub fn keep_pending(&mut self) {
+        self.updates_pending = false;
         for revocation in std::mem::take(&mut self.pending_revocations) {
             self.pending_review
                 .insert((revocation.organization_id, revocation.upn.to_lowercase()));
@@ -346,6 +361,7 @@ impl AppState {
     pub fn finish_commit(&mut self, config: Config) {
         self.config = config;
         self.pending_revocations.clear();
+        self.updates_pending = false;
         let organizations = &self.config.organizations;
         self.pending_review.retain(|(organization, upn)| {
             organizations
