@@ -498,3 +498,52 @@ fn r13_an_export_that_cannot_prove_a_membership_revokes_nothing() {
     );
     assert_nothing_changed(&state);
 }
+
+/// R14 at start-up: a directory that changed while the app was closed revokes nothing by
+/// itself; the accounts wait for consent, and keeping them marks them pending review.
+#[test]
+fn r14_a_directory_changed_between_runs_waits_for_consent_at_start() {
+    let folder = tempfile::tempdir().unwrap();
+    let copy = sample_copy();
+    let secrets = Arc::new(MemorySecrets::default());
+    let (options, mut state) = state_on(copy.path(), folder.path(), secrets.clone());
+    state.apply_settings(settings()).unwrap();
+    let mut draft = state.open_manager(TENANT).unwrap();
+    draft.choose_group(PLAIN).unwrap();
+    draft
+        .set_password("AdeleV@contoso.com", Password::new("a".into()))
+        .unwrap();
+    common::commit(&mut state, &draft).unwrap();
+    drop(state);
+
+    // Adele leaves the group while the app is closed.
+    let members = copy.path().join(format!("members/{PLAIN}.json"));
+    let text = std::fs::read_to_string(&members).unwrap();
+    let adele = text
+        .lines()
+        .find(|l| l.contains("AdeleV@contoso.com"))
+        .unwrap()
+        .to_owned();
+    std::fs::write(&members, text.replace(&format!("{adele}\n"), "")).unwrap();
+    let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
+    let pending: Vec<&str> = state
+        .pending_revocations()
+        .iter()
+        .map(|r| r.upn.as_str())
+        .collect();
+    assert_eq!(pending, ["AdeleV@contoso.com"]);
+    assert_eq!(secrets.keys(), [format!("{TENANT}/adelev@contoso.com")]);
+
+    state.keep_pending();
+    assert!(state.pending_revocations().is_empty());
+    assert!(state.is_pending_review(TENANT, "adelev@contoso.com"));
+    assert_eq!(secrets.keys().len(), 1, "keeping deletes nothing");
+    assert_eq!(
+        ConfigFile::in_folder(folder.path())
+            .load()
+            .unwrap()
+            .organizations[TENANT]
+            .accounts,
+        ["AdeleV@contoso.com"]
+    );
+}
