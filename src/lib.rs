@@ -5,6 +5,7 @@
 //! one shared application state; `app` and `ui` draw it.
 
 pub mod app;
+pub mod cli;
 #[cfg(feature = "testing")]
 pub mod fuzzing;
 #[cfg(feature = "testing")]

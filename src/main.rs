@@ -1,32 +1,36 @@
-//! Backup Accounts: arguments, logging, and the window.
+//! Backup Accounts: the window, or a subcommand of the command line.
 
-use std::path::PathBuf;
+use clap::Parser as _;
 
-use clap::Parser;
+use backup_accounts::cli::{Arguments, Exit};
 
-/// Choose auxiliary backup accounts for Microsoft 365 organizations; passwords go to the
-/// system keyring, the selection to a RON configuration file.
-#[derive(Parser, Debug)]
-#[command(version, about)]
-struct Arguments {
-    /// Folder holding config.ron (default: the platform's configuration folder).
-    #[arg(long, value_name = "DIR")]
-    config_dir: Option<PathBuf>,
-    /// Directory snapshot (RON) to use instead of the configured one or the built-in demo.
-    #[arg(long, value_name = "PATH")]
-    directory: Option<PathBuf>,
-}
-
-fn main() -> eframe::Result {
-    // Quiet by default: warnings from other crates (D-Bus, wgpu, winit), information from ours.
-    env_logger::Builder::from_env(
-        env_logger::Env::default().default_filter_or("warn,backup_accounts=info"),
-    )
-    .init();
+fn main() -> std::process::ExitCode {
     let arguments = Arguments::parse();
-    backup_accounts::app::run(backup_accounts::state::StartupOptions {
-        config_dir: arguments.config_dir,
-        directory: arguments.directory,
-        ..Default::default()
-    })
+    // Quiet by default: the window logs warnings from other crates (D-Bus, wgpu, winit) and
+    // information from ours; a command prints its output and nothing else unless asked.
+    let default_filter = match arguments.command {
+        Some(_) => "warn",
+        None => "warn,backup_accounts=info",
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or(default_filter))
+        .init();
+    match &arguments.command {
+        Some(command) => {
+            std::process::ExitCode::from(backup_accounts::cli::run(&arguments, command) as u8)
+        }
+        None => {
+            let options = backup_accounts::state::StartupOptions {
+                config_dir: arguments.config_dir.clone(),
+                directory: arguments.directory.clone(),
+                ..Default::default()
+            };
+            match backup_accounts::app::run(options) {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("backup-accounts: the window could not open: {e}");
+                    std::process::ExitCode::from(Exit::Failure as u8)
+                }
+            }
+        }
+    }
 }

@@ -143,12 +143,13 @@ impl ManagerSession {
 
     /// R14: a commit that deletes secrets or changes the group shows what it changes first.
     fn ask_consent_or_commit(&mut self, ctx: &egui::Context, state: &AppState) {
-        match self.draft.summary() {
-            Ok(summary) if summary.needs_consent() && self.saving.is_none() => {
-                self.summary = Some(summary);
-            }
-            // Refusals (R7) are shown by the commit itself.
-            _ => self.begin_commit(ctx, state),
+        // Refusals (R7) come first: the commit shows them without asking anything.
+        let valid = self.draft.commit().is_ok();
+        let summary = self.draft.summary();
+        if valid && summary.needs_consent() && self.saving.is_none() {
+            self.summary = Some(summary);
+        } else {
+            self.begin_commit(ctx, state);
         }
     }
 

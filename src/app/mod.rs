@@ -307,7 +307,8 @@ fn window_geometry_file(folder: &std::path::Path) -> Option<std::path::PathBuf> 
         return None;
     }
     let path = folder.join("window.ron");
-    match ensure_private_file(&path) {
+    // An empty map is what eframe reads as "nothing remembered yet".
+    match ensure_private_file(&path, "{}") {
         Ok(()) => Some(path),
         Err(e) => {
             log::warn!("the window geometry is not saved: {}: {e}", path.display());

@@ -20,3 +20,4 @@ pub use password::Password;
 pub use revocation::{DepartedAccounts, Revocation, RevocationReason};
 pub use rules::{AccountRefusal, GroupRefusal, ManageRefusal};
 pub use selection::{OrganizationSelection, OrganizationSettings};
+pub use upn::same_upn;

@@ -109,3 +109,30 @@ pub fn check_account_eligible(
         Ok(())
     }
 }
+
+impl ManageRefusal {
+    /// The rule that refuses: R1.
+    pub fn rule(&self) -> &'static str {
+        "R1"
+    }
+}
+
+impl GroupRefusal {
+    /// The rule that refuses: R2 (not a plain security group) or R3 (All Users).
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Self::MailEnabledSecurity | Self::NotSecurity { .. } => "R2",
+            Self::AllUsers => "R3",
+        }
+    }
+}
+
+impl AccountRefusal {
+    /// The rule that refuses: R6 (the adding account) or R12 (guests, disabled accounts).
+    pub fn rule(&self) -> &'static str {
+        match self {
+            Self::AddingAccount => "R6",
+            Self::Guest | Self::Disabled => "R12",
+        }
+    }
+}

@@ -356,6 +356,14 @@ impl AppState {
             .map_err(|e| CommitFailure::Keyring(e.clone()))
     }
 
+    /// Whether the keyring holds the account's secret (a read, so possibly slow).
+    pub fn secret_is_stored(&self, organization_id: &str, upn: &str) -> Result<bool, SecretError> {
+        let secrets = self.secrets.as_ref().map_err(Clone::clone)?;
+        Ok(secrets
+            .read(&crate::store::SecretKey::new(organization_id, upn))?
+            .is_some())
+    }
+
     /// Takes the configuration a [`PendingCommit`] saved. Nothing waits for consent any
     /// more, and an account no longer configured is no longer pending review.
     pub fn finish_commit(&mut self, config: Config) {

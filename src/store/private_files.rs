@@ -54,14 +54,18 @@ pub fn create_temporary_beside(target: &Path) -> io::Result<(PathBuf, File)> {
     Err(last_error.unwrap_or_else(|| io::Error::other("no free temporary name")))
 }
 
-/// Makes an existing file private, or creates it empty and private, so a program that later
-/// rewrites it in place (eframe's `window.ron`) keeps it private.
-pub fn ensure_private_file(path: &Path) -> io::Result<()> {
-    private_file_options()
+/// Makes an existing file private, or creates it private holding `initial`, so a program
+/// that later rewrites it in place (eframe's `window.ron`) keeps it private.
+pub fn ensure_private_file(path: &Path, initial: &str) -> io::Result<()> {
+    use std::io::Write as _;
+    let mut file = private_file_options()
         .write(true)
         .create(true)
         .truncate(false)
         .open(path)?;
+    if file.metadata()?.len() == 0 {
+        file.write_all(initial.as_bytes())?;
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;

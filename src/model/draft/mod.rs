@@ -314,21 +314,24 @@ impl ManagerDraft {
         })
     }
 
-    /// What [`Self::commit`] would change, in words for the consent dialog (R14).
-    pub fn summary(&self) -> Result<CommitSummary, DraftError> {
-        let plan = self.commit()?;
-        let saved: BTreeSet<String> = self
-            .saved
+    /// What [`Self::commit`] would change, in words for the consent dialog (R14) and the
+    /// command line's plan; it needs no password, so it can be shown before they are given.
+    pub fn summary(&self) -> CommitSummary {
+        let users = &self.organization().users;
+        let saved: Vec<&String> = self.saved.iter().flat_map(|s| &s.accounts).collect();
+        let checked: Vec<&str> = self
+            .rows
             .iter()
-            .flat_map(|s| &s.accounts)
-            .map(|upn| upn.to_lowercase())
+            .filter(|r| r.checked)
+            .map(|r| users[r.user_index].upn.as_str())
             .collect();
-        let added = plan
-            .selection
+        let (kept, added): (Vec<&str>, Vec<&str>) = checked
             .iter()
-            .flat_map(|s| &s.accounts)
-            .filter(|upn| !saved.contains(&upn.to_lowercase()))
-            .cloned()
+            .partition(|upn| saved.iter().any(|s| same_upn(s, upn)));
+        let removed = saved
+            .iter()
+            .filter(|s| !checked.iter().any(|upn| same_upn(s, upn)))
+            .map(|s| (*s).clone())
             .collect();
         let previous_group = match (&self.saved, &self.group) {
             (Some(saved), Some(group)) if saved.group_id != group.id => {
@@ -337,13 +340,14 @@ impl ManagerDraft {
             (Some(saved), None) => Some(saved.group_name.clone()),
             _ => None,
         };
-        Ok(CommitSummary {
+        CommitSummary {
             organization: self.organization().name.clone(),
-            added,
-            removed: plan.secrets_to_delete,
+            added: added.into_iter().map(str::to_owned).collect(),
+            kept: kept.into_iter().map(str::to_owned).collect(),
+            removed,
             previous_group,
             group: self.group.as_ref().map(|g| g.display_name.clone()),
             role_holders: self.rows.len(),
-        })
+        }
     }
 }

@@ -144,6 +144,8 @@ pub struct CommitSummary {
     pub organization: String,
     /// Accounts checked in this visit that were not saved before.
     pub added: Vec<String>,
+    /// Saved accounts that stay checked.
+    pub kept: Vec<String>,
     /// Saved accounts that are dropped; their secrets are deleted (R11).
     pub removed: Vec<String>,
     /// The group saved before, when this visit chose another one.

@@ -1,0 +1,133 @@
+//! The command line, as clap parses it. The man page and shell completions are generated
+//! from these definitions.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Choose auxiliary backup accounts for Microsoft 365 organizations; passwords go to the
+/// system keyring, the selection to a RON configuration file. Without a subcommand the window
+/// opens.
+#[derive(Parser, Debug)]
+#[command(name = "backup-accounts", version, about, after_help = EXIT_CODES)]
+pub struct Arguments {
+    /// Folder holding config.ron (default: the platform's configuration folder).
+    #[arg(long, value_name = "DIR", global = true)]
+    pub config_dir: Option<PathBuf>,
+    /// Directory snapshot (RON file) or Microsoft Graph export (folder) to use instead of the
+    /// configured one or the built-in demo.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub directory: Option<PathBuf>,
+    /// Print machine-readable JSON (documented in README) instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do; the window opens when none is given.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The exit codes, as `--help` lists them.
+pub const EXIT_CODES: &str = "Exit codes: 0 success, 1 other failure, 2 bad usage, \
+3 refused by a rule, 4 keyring failure, 5 configuration locked by another window, 6 broken file.";
+
+/// The subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// List organizations, their authentication method and backup-account choice.
+    Orgs,
+    /// List an organization's security groups with member counts and refusals (R2, R3).
+    Groups {
+        /// Organization id or name.
+        org: String,
+        /// Only groups whose name contains this text (case-insensitive).
+        #[arg(long, value_name = "TEXT")]
+        filter: Option<String>,
+    },
+    /// List the configured accounts with their password state, and the members that could be
+    /// added (or why not: R6, R12).
+    Accounts {
+        /// Organization id or name.
+        org: String,
+    },
+    /// Show what `apply` would change, without changing anything.
+    Plan(Selection),
+    /// Commit a selection as one step (R9); passwords come from standard input or a prompt.
+    Apply {
+        /// What to select.
+        #[command(flatten)]
+        selection: Selection,
+        /// Read passwords from standard input, one `UPN<TAB>password` line per account.
+        #[arg(long)]
+        password_stdin: bool,
+        /// Consent to removing accounts and deleting their passwords (R14), when the plan
+        /// removes any.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Uncheck accounts and delete their passwords from the keyring.
+    Remove {
+        /// Organization id or name.
+        org: String,
+        /// The accounts to remove.
+        #[arg(required = true, value_name = "UPN")]
+        accounts: Vec<String>,
+    },
+    /// Write a script for the backup server that sets the organization's backup accounts.
+    Export {
+        /// Organization id or name.
+        org: String,
+        /// The script's language.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Powershell)]
+        format: ExportFormat,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
+}
+
+/// Which group and accounts a `plan` or `apply` selects.
+#[derive(Args, Debug)]
+pub struct Selection {
+    /// Organization id or name.
+    pub org: String,
+    /// Security group id or display name.
+    #[arg(long, value_name = "GROUP")]
+    pub group: String,
+    /// An account to add (repeatable); accounts already configured and still in the group
+    /// are kept.
+    #[arg(long = "account", value_name = "UPN")]
+    pub accounts: Vec<String>,
+    /// Add every member of the group that can be a backup account.
+    #[arg(long)]
+    pub all_eligible: bool,
+}
+
+/// Export formats.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// Veeam Backup for Microsoft 365 PowerShell.
+    Powershell,
+}
+
+/// The completion script for `shell`.
+pub fn completions(shell: clap_complete::Shell) -> String {
+    use clap::CommandFactory as _;
+    let mut command = Arguments::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "backup-accounts", &mut script);
+    String::from_utf8_lossy(&script).into_owned()
+}
+
+/// The man page, in roff.
+pub fn man_page() -> Result<String, super::CliError> {
+    use clap::CommandFactory as _;
+    let mut page = Vec::new();
+    clap_mangen::Man::new(Arguments::command())
+        .render(&mut page)
+        .map_err(|e| super::CliError::new(super::Exit::Failure, e.to_string()))?;
+    Ok(String::from_utf8_lossy(&page).into_owned())
+}

@@ -1,0 +1,132 @@
+//! The command line: the same state, rules, folder lock and commit path as the window,
+//! without a window. Every command prints text, or JSON with `--json`; errors go to stderr
+//! in one sentence with what to do, and the exit code says what kind of failure it was.
+
+pub mod args;
+mod commands;
+mod export;
+mod passwords;
+
+use std::sync::Arc;
+
+pub use args::{Arguments, Command};
+
+use crate::model::DraftError;
+use crate::state::{AppState, CommitFailure, StartupError, StartupOptions};
+use crate::store::{CommitError, KeyringSecrets, SecretStore};
+
+/// How a command ended, as its process exit code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// 0: done.
+    Success = 0,
+    /// 1: anything else (an I/O error, no configuration folder).
+    Failure = 1,
+    /// 2: bad usage: an unknown or ambiguous organization, group or account.
+    Usage = 2,
+    /// 3: refused by a rule (R1-R14); the message names the rule's reason and the account.
+    Refused = 3,
+    /// 4: the keyring failed or is unavailable; nothing changed.
+    Keyring = 4,
+    /// 5: another window holds the configuration folder; writing commands refuse.
+    Locked = 5,
+    /// 6: a broken configuration, snapshot or export file; nothing changed.
+    BrokenFile = 6,
+}
+
+/// A command's failure: what kind, and one sentence for the administrator.
+#[derive(Debug)]
+pub struct CliError {
+    /// The exit code.
+    pub exit: Exit,
+    /// What went wrong and what to do.
+    pub message: String,
+}
+
+impl CliError {
+    fn new(exit: Exit, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<DraftError> for CliError {
+    fn from(error: DraftError) -> Self {
+        let exit = match error {
+            DraftError::UnknownOrganization(_) | DraftError::UnknownGroup(_) => Exit::Usage,
+            _ => Exit::Refused,
+        };
+        Self::new(exit, error.to_string())
+    }
+}
+
+impl From<CommitFailure> for CliError {
+    fn from(error: CommitFailure) -> Self {
+        let exit = match &error {
+            CommitFailure::Invalid(_) => Exit::Refused,
+            CommitFailure::ReadOnly(_) => Exit::Locked,
+            CommitFailure::Keyring(_)
+            | CommitFailure::Write(CommitError::Secret(_) | CommitError::RestoreFailed { .. }) => {
+                Exit::Keyring
+            }
+            CommitFailure::Write(CommitError::Config(_)) => Exit::Failure,
+        };
+        Self::new(exit, error.to_string())
+    }
+}
+
+impl From<StartupError> for CliError {
+    fn from(error: StartupError) -> Self {
+        let exit = match &error {
+            StartupError::Config(_) | StartupError::Directory { .. } => Exit::BrokenFile,
+            StartupError::NoConfigFolder | StartupError::Lock(_) => Exit::Failure,
+        };
+        Self::new(exit, error.to_string())
+    }
+}
+
+/// Runs a subcommand; returns the exit code after printing its output or its error.
+pub fn run(arguments: &Arguments, command: &Command) -> Exit {
+    match run_command(arguments, command) {
+        Ok(text) => {
+            print!("{text}");
+            Exit::Success
+        }
+        Err(error) => {
+            eprintln!("backup-accounts: {}", error.message);
+            error.exit
+        }
+    }
+}
+
+fn run_command(arguments: &Arguments, command: &Command) -> Result<String, CliError> {
+    match command {
+        Command::Completions { shell } => return Ok(args::completions(*shell)),
+        Command::Man => return args::man_page(),
+        _ => {}
+    }
+    let options = StartupOptions {
+        config_dir: arguments.config_dir.clone(),
+        directory: arguments.directory.clone(),
+        ..Default::default()
+    };
+    let secrets = KeyringSecrets::platform().map(|k| Arc::new(k) as Arc<dyn SecretStore>);
+    let mut state = AppState::load(&options, secrets)?;
+    let json = arguments.json;
+    match command {
+        Command::Orgs => Ok(commands::orgs(&state, json)),
+        Command::Groups { org, filter } => commands::groups(&state, org, filter.as_deref(), json),
+        Command::Accounts { org } => commands::accounts(&state, org, json),
+        Command::Plan(selection) => commands::plan(&state, selection, json),
+        Command::Apply {
+            selection,
+            password_stdin,
+            yes,
+        } => commands::apply(&mut state, selection, *password_stdin, *yes, json),
+        Command::Remove { org, accounts } => commands::remove(&mut state, org, accounts, json),
+        Command::Export { org, format } => export::export(&state, org, *format),
+        Command::Completions { .. } | Command::Man => Ok(String::new()),
+    }
+}
