@@ -163,6 +163,14 @@ fn exit_codes_say_what_kind_of_failure_it_was() {
         .assert()
         .code(3)
         .stderr(predicates::str::contains("admin@contoso.onmicrosoft.com"));
+    // 1: anything else, here a configuration "folder" that is a file.
+    let not_a_folder = folder.path().join("a-file");
+    std::fs::write(&not_a_folder, "").unwrap();
+    cli(&not_a_folder)
+        .arg("orgs")
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains("a-file"));
     // 6: a broken configuration is reported with its position, never overwritten.
     let broken = tempfile::tempdir().unwrap();
     std::fs::write(broken.path().join("config.ron"), "(schema_version: oops").unwrap();
