@@ -283,11 +283,17 @@ impl eframe::App for BackupAccountsApp {
     }
 }
 
-/// The window icon, decoded from `assets/icon.png`.
+/// The application id: the window's Wayland app id and X11 `WM_CLASS`, the desktop entry's
+/// and the `AppStream` component's name, so the desktop associates the window with them.
+pub const APP_ID: &str = "io.github.backupaccounts.BackupAccounts";
+
+/// The window icon, from `assets/icon.png` (embedded, so an installed binary needs no file)
+/// at 128 pixels.
 pub fn window_icon() -> Option<egui::IconData> {
     let image = image::load_from_memory(include_bytes!("../../assets/icon.png"))
         .map_err(|e| log::warn!("the window icon could not be decoded: {e}"))
         .ok()?
+        .resize_exact(128, 128, image::imageops::FilterType::Lanczos3)
         .into_rgba8();
     let (width, height) = image.dimensions();
     Some(egui::IconData {
@@ -321,7 +327,7 @@ fn window_geometry_file(folder: &std::path::Path) -> Option<std::path::PathBuf> 
 pub fn run(options: StartupOptions) -> eframe::Result {
     let mut viewport = egui::ViewportBuilder::default()
         .with_title("Backup Accounts")
-        .with_app_id("backup-accounts")
+        .with_app_id(APP_ID)
         .with_inner_size([1000.0, 680.0])
         .with_min_inner_size([720.0, 480.0]);
     if let Some(icon) = window_icon() {
