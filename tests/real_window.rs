@@ -170,34 +170,7 @@ fn the_binary_opens_a_window_and_closes_cleanly_through_the_window_system() {
 fn the_windows_appear_in_the_atspi_tree_with_their_names() {
     let _one_window = one_window_at_a_time();
     let folder = tempfile::tempdir().unwrap();
-    let _bus = StopGroupOnDrop(
-        Command::new("/usr/libexec/at-spi-bus-launcher")
-            .arg("--launch-immediately")
-            .process_group(0)
-            .spawn()
-            .expect("at-spi2-core is installed"),
-    );
-    std::thread::sleep(Duration::from_millis(500));
-    // What a screen reader sets when it starts; AccessKit waits for it.
-    for property in ["IsEnabled", "ScreenReaderEnabled"] {
-        let status = Command::new("gdbus")
-            .args([
-                "call",
-                "--session",
-                "--dest",
-                "org.a11y.Bus",
-                "--object-path",
-                "/org/a11y/bus",
-                "--method",
-                "org.freedesktop.DBus.Properties.Set",
-                "org.a11y.Status",
-                property,
-                "<true>",
-            ])
-            .status()
-            .unwrap();
-        assert!(status.success(), "could not set {property}");
-    }
+    let _bus = start_atspi_bus();
     let _app = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
             .arg("--config-dir")
@@ -219,6 +192,13 @@ fn the_windows_appear_in_the_atspi_tree_with_their_names() {
             "wait:Select...",
             "wait:Cancel",
             "dump",
+            "click:Select...",
+            "wait:IT Helpdesk",
+            "click:IT Helpdesk",
+            "wait:Add",
+            "click:Add",
+            "wait:Password for carol@contoso.com: Not configured",
+            "dump",
         ])
         .output()
         .unwrap();
@@ -229,13 +209,15 @@ fn the_windows_appear_in_the_atspi_tree_with_their_names() {
         String::from_utf8_lossy(&output.stderr)
     );
     let dumps: Vec<&str> = stdout.split("--- dump").skip(1).collect();
-    assert_eq!(dumps.len(), 2, "{stdout}");
+    assert_eq!(dumps.len(), 3, "{stdout}");
     let main_window = dumps[0];
     for expected in [
         "frame\tBackup Accounts",
         "push button\tFile",
-        "toggle button\tContoso Ltd (Basic authentication)",
-        "toggle button\tNorthwind Traders (Modern app-only authentication)",
+        "list box\tOrganizations",
+        // An option of its list box: its position, its size and that it is selected.
+        "list item\tContoso Ltd (Basic authentication)\tBasic authentication\t1/3\tselected",
+        "list item\tNorthwind Traders (Modern app-only authentication)\tModern app-only authentication\t3/3\t",
         "push button\tManage backup accounts of Contoso Ltd...",
     ] {
         assert!(
@@ -255,6 +237,142 @@ fn the_windows_appear_in_the_atspi_tree_with_their_names() {
             "{expected:?} missing in:\n{manager}"
         );
     }
+    let accounts = dumps[2];
+    for expected in [
+        "table\tSelect accounts and configure their passwords",
+        "column header\tUse",
+        "column header\tAccount",
+        "column header\tPassword",
+        "table cell\tPassword",
+        "link\tPassword for carol@contoso.com: Not configured",
+    ] {
+        assert!(
+            accounts.contains(expected),
+            "{expected:?} missing in:\n{accounts}"
+        );
+    }
+}
+
+/// Starts an AT-SPI bus and says a screen reader runs, as Orca does; AccessKit waits for it.
+fn start_atspi_bus() -> StopGroupOnDrop {
+    let bus = StopGroupOnDrop(
+        Command::new("/usr/libexec/at-spi-bus-launcher")
+            .arg("--launch-immediately")
+            .process_group(0)
+            .spawn()
+            .expect("at-spi2-core is installed"),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    for property in ["IsEnabled", "ScreenReaderEnabled"] {
+        let status = Command::new("gdbus")
+            .args([
+                "call",
+                "--session",
+                "--dest",
+                "org.a11y.Bus",
+                "--object-path",
+                "/org/a11y/bus",
+                "--method",
+                "org.freedesktop.DBus.Properties.Set",
+                "org.a11y.Status",
+                property,
+                "<true>",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "could not set {property}");
+    }
+    bus
+}
+
+/// A notice is a live region: after a reload that revokes (here a directory changed while
+/// the app was closed), *Revoke these accounts* is clicked through AT-SPI and the revocation
+/// notice reaches the screen reader as a polite announcement.
+#[test]
+#[ignore = "needs an X display, at-spi2-core and a Secret Service: run scripts/test"]
+fn a_revocation_notice_is_announced_to_screen_readers() {
+    let _one_window = one_window_at_a_time();
+    let folder = tempfile::tempdir().unwrap();
+    let snapshot = folder.path().join("tenant.ron");
+    let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
+    std::fs::write(&snapshot, demo).unwrap();
+    let binary = env!("CARGO_BIN_EXE_backup-accounts");
+    let mut apply = Command::new(binary)
+        .arg("--config-dir")
+        .arg(folder.path())
+        .arg("--directory")
+        .arg(&snapshot)
+        .args([
+            "apply",
+            "contoso",
+            "--group",
+            "IT Helpdesk",
+            "--account",
+            "carol@contoso.com",
+            "--account",
+            "heidi@contoso.com",
+            "--password-stdin",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = apply.stdin.take().unwrap();
+        stdin
+            .write_all(b"carol@contoso.com\tc-pass\nheidi@contoso.com\th-pass\n")
+            .unwrap();
+    }
+    assert!(apply.wait().unwrap().success());
+    // Heidi leaves IT Helpdesk while the app is closed.
+    std::fs::write(
+        &snapshot,
+        demo.replacen(
+            r#"members: [User("carol@contoso.com"), User("heidi@contoso.com"), User("alice@contoso.com")]"#,
+            r#"members: [User("carol@contoso.com"), User("alice@contoso.com")]"#,
+            1,
+        ),
+    )
+    .unwrap();
+
+    let _bus = start_atspi_bus();
+    let _app = KillOnDrop(
+        Command::new(binary)
+            .arg("--config-dir")
+            .arg(folder.path())
+            .arg("--directory")
+            .arg(&snapshot)
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/atspi/announcements.py");
+    let output = Command::new("/usr/bin/python3")
+        .args([script, "backup-accounts", "Revoke these accounts", "6"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|line| line.starts_with("announcement\t1\t")
+                && line.contains("heidi@contoso.com left IT Helpdesk")),
+        "no polite announcement of the revocation:\n{stdout}"
+    );
+    let _ = Command::new("secret-tool")
+        .args([
+            "clear",
+            "service",
+            "backup-accounts",
+            "username",
+            "contoso/carol@contoso.com",
+        ])
+        .status();
 }
 
 /// Every top-level window titled `title`.

@@ -849,3 +849,83 @@ fn the_window_keeps_drawing_while_a_reload_revokes_on_a_slow_keyring() {
         [format!("{CONTOSO}/carol@contoso.com")]
     );
 }
+
+/// What a screen reader gets through AccessKit: the inventory and the group picker are list
+/// boxes of options with position, size and selection; the manager's accounts are a table
+/// with named column headers and cells that know their row and column; notices and inline
+/// errors are live regions; the keyring progress has its value and range.
+#[test]
+fn screen_readers_get_lists_tables_live_notices_and_progress() {
+    use egui::accesskit::{Live, Role};
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(GatedSecrets::default());
+    let mut harness = harness_with(folder.path(), secrets.clone());
+
+    let fabrikam =
+        harness.get_by_label("Fabrikam Inc (Modern authentication (legacy protocols allowed))");
+    let node = fabrikam.accesskit_node();
+    assert_eq!(node.role(), Role::ListBoxOption);
+    assert_eq!(node.is_selected(), Some(false));
+    assert_eq!(node.position_in_set(), Some(1), "second of the list");
+    let contoso = harness.get_by_label("Contoso Ltd (Basic authentication)");
+    assert_eq!(contoso.accesskit_node().is_selected(), Some(true));
+    let inventory = harness.get_by_role_and_label(Role::ListBox, "Organizations");
+    assert_eq!(inventory.accesskit_node().size_of_set(), Some(3));
+
+    open_contoso_manager(&mut harness);
+    click(&mut harness, "Select...");
+    let groups = harness.get_by_role_and_label(Role::ListBox, "Security groups");
+    assert!(groups.accesskit_node().size_of_set().unwrap() >= 4);
+    click(&mut harness, "IT Helpdesk");
+    let helpdesk = harness.get_by_label("IT Helpdesk");
+    assert_eq!(helpdesk.accesskit_node().role(), Role::ListBoxOption);
+    assert_eq!(helpdesk.accesskit_node().is_selected(), Some(true));
+    click(&mut harness, "Add");
+
+    let table =
+        harness.get_by_role_and_label(Role::Table, "Select accounts and configure their passwords");
+    assert_eq!(table.accesskit_node().data().row_count(), Some(3));
+    assert_eq!(table.accesskit_node().data().column_count(), Some(3));
+    for header in ["Use", "Account", "Password"] {
+        harness.get_by_role_and_label(Role::ColumnHeader, header);
+    }
+    let cells: Vec<(usize, usize)> = harness
+        .query_all_by_role(Role::Cell)
+        .filter(|cell| cell.accesskit_node().label().as_deref() == Some("Password"))
+        .map(|cell| {
+            let node = cell.accesskit_node();
+            (
+                node.data().row_index().unwrap(),
+                node.data().column_index().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(cells, [(0, 2), (1, 2), (2, 2)], "one Password cell a row");
+
+    // R7's inline error is spoken at once.
+    click(&mut harness, "Use carol@contoso.com");
+    click(&mut harness, "OK");
+    let error = harness.get_by_label_contains("Every checked account needs a password");
+    assert_eq!(error.accesskit_node().live(), Live::Assertive);
+
+    // The keyring progress is a progress bar with its range.
+    type_password(&mut harness, "carol@contoso.com", "c-pass");
+    harness.get_by_label("OK").click();
+    harness.step();
+    harness.step();
+    let progress = harness.get_by_role(Role::ProgressIndicator);
+    let node = progress.accesskit_node();
+    assert_eq!(
+        (
+            node.numeric_value(),
+            node.min_numeric_value(),
+            node.max_numeric_value()
+        ),
+        (Some(0.0), Some(0.0), Some(1.0))
+    );
+    secrets.open_gate();
+    wait_until_saved(&mut harness);
+    // The end of the save is announced politely.
+    let saved = harness.get_by_label_contains("Saved the backup accounts of Contoso Ltd");
+    assert_eq!(saved.accesskit_node().live(), Live::Polite);
+}

@@ -231,7 +231,20 @@ impl BackupAccountsApp {
             return;
         };
         if session.poll_saving(ctx, state) == SessionEnd::Closed {
+            let organization = session.draft().organization();
+            let accounts = state
+                .config()
+                .organizations
+                .get(&organization.id)
+                .map_or(0, |s| s.accounts.len());
+            // Said in the banner, a live region, so a screen reader hears the save end too.
+            let saved = format!(
+                "Saved the backup accounts of {}: {accounts} {}.",
+                organization.name,
+                if accounts == 1 { "account" } else { "accounts" }
+            );
             self.close_manager(ctx);
+            self.show_banner(saved, false);
         }
     }
 

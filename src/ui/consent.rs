@@ -4,6 +4,7 @@
 
 use egui::RichText;
 
+use super::a11y;
 use super::action::{ActionSender, ConsentAction, ManagerAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
 use crate::model::{CommitSummary, Revocation};
@@ -47,14 +48,18 @@ pub fn revocation_consent_ui(
             .max_height(row_height * VISIBLE_ROWS)
             .auto_shrink([false, true])
             .show_rows(ui, row_height, revocations.len(), |ui, rows| {
-                for revocation in &revocations[rows] {
-                    ui.label(format!(
-                        "{} — {} — {}",
-                        revocation.upn,
-                        revocation.organization,
-                        revocation.reason.describe(&revocation.group)
-                    ));
-                }
+                let first = rows.start;
+                a11y::list_box(ui, "Accounts to revoke", revocations.len(), |ui| {
+                    for (offset, revocation) in revocations[rows].iter().enumerate() {
+                        let item = ui.label(format!(
+                            "{} — {} — {}",
+                            revocation.upn,
+                            revocation.organization,
+                            revocation.reason.describe(&revocation.group)
+                        ));
+                        a11y::list_option(&item, false, first + offset);
+                    }
+                });
             });
         footer.ui(
             ui,
@@ -118,8 +123,12 @@ fn account_list_ui(ui: &mut egui::Ui, heading: &str, accounts: &[String]) {
         .max_height(row_height * VISIBLE_ROWS)
         .auto_shrink([false, true])
         .show_rows(ui, row_height, accounts.len(), |ui, rows| {
-            for account in &accounts[rows] {
-                ui.label(account);
-            }
+            let first = rows.start;
+            a11y::list_box(ui, heading, accounts.len(), |ui| {
+                for (offset, account) in accounts[rows].iter().enumerate() {
+                    let item = ui.label(account);
+                    a11y::list_option(&item, false, first + offset);
+                }
+            });
         });
 }

@@ -6,8 +6,8 @@ use egui::{Id, Key, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::action::{ActionSender, ManagerAction};
-use super::error_text;
 use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::{a11y, error_text};
 use crate::model::rules::is_listed_in_group_picker;
 use crate::model::{GroupPreview, ManagerDraft, Organization};
 
@@ -201,70 +201,78 @@ impl GroupPickerView {
             ui.label(RichText::new("No security group matches the search.").weak());
             return;
         }
-        let mut table = TableBuilder::new(ui);
-        if let Some(row) = self.scroll_to.take() {
-            table = table.scroll_to_row(row, None);
-        }
-        table
-            .id_salt("security_groups")
-            .striped(true)
-            .min_scrolled_height(240.0)
-            .max_scroll_height(240.0)
-            .auto_shrink([false, false])
-            .column(Column::remainder().at_least(200.0).clip(true))
-            .column(Column::exact(210.0))
-            .column(Column::exact(64.0))
-            .header(row_height, |mut header| {
-                header.col(|ui| {
-                    ui.strong("Name");
-                });
-                header.col(|ui| {
-                    ui.strong("Type");
-                });
-                header.col(|ui| {
-                    ui.strong("Members");
-                });
-            })
-            .body(|body| {
-                body.rows(row_height, self.filtered.len(), |mut row| {
-                    let group_index = self.listed[self.filtered[row.index()]];
-                    let group = &draft.organization().groups[group_index];
-                    let is_highlighted = self.highlighted == Some(group_index);
-                    let preview = self.preview(draft, group_index).cloned();
-                    row.col(|ui| {
-                        let mut text = RichText::new(&group.display_name);
-                        if preview.as_ref().is_some_and(|p| p.refusal.is_some()) {
-                            text = text.color(ui.visuals().weak_text_color());
-                        }
-                        let mut response = ui.selectable_label(is_highlighted, text);
-                        if let Some(refusal) = preview.as_ref().and_then(|p| p.refusal.as_ref()) {
-                            response = response.on_hover_text(refusal.to_string());
-                        }
-                        if response.clicked() {
-                            self.highlighted = Some(group_index);
-                        }
-                        if response.double_clicked()
-                            && preview.as_ref().is_some_and(|p| p.refusal.is_none())
-                        {
-                            sender.send(ManagerAction::ChooseGroup(group.id.clone()));
-                        }
+        let count = self.filtered.len();
+        a11y::list_box(ui, "Security groups", count, |ui| {
+            let mut table = TableBuilder::new(ui);
+            if let Some(row) = self.scroll_to.take() {
+                table = table.scroll_to_row(row, None);
+            }
+            table
+                .id_salt("security_groups")
+                .striped(true)
+                .min_scrolled_height(240.0)
+                .max_scroll_height(240.0)
+                .auto_shrink([false, false])
+                .column(Column::remainder().at_least(200.0).clip(true))
+                .column(Column::exact(210.0))
+                .column(Column::exact(64.0))
+                .header(row_height, |mut header| {
+                    header.col(|ui| {
+                        ui.strong("Name");
                     });
-                    row.col(|ui| {
-                        let kind = group.kind().label();
-                        let label = match &preview {
-                            Some(p) if p.refusal.is_some() && group.is_all_users() => {
-                                "All Users (not allowed)".to_owned()
+                    header.col(|ui| {
+                        ui.strong("Type");
+                    });
+                    header.col(|ui| {
+                        ui.strong("Members");
+                    });
+                })
+                .body(|body| {
+                    body.rows(row_height, self.filtered.len(), |mut row| {
+                        let position = row.index();
+                        let group_index = self.listed[self.filtered[position]];
+                        let group = &draft.organization().groups[group_index];
+                        let is_highlighted = self.highlighted == Some(group_index);
+                        let preview = self.preview(draft, group_index).cloned();
+                        row.col(|ui| {
+                            let mut text = RichText::new(&group.display_name);
+                            if preview.as_ref().is_some_and(|p| p.refusal.is_some()) {
+                                text = text.color(ui.visuals().weak_text_color());
                             }
-                            Some(p) if p.refusal.is_some() => format!("{kind} (not supported)"),
-                            _ => kind.to_owned(),
-                        };
-                        ui.label(label);
-                    });
-                    row.col(|ui| {
-                        ui.label(preview.map_or_else(String::new, |p| p.member_count.to_string()));
+                            let mut response = ui.selectable_label(is_highlighted, text);
+                            a11y::list_option(&response, is_highlighted, position);
+                            if let Some(refusal) = preview.as_ref().and_then(|p| p.refusal.as_ref())
+                            {
+                                response = response.on_hover_text(refusal.to_string());
+                            }
+                            if response.clicked() {
+                                self.highlighted = Some(group_index);
+                            }
+                            if response.double_clicked()
+                                && preview.as_ref().is_some_and(|p| p.refusal.is_none())
+                            {
+                                sender.send(ManagerAction::ChooseGroup(group.id.clone()));
+                            }
+                        });
+                        row.col(|ui| {
+                            let kind = group.kind().label();
+                            let label = match &preview {
+                                Some(p) if p.refusal.is_some() && group.is_all_users() => {
+                                    "All Users (not allowed)".to_owned()
+                                }
+                                Some(p) if p.refusal.is_some() => format!("{kind} (not supported)"),
+                                _ => kind.to_owned(),
+                            };
+                            ui.label(label);
+                        });
+                        row.col(|ui| {
+                            ui.label(
+                                preview.map_or_else(String::new, |p| p.member_count.to_string()),
+                            );
+                        });
                     });
                 });
-            });
+        });
     }
 }
 

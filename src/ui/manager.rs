@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::action::{ActionSender, ManagerAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
-use super::{banner_ui, error_text, explain_disabled};
+use super::{a11y, banner_ui, explain_disabled};
 use crate::model::ManagerDraft;
 
 /// The dialog's id, for its frame and its focus hand-back.
@@ -120,7 +120,7 @@ impl ManagerView {
         ui.strong("Select accounts and configure their passwords");
         accounts_table_ui(ui, draft, sender);
         if let Some(error) = &self.inline_error {
-            ui.label(error_text(ui, error));
+            super::inline_error_ui(ui, error);
         }
     }
 }
@@ -135,76 +135,91 @@ fn accounts_table_ui(ui: &mut egui::Ui, draft: &ManagerDraft, sender: &ActionSen
         ui.label(RichText::new("Click Select... to choose the security group first.").weak());
         return;
     }
-    TableBuilder::new(ui)
-        .id_salt("backup_accounts_table")
-        .striped(true)
-        .min_scrolled_height(260.0)
-        .max_scroll_height(260.0)
-        .auto_shrink([false, false])
-        .column(Column::exact(28.0))
-        .column(Column::remainder().at_least(300.0).clip(true))
-        .column(Column::exact(130.0))
-        .header(body_height + 6.0, |mut header| {
-            header.col(|_| {});
-            header.col(|ui| {
-                ui.strong("Account");
-            });
-            header.col(|ui| {
-                ui.strong("Password");
-            });
-        })
-        .body(|body| {
-            body.rows(row_height, draft.rows().len(), |mut row| {
-                let account = &draft.rows()[row.index()];
-                let user = &users[account.user_index];
-                let reason = account.refusal.as_ref().map(ToString::to_string);
-                row.col(|ui| {
-                    let mut checked = account.checked;
-                    let response = ui
-                        .add_enabled(reason.is_none(), Checkbox::without_text(&mut checked))
-                        .accessible_name(format!("Use {}", user.upn));
-                    let response = explain_disabled(response, reason.as_deref());
-                    if response.changed() {
-                        sender.send(ManagerAction::SetChecked {
-                            upn: user.upn.clone(),
-                            checked,
-                        });
-                    }
+    let name = "Select accounts and configure their passwords";
+    a11y::table(ui, name, draft.rows().len(), 3, |ui| {
+        TableBuilder::new(ui)
+            .id_salt("backup_accounts_table")
+            .striped(true)
+            .min_scrolled_height(260.0)
+            .max_scroll_height(260.0)
+            .auto_shrink([false, false])
+            .column(Column::exact(28.0))
+            .column(Column::remainder().at_least(300.0).clip(true))
+            .column(Column::exact(130.0))
+            .header(body_height + 6.0, |mut header| {
+                header.col(|ui| a11y::column_header(ui, "Use", 0));
+                header.col(|ui| {
+                    a11y::column_header(ui, "Account", 1);
+                    ui.strong("Account");
                 });
-                row.col(|ui| {
-                    ui.vertical(|ui| {
-                        ui.add(egui::Label::new(&user.display_name).selectable(false));
-                        let detail = match &reason {
-                            Some(reason) => format!("{} — {reason}", user.upn),
-                            None if user.mfa_enabled => format!("{} · MFA", user.upn),
-                            None => user.upn.clone(),
-                        };
-                        let detail = RichText::new(detail).small();
-                        let detail = if reason.is_some() {
-                            detail.color(ui.visuals().warn_fg_color)
+                header.col(|ui| {
+                    a11y::column_header(ui, "Password", 2);
+                    ui.strong("Password");
+                });
+            })
+            .body(|body| {
+                body.rows(row_height, draft.rows().len(), |mut row| {
+                    let index = row.index();
+                    let account = &draft.rows()[index];
+                    let user = &users[account.user_index];
+                    let reason = account.refusal.as_ref().map(ToString::to_string);
+                    row.col(|ui| {
+                        a11y::table_cell(ui, index, 0, "Use");
+                        let mut checked = account.checked;
+                        let response = ui
+                            .add_enabled(reason.is_none(), Checkbox::without_text(&mut checked))
+                            .accessible_name(format!("Use {}", user.upn));
+                        let response = explain_disabled(response, reason.as_deref());
+                        if response.changed() {
+                            sender.send(ManagerAction::SetChecked {
+                                upn: user.upn.clone(),
+                                checked,
+                            });
+                        }
+                    });
+                    row.col(|ui| {
+                        a11y::table_cell(ui, index, 1, "Account");
+                        account_cell_ui(ui, user, reason);
+                    });
+                    row.col(|ui| {
+                        a11y::table_cell(ui, index, 2, "Password");
+                        if account.refusal.is_some() {
+                            return;
+                        }
+                        let text = if account.password.is_configured() {
+                            "Configured"
                         } else {
-                            detail.weak()
+                            "Not configured"
                         };
-                        ui.add(egui::Label::new(detail).selectable(false).truncate())
-                            .on_hover_text(reason.unwrap_or_default());
+                        let link = ui
+                            .link(text)
+                            .accessible_name(format!("Password for {}: {text}", user.upn));
+                        if link.clicked() {
+                            sender.send(ManagerAction::OpenPassword(user.upn.clone()));
+                        }
                     });
                 });
-                row.col(|ui| {
-                    if account.refusal.is_some() {
-                        return;
-                    }
-                    let text = if account.password.is_configured() {
-                        "Configured"
-                    } else {
-                        "Not configured"
-                    };
-                    let link = ui
-                        .link(text)
-                        .accessible_name(format!("Password for {}: {text}", user.upn));
-                    if link.clicked() {
-                        sender.send(ManagerAction::OpenPassword(user.upn.clone()));
-                    }
-                });
             });
-        });
+    });
+}
+
+/// The Account column: the display name, and under it the UPN with MFA or why the account
+/// cannot be used (R6, R12).
+fn account_cell_ui(ui: &mut egui::Ui, user: &crate::model::User, reason: Option<String>) {
+    ui.vertical(|ui| {
+        ui.add(egui::Label::new(&user.display_name).selectable(false));
+        let detail = match &reason {
+            Some(reason) => format!("{} — {reason}", user.upn),
+            None if user.mfa_enabled => format!("{} · MFA", user.upn),
+            None => user.upn.clone(),
+        };
+        let detail = RichText::new(detail).small();
+        let detail = if reason.is_some() {
+            detail.color(ui.visuals().warn_fg_color)
+        } else {
+            detail.weak()
+        };
+        ui.add(egui::Label::new(detail).selectable(false).truncate())
+            .on_hover_text(reason.unwrap_or_default());
+    });
 }

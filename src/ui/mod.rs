@@ -1,6 +1,7 @@
 //! The windows, one file each. Views read the state and push [`Action`]s into a queue;
 //! the app applies them through the model. Dialogs share one frame ([`modal::Dialog`]).
 
+pub mod a11y;
 pub mod action;
 pub mod consent;
 pub mod group_picker;
@@ -32,6 +33,12 @@ pub fn error_text(ui: &egui::Ui, text: impl Into<String>) -> egui::RichText {
     egui::RichText::new(text.into()).color(ui.visuals().error_fg_color)
 }
 
+/// A refusal shown inline, and spoken at once by screen readers (a live region).
+pub fn inline_error_ui(ui: &mut egui::Ui, text: impl Into<String>) {
+    let label = ui.label(error_text(ui, text));
+    a11y::live(ui.ctx(), label.id, true);
+}
+
 /// A dismissible strip for I/O errors and notices; returns true when dismissed.
 pub fn banner_ui(ui: &mut egui::Ui, text: &str, is_error: bool) -> bool {
     let visuals = ui.visuals();
@@ -58,7 +65,8 @@ pub fn banner_ui(ui: &mut egui::Ui, text: &str, is_error: bool) -> bool {
                 // Leave room for the button so long messages wrap instead of pushing it out.
                 let text_width = (ui.available_width() - 90.0).max(120.0);
                 ui.allocate_ui(egui::vec2(text_width, 0.0), |ui| {
-                    ui.add(egui::Label::new(text).wrap());
+                    let label = ui.add(egui::Label::new(text).wrap());
+                    a11y::live(ui.ctx(), label.id, is_error);
                 });
                 dismissed = ui.button("Dismiss").clicked();
             });
@@ -88,9 +96,10 @@ pub fn keyring_progress_ui(ui: &mut egui::Ui, what: &str, progress: Option<(usiz
     } else {
         done as f32 / total as f32
     };
-    ui.add(
+    let bar = ui.add(
         egui::ProgressBar::new(fraction)
             .text(format!("{what}: {done} of {total}"))
             .animate(true),
     );
+    a11y::progress(&bar, done, total);
 }

@@ -3,7 +3,6 @@
 use egui::{RichText, TextEdit};
 
 use super::action::{ActionSender, SettingsAction};
-use super::error_text;
 use super::modal::{Dialog, DialogAnswer, DialogButton};
 use crate::model::{AuthenticationMethod, OrganizationSettings};
 
@@ -106,7 +105,7 @@ impl OrganizationSettingsView {
         if let Some(problem) = problem
             && !self.added_by.is_empty()
         {
-            ui.label(error_text(ui, problem));
+            super::inline_error_ui(ui, problem);
         }
         if !self.mfa_reported {
             ui.label(

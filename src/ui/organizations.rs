@@ -3,7 +3,7 @@
 use egui::{Button, Key, KeyboardShortcut, Modifiers, RichText};
 
 use super::action::{ActionSender, MainAction};
-use super::{authentication_icon, explain_disabled};
+use super::{a11y, authentication_icon, explain_disabled};
 use crate::model::rules::check_can_manage_backup_accounts;
 use crate::model::{AuthenticationMethod, Organization};
 use crate::state::AppState;
@@ -102,26 +102,37 @@ impl OrganizationsView {
                     row_height,
                     organizations.len(),
                     |ui, rows| {
-                        for organization in &organizations[rows] {
-                            let imported = state.organization_settings(&organization.id).is_some();
-                            let response = inventory_item_ui(
-                                ui,
-                                organization,
-                                imported,
-                                selected,
-                                &mut self.keyboard_menu,
-                                sender,
-                            );
-                            self.item_ids.insert(organization.id.clone(), response.id);
-                            // The selection follows the focus as the arrow keys move it.
-                            if response.has_focus()
-                                && self.focused.as_deref() != Some(organization.id.as_str())
-                            {
-                                self.focused = Some(organization.id.clone());
-                                sender
-                                    .send(MainAction::SelectOrganization(organization.id.clone()));
+                        let first = rows.start;
+                        // A list box of options, so screen readers say "2 of 3, selected".
+                        a11y::list_box(ui, "Organizations", organizations.len(), |ui| {
+                            for (offset, organization) in organizations[rows].iter().enumerate() {
+                                let imported =
+                                    state.organization_settings(&organization.id).is_some();
+                                let response = inventory_item_ui(
+                                    ui,
+                                    organization,
+                                    imported,
+                                    selected,
+                                    &mut self.keyboard_menu,
+                                    sender,
+                                );
+                                a11y::list_option(
+                                    &response,
+                                    selected == Some(organization.id.as_str()),
+                                    first + offset,
+                                );
+                                self.item_ids.insert(organization.id.clone(), response.id);
+                                // The selection follows the focus as the arrow keys move it.
+                                if response.has_focus()
+                                    && self.focused.as_deref() != Some(organization.id.as_str())
+                                {
+                                    self.focused = Some(organization.id.clone());
+                                    sender.send(MainAction::SelectOrganization(
+                                        organization.id.clone(),
+                                    ));
+                                }
                             }
-                        }
+                        });
                     },
                 );
             });
@@ -299,42 +310,50 @@ fn configured_accounts_ui(
 ) {
     ui.label(format!("Backup accounts ({}):", selection.accounts.len()));
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 6.0;
-    egui_extras::TableBuilder::new(ui)
-        .id_salt("configured_accounts")
-        .striped(true)
-        .column(egui_extras::Column::remainder().at_least(240.0).clip(true))
-        .column(egui_extras::Column::auto().at_least(120.0))
-        .header(row_height, |mut header| {
-            header.col(|ui| {
-                ui.strong("Account");
-            });
-            header.col(|ui| {
-                ui.strong("Password");
-            });
-        })
-        .body(|body| {
-            body.rows(row_height, selection.accounts.len(), |mut row| {
-                let upn = &selection.accounts[row.index()];
-                let name = organization
-                    .user(upn)
-                    .map_or(upn.clone(), |u| format!("{} ({upn})", u.display_name));
-                row.col(|ui| {
-                    ui.label(name);
+    let count = selection.accounts.len();
+    a11y::table(ui, "Backup accounts", count, 2, |ui| {
+        egui_extras::TableBuilder::new(ui)
+            .id_salt("configured_accounts")
+            .striped(true)
+            .column(egui_extras::Column::remainder().at_least(240.0).clip(true))
+            .column(egui_extras::Column::auto().at_least(120.0))
+            .header(row_height, |mut header| {
+                header.col(|ui| {
+                    a11y::column_header(ui, "Account", 0);
+                    ui.strong("Account");
                 });
-                row.col(|ui| {
-                    if state.is_pending_review(&organization.id, upn) {
-                        let text =
-                            RichText::new("Pending review").color(ui.visuals().warn_fg_color);
-                        ui.label(text).on_hover_text(
-                            "Kept after a directory change that would have revoked it. Reload \
-                             the directory to decide again, or uncheck it in Manage backup \
-                             accounts...",
-                        );
-                    } else {
-                        // Every saved account had its secret written in the same commit (R9).
-                        ui.label("Configured");
-                    }
+                header.col(|ui| {
+                    a11y::column_header(ui, "Password", 1);
+                    ui.strong("Password");
+                });
+            })
+            .body(|body| {
+                body.rows(row_height, selection.accounts.len(), |mut row| {
+                    let index = row.index();
+                    let upn = &selection.accounts[index];
+                    let name = organization
+                        .user(upn)
+                        .map_or(upn.clone(), |u| format!("{} ({upn})", u.display_name));
+                    row.col(|ui| {
+                        a11y::table_cell(ui, index, 0, "Account");
+                        ui.label(name);
+                    });
+                    row.col(|ui| {
+                        a11y::table_cell(ui, index, 1, "Password");
+                        if state.is_pending_review(&organization.id, upn) {
+                            let text =
+                                RichText::new("Pending review").color(ui.visuals().warn_fg_color);
+                            ui.label(text).on_hover_text(
+                                "Kept after a directory change that would have revoked it. Reload \
+                                 the directory to decide again, or uncheck it in Manage backup \
+                                 accounts...",
+                            );
+                        } else {
+                            // Every saved account had its secret written in the same commit (R9).
+                            ui.label("Configured");
+                        }
+                    });
                 });
             });
-        });
+    });
 }

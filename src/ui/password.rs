@@ -195,7 +195,7 @@ impl PasswordView {
             shown_password_ui(ui, &self.text);
         }
         if let Some(error) = &self.error {
-            ui.label(super::error_text(ui, error));
+            super::inline_error_ui(ui, error);
         }
     }
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Drives the running application named by argv[1] through AT-SPI, as a screen reader sees
 it. The other arguments are steps: "dump" prints the tree, one accessible a line as
-"<role>\t<name>\t<description>", between "--- dump" markers; "click:<name>" performs the
+"<role>\t<name>\t<description>\t<position>\t<states>", between "--- dump" markers, where
+position is "posinset/setsize" when the accessible has them and states lists "selected"; "click:<name>" performs the
 default action of the accessible with that name; "wait:<name>" waits for it to appear.
 Each step waits up to 30 seconds."""
 import sys
@@ -46,7 +47,17 @@ def describe_tree():
     lines = []
     try:
         for node in walk(find_app()):
-            lines.append(f"{node.getRoleName()}\t{node.name}\t{node.description}")
+            attributes = dict(
+                a.split(":", 1) for a in node.getAttributes() if ":" in a
+            )
+            position = ""
+            if "posinset" in attributes:
+                position = f"{attributes['posinset']}/{attributes.get('setsize', '?')}"
+            selected = node.getState().contains(pyatspi.STATE_SELECTED)
+            states = "selected" if selected else ""
+            lines.append(
+                f"{node.getRoleName()}\t{node.name}\t{node.description}\t{position}\t{states}"
+            )
     except Exception as error:  # a node vanished while the app updated its tree
         lines.append(f"(tree changed while reading: {error})")
     return lines
