@@ -203,3 +203,55 @@ fn configuration_files_are_private() {
     file.save(&Config::default()).unwrap();
     assert!(!target.exists(), "nothing was written through the link");
 }
+
+/// A parsed snapshot is kept as a binary copy and reused while the file is unchanged; a
+/// changed file, or a copy that does not decode, is parsed again.
+#[test]
+fn a_parsed_snapshot_is_reused_only_while_the_file_is_unchanged() {
+    use backup_accounts::store::snapshot::DEMO_DIRECTORY;
+    use backup_accounts::store::snapshot_cache::SnapshotCache;
+    use backup_accounts::store::{DirectorySource, LoadedDirectory, load_directory};
+    let folder = tempfile::tempdir().unwrap();
+    let snapshot = folder.path().join("tenant.ron");
+    fs::write(&snapshot, DEMO_DIRECTORY).unwrap();
+    let cache = SnapshotCache::in_folder(&folder.path().join("cache"));
+    let source = DirectorySource::Snapshot(snapshot.clone());
+    let load = || match load_directory(&source, &BTreeMap::new(), &BTreeMap::new(), &cache) {
+        Ok(LoadedDirectory::Ready(directory)) => directory,
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        cache
+            .load(&snapshot, &fs::metadata(&snapshot).unwrap())
+            .is_none()
+    );
+    assert_eq!(load().organizations.len(), 3);
+    let cached = cache
+        .load(&snapshot, &fs::metadata(&snapshot).unwrap())
+        .expect("the parsed copy is kept");
+    assert_eq!(cached.organizations.len(), 3);
+    assert!(
+        cached.organizations[0].user("ALICE@contoso.com").is_some(),
+        "indexes rebuilt"
+    );
+    let copy = fs::read_dir(folder.path().join("cache"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    #[cfg(unix)]
+    assert_eq!(mode(&copy), 0o600);
+
+    // The file changes: the copy no longer applies.
+    let northwind = DEMO_DIRECTORY
+        .find("        (\n            id: \"northwind\"")
+        .unwrap();
+    let two = format!("{}    ],\n)\n", &DEMO_DIRECTORY[..northwind]);
+    fs::write(&snapshot, &two).unwrap();
+    assert_eq!(load().organizations.len(), 2);
+
+    // A copy that does not decode is parsed again, not trusted.
+    fs::write(&copy, b"not a cached directory").unwrap();
+    assert_eq!(load().organizations.len(), 2);
+}

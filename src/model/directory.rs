@@ -58,10 +58,6 @@ fn reported() -> bool {
     true
 }
 
-fn is_reported(reported: &bool) -> bool {
-    *reported
-}
-
 /// One Microsoft 365 organization and its directory.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,7 +78,7 @@ pub struct Organization {
     pub groups: Vec<Group>,
     /// Whether each user's MFA flag comes from a report. An import without one assumes MFA
     /// everywhere (the safe default) and lets the administrator correct it per account.
-    #[serde(default = "reported", skip_serializing_if = "is_reported")]
+    #[serde(default = "reported")]
     pub mfa_reported: bool,
     #[serde(skip)]
     index: OrganizationIndex,

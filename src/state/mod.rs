@@ -3,6 +3,7 @@
 //! window and the command line both work through it.
 
 mod errors;
+mod revocations;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -12,11 +13,11 @@ use std::sync::atomic::AtomicUsize;
 pub use errors::{CommitFailure, ReloadError, StartupError};
 
 use crate::model::{
-    CommitPlan, DepartedAccounts, Directory, DraftError, ManagerDraft, OrganizationSettings,
-    Revocation,
+    CommitPlan, Directory, DraftError, ManagerDraft, OrganizationSettings, Revocation,
 };
 use crate::store::graph::{ImportedTenant, import_folder};
 use crate::store::journal::CommitJournal;
+use crate::store::snapshot_cache::SnapshotCache;
 use crate::store::{
     CommitError, Config, ConfigFile, DirectorySource, InstanceLock, LoadedDirectory, LockError,
     SecretError, SecretStore, apply_commits, keyring_steps, load_directory, source_of_path,
@@ -45,6 +46,8 @@ pub struct AppState {
     secrets: Secrets,
     /// `Err` when another instance holds the folder: this one is read-only.
     lock: Result<InstanceLock, LockError>,
+    /// Parsed copies of large snapshots.
+    cache: SnapshotCache,
     /// A Graph export waiting for the administrator to say how its organization was added.
     awaiting_settings: Option<(DirectorySource, ImportedTenant)>,
     /// Saved accounts the directory no longer allows, waiting for consent (R14).
@@ -88,6 +91,7 @@ impl AppState {
             Err(e) => return Err(StartupError::Lock(e)),
         };
         let config_file = ConfigFile::in_folder(&folder);
+        let cache = snapshot_cache_for(options.config_dir.as_deref(), &folder);
         if lock.is_ok() {
             config_file.remove_stale_temporary_files();
         }
@@ -103,6 +107,7 @@ impl AppState {
                 &config.directory,
                 &config.organization_settings,
                 &config.organizations,
+                &cache,
             )
             .map_err(StartupError::from)?
             {
@@ -130,6 +135,7 @@ impl AppState {
             config_file,
             secrets,
             lock,
+            cache,
             awaiting_settings,
             pending_revocations: Vec::new(),
             updates_pending: false,
@@ -243,6 +249,7 @@ impl AppState {
             &source,
             &self.config.organization_settings,
             &self.config.organizations,
+            &self.cache,
         )? {
             LoadedDirectory::Ready(directory) => {
                 let mut config = self.config.clone();
@@ -274,52 +281,6 @@ impl AppState {
         self.config = config;
         self.find_departed_accounts();
         Ok(self.pending_revocations.clone())
-    }
-
-    fn find_departed_accounts(&mut self) {
-        let departed = DepartedAccounts::find(&self.directory, &self.config.organizations);
-        self.updates_pending = !departed.is_empty();
-        self.pending_revocations = departed.revocations;
-    }
-
-    /// True when the directory changed saved selections in ways that revoke nothing (a
-    /// UPN's case, a group's name): [`Self::begin_revocation`] applies them without asking.
-    pub fn has_updates_without_revocations(&self) -> bool {
-        self.updates_pending && self.pending_revocations.is_empty()
-    }
-
-    /// Saved accounts the directory no longer allows, waiting for consent (R14).
-    pub fn pending_revocations(&self) -> &[Revocation] {
-        &self.pending_revocations
-    }
-
-    /// The administrator keeps the accounts for now: configuration and keyring stay as they
-    /// are, and the accounts are marked as pending review.
-    pub fn keep_pending(&mut self) {
-        self.updates_pending = false;
-        for revocation in std::mem::take(&mut self.pending_revocations) {
-            self.pending_review
-                .insert((revocation.organization_id, revocation.upn.to_lowercase()));
-        }
-    }
-
-    /// True when the account was kept after a directory change would have revoked it.
-    pub fn is_pending_review(&self, organization_id: &str, upn: &str) -> bool {
-        self.pending_review
-            .contains(&(organization_id.to_owned(), upn.to_lowercase()))
-    }
-
-    /// The administrator consents: a commit that drops every account the directory no
-    /// longer allows and deletes their secrets, as one step, ready for the keyring worker.
-    pub fn begin_revocation(&self) -> Result<PendingCommit, CommitFailure> {
-        let departed = DepartedAccounts::find(&self.directory, &self.config.organizations);
-        let secrets = self.writable_secrets()?;
-        Ok(PendingCommit {
-            plans: departed.plans,
-            secrets: secrets.clone(),
-            config_file: self.config_file.clone(),
-            config: self.config.clone(),
-        })
     }
 
     /// Opens the Backup Accounts Manager's draft for an organization (R1).
@@ -403,5 +364,16 @@ impl PendingCommit {
             &self.config,
             progress,
         )
+    }
+}
+
+/// Where parsed copies of snapshots are kept: beside the configuration when `--config-dir`
+/// is given (so runs with different folders stay apart), else the platform's cache folder.
+fn snapshot_cache_for(config_dir: Option<&Path>, folder: &Path) -> SnapshotCache {
+    let platform = directories::ProjectDirs::from("", "", "backup-accounts")
+        .map(|dirs| dirs.cache_dir().join("snapshots"));
+    match (config_dir, platform) {
+        (None, Some(platform)) => SnapshotCache::in_folder(&platform),
+        _ => SnapshotCache::in_folder(&folder.join("cache")),
     }
 }

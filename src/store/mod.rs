@@ -9,6 +9,7 @@ pub mod lock;
 pub mod private_files;
 pub mod secrets;
 pub mod snapshot;
+pub mod snapshot_cache;
 pub mod text_file;
 
 pub use commit::{CommitError, apply_commits, keyring_steps};

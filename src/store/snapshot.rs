@@ -8,6 +8,7 @@ use crate::model::{Directory, DirectoryError, OrganizationSelection, Organizatio
 
 use super::config::DirectorySource;
 use super::graph::{GraphImportError, ImportedTenant, import_folder};
+use super::snapshot_cache::SnapshotCache;
 use super::text_file::{TextFileError, line_column, read_text_limited};
 
 /// Larger directory snapshots are refused unread (a million users take about 150 MB).
@@ -68,17 +69,13 @@ pub fn load_directory(
     source: &DirectorySource,
     settings: &BTreeMap<String, OrganizationSettings>,
     selections: &BTreeMap<String, OrganizationSelection>,
+    cache: &SnapshotCache,
 ) -> Result<LoadedDirectory, (PathBuf, DirectoryLoadError)> {
     match source {
         DirectorySource::Demo => Ok(LoadedDirectory::Ready(demo_directory())),
-        DirectorySource::Snapshot(path) => {
-            let at_path = |e: DirectoryLoadError| (path.clone(), e);
-            let text =
-                read_text_limited(path, DIRECTORY_SIZE_LIMIT).map_err(|e| at_path(e.into()))?;
-            parse_snapshot(&text, &path.display().to_string())
-                .map(LoadedDirectory::Ready)
-                .map_err(|e| at_path(e.into()))
-        }
+        DirectorySource::Snapshot(path) => load_snapshot(path, cache)
+            .map(LoadedDirectory::Ready)
+            .map_err(|e| (path.clone(), e)),
         DirectorySource::GraphExport(folder) => {
             let at_folder = |e: GraphImportError| (folder.clone(), e.into());
             let tenant = import_folder(folder).map_err(at_folder)?;
@@ -93,6 +90,25 @@ pub fn load_directory(
             }
         }
     }
+}
+
+/// A RON snapshot: its cached parsed copy when the file is unchanged since, else the text
+/// parsed (and the copy kept for next time).
+fn load_snapshot(path: &Path, cache: &SnapshotCache) -> Result<Directory, DirectoryLoadError> {
+    let metadata = std::fs::metadata(path).ok();
+    let usable = metadata
+        .as_ref()
+        .filter(|m| m.is_file() && m.len() <= DIRECTORY_SIZE_LIMIT);
+    if let Some(directory) = usable.and_then(|m| cache.load(path, m)) {
+        return Ok(directory);
+    }
+    let text = read_text_limited(path, DIRECTORY_SIZE_LIMIT)?;
+    let directory = parse_snapshot(&text, &path.display().to_string())?;
+    drop(text);
+    if let Some(metadata) = usable {
+        cache.store(path, metadata, &directory);
+    }
+    Ok(directory)
 }
 
 /// The source a `--directory PATH` names: a folder is a Graph export, a file a snapshot.

@@ -1,0 +1,114 @@
+//! A compact binary copy of a parsed RON snapshot, so a large tenant opens in a fraction of
+//! the time parsing its text takes. It is keyed by the snapshot's path, size and modification
+//! time and by this build's version: any change, or a copy that does not decode, means the
+//! text is parsed again and the copy rewritten. The copy holds the directory only (users,
+//! groups, members), never a secret, and is private like the configuration.
+
+use std::fs::{File, Metadata};
+use std::hash::{Hash as _, Hasher as _};
+use std::io::{BufReader, BufWriter, Write as _};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Directory;
+
+use super::private_files::{create_private_folder, create_temporary_beside};
+
+/// Bumped whenever the cached layout changes.
+const FORMAT: u32 = 1;
+
+/// What a cached copy was made from.
+#[derive(Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Key {
+    format: u32,
+    app_version: String,
+    source: PathBuf,
+    size: u64,
+    modified_nanos: u128,
+}
+
+impl Key {
+    fn of(source: &Path, metadata: &Metadata) -> Option<Self> {
+        let modified = metadata.modified().ok()?;
+        Some(Self {
+            format: FORMAT,
+            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            source: std::fs::canonicalize(source).ok()?,
+            size: metadata.len(),
+            modified_nanos: modified
+                .duration_since(std::time::UNIX_EPOCH)
+                .ok()?
+                .as_nanos(),
+        })
+    }
+}
+
+fn config() -> impl bincode::config::Config {
+    bincode::config::standard()
+}
+
+/// Cached copies of parsed snapshots in one folder.
+#[derive(Clone, Debug)]
+pub struct SnapshotCache {
+    folder: PathBuf,
+}
+
+impl SnapshotCache {
+    /// Copies kept in `folder`.
+    pub fn in_folder(folder: &Path) -> Self {
+        Self {
+            folder: folder.to_path_buf(),
+        }
+    }
+
+    fn file_for(&self, key: &Key) -> PathBuf {
+        // A fixed hasher, so the same snapshot maps to the same file in every run.
+        let mut hasher = std::hash::DefaultHasher::new();
+        key.source.hash(&mut hasher);
+        self.folder.join(format!("{:016x}.bin", hasher.finish()))
+    }
+
+    /// The directory cached for `source` as it is now (`metadata`), if there is a valid copy.
+    pub fn load(&self, source: &Path, metadata: &Metadata) -> Option<Directory> {
+        let key = Key::of(source, metadata)?;
+        let file = File::open(self.file_for(&key)).ok()?;
+        let mut reader = BufReader::with_capacity(1 << 20, file);
+        let cached: Key = bincode::serde::decode_from_std_read(&mut reader, config()).ok()?;
+        if cached != key {
+            return None;
+        }
+        let directory: Directory =
+            bincode::serde::decode_from_std_read(&mut reader, config()).ok()?;
+        // The same checks as a parsed snapshot, and the look-up indexes rebuilt.
+        directory.validated().ok()
+    }
+
+    /// Keeps a copy of `directory`, parsed from `source` as it was (`metadata`). A failure only
+    /// costs the next start its speed, so it is logged, not returned.
+    pub fn store(&self, source: &Path, metadata: &Metadata, directory: &Directory) {
+        let Some(key) = Key::of(source, metadata) else {
+            return;
+        };
+        let target = self.file_for(&key);
+        let written = create_private_folder(&self.folder)
+            .and_then(|()| create_temporary_beside(&target))
+            .and_then(|(temporary, file)| {
+                let mut writer = BufWriter::with_capacity(1 << 20, file);
+                let encoded = bincode::serde::encode_into_std_write(&key, &mut writer, config())
+                    .and_then(|_| {
+                        bincode::serde::encode_into_std_write(directory, &mut writer, config())
+                    })
+                    .map_err(std::io::Error::other)
+                    .and_then(|_| writer.flush());
+                let finished = encoded.and_then(|()| std::fs::rename(&temporary, &target));
+                if finished.is_err() {
+                    let _ = std::fs::remove_file(&temporary);
+                }
+                finished
+            });
+        if let Err(e) = written {
+            log::warn!("could not keep a parsed copy of {}: {e}", source.display());
+        }
+    }
+}
