@@ -137,16 +137,19 @@ impl BackupAccountsApp {
                 let blocked =
                     self.manager.is_some() || self.settings.is_some() || self.revocation.is_some();
                 self.organizations.menu_bar_ui(ui, blocked, &sender);
-                if let Some(banner) = &self.banner {
-                    let dismissed = egui::Panel::top("banner")
-                        .show(ui, |ui| banner_ui(ui, &banner.text, banner.is_error))
-                        .inner;
-                    if dismissed {
-                        sender.send(MainAction::DismissBanner);
-                    }
-                }
+                let banner = self.banner.as_ref();
                 self.organizations
-                    .ui(ui, state, self.selected.as_deref(), &sender);
+                    .ui(ui, state, self.selected.as_deref(), &sender, |ui| {
+                        let Some(banner) = banner else {
+                            return;
+                        };
+                        let dismissed = egui::Panel::top("banner")
+                            .show(ui, |ui| banner_ui(ui, &banner.text, banner.is_error))
+                            .inner;
+                        if dismissed {
+                            sender.send(MainAction::DismissBanner);
+                        }
+                    });
             }
         }
         self.poll_saving(ui.ctx());

@@ -110,11 +110,11 @@ impl Organization {
             mfa_reported: true,
             index: OrganizationIndex::default(),
         };
-        organization.build_index()?;
+        organization.build_index(true)?;
         Ok(organization)
     }
 
-    fn build_index(&mut self) -> Result<(), DirectoryError> {
+    fn build_index(&mut self, check_members: bool) -> Result<(), DirectoryError> {
         let invalid = |object: String, problem: String| DirectoryError::Invalid {
             organization: self.id.clone(),
             object,
@@ -169,7 +169,7 @@ impl Organization {
                 ));
             }
         }
-        for group in &self.groups {
+        for group in self.groups.iter().filter(|_| check_members) {
             for member in &group.members {
                 let found = match member {
                     Member::User(upn) => index.user_by_upn.find(&self.users, upn).is_some(),
@@ -185,6 +185,11 @@ impl Organization {
         }
         self.index = index;
         Ok(())
+    }
+
+    /// The position in `users` of the user with this UPN, compared without regard to case.
+    pub fn user_index(&self, upn: &str) -> Option<usize> {
+        self.index.user_by_upn.find(&self.users, upn)
     }
 
     /// The user with this UPN, compared without regard to case.
@@ -281,7 +286,18 @@ pub enum DirectoryError {
 impl Directory {
     /// Checks a deserialized snapshot and builds its look-up indexes: organization ids are
     /// unique, and every organization passes [`Organization::new`]'s checks.
-    pub fn validated(mut self) -> Result<Self, DirectoryError> {
+    pub fn validated(self) -> Result<Self, DirectoryError> {
+        self.indexed(true)
+    }
+
+    /// Builds the look-up indexes of a directory this app validated before (its own parsed
+    /// copy): ids and UPNs are still checked, member references are not looked up again, since
+    /// every look-up by reference already tolerates a missing target.
+    pub fn reindexed(self) -> Result<Self, DirectoryError> {
+        self.indexed(false)
+    }
+
+    fn indexed(mut self, check_members: bool) -> Result<Self, DirectoryError> {
         let mut ids = HashSet::new();
         for organization in &mut self.organizations {
             if !ids.insert(organization.id.clone()) {
@@ -291,7 +307,7 @@ impl Directory {
                     problem: "this organization id appears twice".into(),
                 });
             }
-            organization.build_index()?;
+            organization.build_index(check_members)?;
         }
         Ok(self)
     }

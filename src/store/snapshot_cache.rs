@@ -80,8 +80,8 @@ impl SnapshotCache {
         }
         let directory: Directory =
             bincode::serde::decode_from_std_read(&mut reader, config()).ok()?;
-        // The same checks as a parsed snapshot, and the look-up indexes rebuilt.
-        directory.validated().ok()
+        // Written from a validated directory; the look-up indexes are rebuilt.
+        directory.reindexed().ok()
     }
 
     /// Keeps a copy of `directory`, parsed from `source` as it was (`metadata`). A failure only

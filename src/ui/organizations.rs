@@ -79,13 +79,16 @@ impl OrganizationsView {
         });
     }
 
-    /// Draws the inventory and the selected organization's details.
+    /// Draws the inventory, then `above_details` (the banner), then the selected
+    /// organization's details. The banner comes after the inventory so that its coming and
+    /// going never changes the ids of the inventory's items, which focus returns to.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
         state: &AppState,
         selected: Option<&str>,
         sender: &ActionSender,
+        above_details: impl FnOnce(&mut egui::Ui),
     ) {
         egui::Panel::left("inventory")
             .resizable(true)
@@ -136,6 +139,7 @@ impl OrganizationsView {
                     },
                 );
             });
+        above_details(ui);
         egui::CentralPanel::default().show(ui, |ui| {
             let organization = selected.and_then(|id| state.directory().organization(id));
             match organization {

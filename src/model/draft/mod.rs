@@ -11,7 +11,7 @@ pub use types::{
     PasswordState,
 };
 
-use super::directory::{Directory, Organization, same_upn};
+use super::directory::{Directory, Organization};
 use super::password::Password;
 use super::rules::{
     check_account_eligible, check_can_manage_backup_accounts, check_group_eligible,
@@ -26,6 +26,9 @@ pub struct ManagerDraft {
     saved: Option<OrganizationSelection>,
     group: Option<ChosenGroup>,
     rows: Vec<AccountRow>,
+    /// Row of each member, by position in the organization's `users`: finding an account's
+    /// row is one look-up, not a scan of fifty thousand rows.
+    row_of_user: HashMap<usize, usize>,
     /// Whether MFA corrections are allowed (imported organizations without an MFA report).
     mfa_correctable: bool,
     /// Lower-cased UPNs said, during this visit, not to use MFA.
@@ -53,6 +56,7 @@ impl ManagerDraft {
             saved: saved.cloned(),
             group: None,
             rows: Vec::new(),
+            row_of_user: HashMap::new(),
             mfa_correctable,
             mfa_not_enabled: BTreeSet::new(),
         };
@@ -63,16 +67,17 @@ impl ManagerDraft {
                 id: group.id.clone(),
                 display_name: group.display_name.clone(),
             });
-            draft.rows = draft.rows_for_group(&selection.group_id);
-            let saved_accounts: BTreeSet<String> = selection
+            let rows = draft.rows_for_group(&selection.group_id);
+            draft.set_rows(rows);
+            // By position in `users`: no lower-cased copy of every member's UPN.
+            let organization = &draft.directory.organizations[organization_index];
+            let saved_users: std::collections::HashSet<usize> = selection
                 .accounts
                 .iter()
-                .map(|u| u.to_lowercase())
+                .filter_map(|upn| organization.user_index(upn))
                 .collect();
-            let organization = &draft.directory.organizations[organization_index];
             for row in &mut draft.rows {
-                let upn = organization.users[row.user_index].upn.to_lowercase();
-                if row.refusal.is_none() && saved_accounts.contains(&upn) {
+                if row.refusal.is_none() && saved_users.contains(&row.user_index) {
                     row.checked = true;
                     row.password = PasswordState::Stored;
                 }
@@ -147,7 +152,7 @@ impl ManagerDraft {
                 None => {}
             }
         }
-        self.rows = new_rows;
+        self.set_rows(new_rows);
         self.group = Some(chosen);
         Ok(dropped)
     }
@@ -167,11 +172,19 @@ impl ManagerDraft {
             .collect()
     }
 
-    fn row_index(&self, upn: &str) -> Result<usize, DraftError> {
-        let users = &self.organization().users;
-        self.rows
+    fn set_rows(&mut self, rows: Vec<AccountRow>) {
+        self.row_of_user = rows
             .iter()
-            .position(|r| same_upn(&users[r.user_index].upn, upn))
+            .enumerate()
+            .map(|(row, account)| (account.user_index, row))
+            .collect();
+        self.rows = rows;
+    }
+
+    fn row_index(&self, upn: &str) -> Result<usize, DraftError> {
+        self.organization()
+            .user_index(upn)
+            .and_then(|user| self.row_of_user.get(&user).copied())
             .ok_or_else(|| DraftError::NotAMember(upn.to_owned()))
     }
 
@@ -293,16 +306,18 @@ impl ManagerDraft {
                 .filter(|r| r.checked)
                 .map(|r| users[r.user_index].upn.clone())
                 .collect();
-            accounts.sort_by_key(|upn| upn.to_lowercase());
+            accounts.sort_by_cached_key(|upn| upn.to_lowercase());
             OrganizationSelection {
                 group_id: group.id.clone(),
                 group_name: group.display_name.clone(),
                 accounts,
             }
         });
-        let mfa_not_enabled = users
+        // Only the few corrected accounts, not every user of the tenant.
+        let mfa_not_enabled = self
+            .mfa_not_enabled
             .iter()
-            .filter(|u| self.mfa_not_enabled.contains(&u.upn.to_lowercase()))
+            .filter_map(|upn| self.organization().user(upn))
             .map(|u| u.upn.clone())
             .collect();
         Ok(CommitPlan {
@@ -317,21 +332,36 @@ impl ManagerDraft {
     /// What [`Self::commit`] would change, in words for the consent dialog (R14) and the
     /// command line's plan; it needs no password, so it can be shown before they are given.
     pub fn summary(&self) -> CommitSummary {
-        let users = &self.organization().users;
-        let saved: Vec<&String> = self.saved.iter().flat_map(|s| &s.accounts).collect();
-        let checked: Vec<&str> = self
+        let organization = self.organization();
+        let users = &organization.users;
+        // By position in `users`, so ten thousand saved accounts cost one look-up each.
+        let saved: Vec<(&String, Option<usize>)> = self
+            .saved
+            .iter()
+            .flat_map(|s| &s.accounts)
+            .map(|upn| (upn, organization.user_index(upn)))
+            .collect();
+        let saved_users: std::collections::HashSet<usize> =
+            saved.iter().filter_map(|(_, index)| *index).collect();
+        let checked: std::collections::HashSet<usize> = self
             .rows
             .iter()
             .filter(|r| r.checked)
-            .map(|r| users[r.user_index].upn.as_str())
+            .map(|r| r.user_index)
             .collect();
-        let (kept, added): (Vec<&str>, Vec<&str>) = checked
-            .iter()
-            .partition(|upn| saved.iter().any(|s| same_upn(s, upn)));
+        let (mut kept, mut added) = (Vec::new(), Vec::new());
+        for row in self.rows.iter().filter(|r| r.checked) {
+            let upn = users[row.user_index].upn.clone();
+            if saved_users.contains(&row.user_index) {
+                kept.push(upn);
+            } else {
+                added.push(upn);
+            }
+        }
         let removed = saved
             .iter()
-            .filter(|s| !checked.iter().any(|upn| same_upn(s, upn)))
-            .map(|s| (*s).clone())
+            .filter(|(_, index)| !index.is_some_and(|i| checked.contains(&i)))
+            .map(|(upn, _)| (*upn).clone())
             .collect();
         let previous_group = match (&self.saved, &self.group) {
             (Some(saved), Some(group)) if saved.group_id != group.id => {
@@ -342,8 +372,8 @@ impl ManagerDraft {
         };
         CommitSummary {
             organization: self.organization().name.clone(),
-            added: added.into_iter().map(str::to_owned).collect(),
-            kept: kept.into_iter().map(str::to_owned).collect(),
+            added,
+            kept,
             removed,
             previous_group,
             group: self.group.as_ref().map(|g| g.display_name.clone()),
