@@ -255,3 +255,37 @@ fn a_parsed_snapshot_is_reused_only_while_the_file_is_unchanged() {
     fs::write(&copy, b"not a cached directory").unwrap();
     assert_eq!(load().organizations.len(), 2);
 }
+
+/// Strings are written unescaped, or as raw strings when they hold a quote or a backslash:
+/// whatever a name or path holds, the file parses back to the same configuration.
+#[test]
+fn any_string_round_trips_through_the_configuration_file() {
+    let folder = tempfile::tempdir().unwrap();
+    let file = ConfigFile::in_folder(folder.path());
+    let mut config = Config::default();
+    for (index, awkward) in [
+        "plain@contoso.com",
+        "quote\"inside",
+        "back\\slash",
+        "r#\"raw-looking\"#",
+        "hashes ## and \"# closers",
+        "line\nbreak and tab\t",
+        "unicode émoji 🔑",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        config.organizations.insert(
+            format!("org{index}"),
+            OrganizationSelection {
+                group_id: awkward.to_owned(),
+                group_name: awkward.to_owned(),
+                accounts: vec![awkward.to_owned()],
+            },
+        );
+    }
+    config.directory =
+        backup_accounts::store::DirectorySource::Snapshot("/tmp/a \"quoted\" path".into());
+    file.save(&config).unwrap();
+    assert_eq!(file.load().unwrap(), config);
+}
