@@ -3,7 +3,7 @@
 //! `Read-Host -AsSecureString`. The file holds no secret.
 
 use super::args::ExportFormat;
-use super::commands::find_organization;
+use super::lookup::find_organization;
 use super::{CliError, Exit};
 use crate::state::AppState;
 

@@ -5,7 +5,9 @@
 pub mod args;
 mod commands;
 mod export;
+mod lookup;
 mod passwords;
+mod plan;
 
 use std::sync::Arc;
 
@@ -119,13 +121,13 @@ fn run_command(arguments: &Arguments, command: &Command) -> Result<String, CliEr
         Command::Orgs => Ok(commands::orgs(&state, json)),
         Command::Groups { org, filter } => commands::groups(&state, org, filter.as_deref(), json),
         Command::Accounts { org } => commands::accounts(&state, org, json),
-        Command::Plan(selection) => commands::plan(&state, selection, json),
+        Command::Plan(selection) => plan::plan(&state, selection, json),
         Command::Apply {
             selection,
             password_stdin,
             yes,
-        } => commands::apply(&mut state, selection, *password_stdin, *yes, json),
-        Command::Remove { org, accounts } => commands::remove(&mut state, org, accounts, json),
+        } => plan::apply(&mut state, selection, *password_stdin, *yes, json),
+        Command::Remove { org, accounts } => plan::remove(&mut state, org, accounts, json),
         Command::Export { org, format } => export::export(&state, org, *format),
         Command::Completions { .. } | Command::Man => Ok(String::new()),
     }
