@@ -14,19 +14,22 @@ APP, CLICK, SECONDS = sys.argv[1], sys.argv[2], float(sys.argv[3])
 def find(name):
     deadline = time.time() + 30
     while time.time() < deadline:
-        desktop = pyatspi.Registry.getDesktop(0)
-        for index in range(desktop.childCount):
-            app = desktop.getChildAtIndex(index)
-            if app is None or not app.name or APP.lower() not in app.name.lower():
-                continue
-            stack = [app]
-            while stack:
-                node = stack.pop()
-                if node is None:
+        try:
+            desktop = pyatspi.Registry.getDesktop(0)
+            for index in range(desktop.childCount):
+                app = desktop.getChildAtIndex(index)
+                if app is None or not app.name or APP.lower() not in app.name.lower():
                     continue
-                if node.name == name:
-                    return node
-                stack.extend(node.getChildAtIndex(i) for i in range(node.childCount))
+                stack = [app]
+                while stack:
+                    node = stack.pop()
+                    if node is None:
+                        continue
+                    if node.name == name:
+                        return node
+                    stack.extend(node.getChildAtIndex(i) for i in range(node.childCount))
+        except Exception:  # a node vanished while the app updated its tree: read again
+            pass
         time.sleep(0.3)
     sys.exit(f"no accessible named {name!r} appeared")
 

@@ -34,11 +34,14 @@ def walk(node, depth=0):
 def find(name):
     deadline = time.time() + STEP_TIMEOUT
     while time.time() < deadline:
-        app = find_app()
-        if app is not None:
-            for node in walk(app):
-                if node.name == name:
-                    return node
+        try:
+            app = find_app()
+            if app is not None:
+                for node in walk(app):
+                    if node.name == name:
+                        return node
+        except Exception:  # a node vanished while the app updated its tree: read again
+            pass
         time.sleep(0.3)
     sys.exit(f"no accessible named {name!r} appeared")
 
