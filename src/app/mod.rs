@@ -165,7 +165,12 @@ impl BackupAccountsApp {
         if let Some(revocation) = &self.revocation {
             revocation.ui(ui.ctx(), &sender);
         }
-        for action in self.actions.drain() {
+        let actions = self.actions.drain();
+        if !actions.is_empty() {
+            // What the actions changed is drawn in the next frame, even without new input.
+            ui.ctx().request_repaint();
+        }
+        for action in actions {
             self.apply(ui.ctx(), action);
         }
     }
