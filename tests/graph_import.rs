@@ -57,6 +57,17 @@ fn state_on(copy: &Path, folder: &Path, secrets: Arc<MemorySecrets>) -> (Startup
     (options, state)
 }
 
+/// Completes the import and saves Adele, of the plain group, with a password.
+fn adele_in_the_plain_group(state: &mut AppState) {
+    state.apply_settings(settings()).unwrap();
+    let mut draft = state.open_manager(TENANT).unwrap();
+    draft.choose_group(PLAIN).unwrap();
+    draft
+        .set_password("AdeleV@contoso.com", Password::new("a".into()))
+        .unwrap();
+    common::commit(state, &draft).unwrap();
+}
+
 fn settings() -> OrganizationSettings {
     OrganizationSettings {
         authentication: backup_accounts::model::AuthenticationMethod::Basic,
@@ -370,13 +381,7 @@ fn a_group_that_disappears_leaves_the_organization_without_a_group_and_says_so()
     let copy = sample_copy();
     let secrets = Arc::new(MemorySecrets::default());
     let (_, mut state) = state_on(copy.path(), folder.path(), secrets.clone());
-    state.apply_settings(settings()).unwrap();
-    let mut draft = state.open_manager(TENANT).unwrap();
-    draft.choose_group(PLAIN).unwrap();
-    draft
-        .set_password("AdeleV@contoso.com", Password::new("a".into()))
-        .unwrap();
-    common::commit(&mut state, &draft).unwrap();
+    adele_in_the_plain_group(&mut state);
 
     // The group is deleted in the tenant.
     let groups = std::fs::read_to_string(copy.path().join("groups.json")).unwrap();
@@ -424,13 +429,7 @@ fn r13_an_export_that_cannot_prove_a_membership_revokes_nothing() {
     let copy = sample_copy();
     let secrets = Arc::new(MemorySecrets::default());
     let (_, mut state) = state_on(copy.path(), folder.path(), secrets.clone());
-    state.apply_settings(settings()).unwrap();
-    let mut draft = state.open_manager(TENANT).unwrap();
-    draft.choose_group(PLAIN).unwrap();
-    draft
-        .set_password("AdeleV@contoso.com", Password::new("a".into()))
-        .unwrap();
-    common::commit(&mut state, &draft).unwrap();
+    adele_in_the_plain_group(&mut state);
     let config_before =
         std::fs::read_to_string(ConfigFile::in_folder(folder.path()).path()).unwrap();
     let keys_before = secrets.keys();
@@ -507,13 +506,7 @@ fn r14_a_directory_changed_between_runs_waits_for_consent_at_start() {
     let copy = sample_copy();
     let secrets = Arc::new(MemorySecrets::default());
     let (options, mut state) = state_on(copy.path(), folder.path(), secrets.clone());
-    state.apply_settings(settings()).unwrap();
-    let mut draft = state.open_manager(TENANT).unwrap();
-    draft.choose_group(PLAIN).unwrap();
-    draft
-        .set_password("AdeleV@contoso.com", Password::new("a".into()))
-        .unwrap();
-    common::commit(&mut state, &draft).unwrap();
+    adele_in_the_plain_group(&mut state);
     drop(state);
 
     // Adele leaves the group while the app is closed.

@@ -84,16 +84,10 @@ fn find_window(
     title: &str,
     timeout: Duration,
 ) -> Option<Window> {
-    let net_wm_name = atom(connection, "_NET_WM_NAME");
     let started = Instant::now();
     while started.elapsed() < timeout {
-        let tree = connection.query_tree(root).unwrap().reply().unwrap();
-        for window in tree.children {
-            for name in [net_wm_name, u32::from(AtomEnum::WM_NAME)] {
-                if property(connection, window, name) == title.as_bytes() {
-                    return Some(window);
-                }
-            }
+        if let Some(&window) = windows_titled(connection, root, title).first() {
+            return Some(window);
         }
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -133,29 +127,7 @@ fn the_binary_opens_a_window_and_closes_cleanly_through_the_window_system() {
 
     // Ask it to close the way a window manager does: WM_DELETE_WINDOW.
     std::thread::sleep(Duration::from_millis(500));
-    let event = ClientMessageEvent::new(
-        32,
-        window,
-        atom(&connection, "WM_PROTOCOLS"),
-        [atom(&connection, "WM_DELETE_WINDOW"), 0, 0, 0, 0],
-    );
-    connection
-        .send_event(false, window, EventMask::NO_EVENT, event)
-        .unwrap();
-    connection.flush().unwrap();
-
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = app.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the app did not exit after WM_DELETE_WINDOW"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    };
-    assert!(status.success(), "exit status {status}");
+    close_through_window_manager(&connection, window, &mut app.0);
     assert_eq!(std::fs::read_to_string(&config_path).unwrap(), CONFIG);
     assert!(
         folder.path().join("window.ron").exists(),
