@@ -68,6 +68,18 @@ fn enter_password(harness: &mut Harness<'_, BackupAccountsApp>, link: &str, pass
     harness.run();
 }
 
+/// Opens Contoso's manager and chooses the group "SharePoint Backup Operators".
+fn open_manager_on_the_operators(harness: &mut Harness<'_, BackupAccountsApp>) {
+    harness
+        .get_by_label("Contoso Ltd (Basic authentication)")
+        .click_secondary();
+    harness.run();
+    click(harness, "Manage backup accounts...");
+    click(harness, "Select...");
+    click(harness, "SharePoint Backup Operators");
+    click(harness, "Add");
+}
+
 #[test]
 fn no_password_leaks_anywhere_after_add_edit_and_remove() {
     capture_log();
@@ -78,14 +90,7 @@ fn no_password_leaks_anywhere_after_add_edit_and_remove() {
     let mut debug_dumps = Vec::new();
 
     // Add Alice and Bob; the failed commit shows an error, the retry succeeds.
-    harness
-        .get_by_label("Contoso Ltd (Basic authentication)")
-        .click_secondary();
-    harness.run();
-    click(&mut harness, "Manage backup accounts...");
-    click(&mut harness, "Select...");
-    click(&mut harness, "SharePoint Backup Operators");
-    click(&mut harness, "Add");
+    open_manager_on_the_operators(&mut harness);
     enter_password(
         &mut harness,
         "Password for alice@contoso.com: Not configured",
@@ -187,14 +192,7 @@ fn a_shown_password_reaches_neither_clipboard_nor_selection_nor_screen_reader() 
         options_in(folder.path()),
         Ok(Arc::new(MemorySecrets::default())),
     );
-    harness
-        .get_by_label("Contoso Ltd (Basic authentication)")
-        .click_secondary();
-    harness.run();
-    click(&mut harness, "Manage backup accounts...");
-    click(&mut harness, "Select...");
-    click(&mut harness, "SharePoint Backup Operators");
-    click(&mut harness, "Add");
+    open_manager_on_the_operators(&mut harness);
     enter_password(
         &mut harness,
         "Password for alice@contoso.com: Not configured",
@@ -243,14 +241,7 @@ fn no_password_leaks_with_the_real_secret_service() {
     let folder = tempfile::tempdir().unwrap();
     let keyring = backup_accounts::store::KeyringSecrets::platform().unwrap();
     let mut harness = start_app(options_in(folder.path()), Ok(Arc::new(keyring)));
-    harness
-        .get_by_label("Contoso Ltd (Basic authentication)")
-        .click_secondary();
-    harness.run();
-    click(&mut harness, "Manage backup accounts...");
-    click(&mut harness, "Select...");
-    click(&mut harness, "SharePoint Backup Operators");
-    click(&mut harness, "Add");
+    open_manager_on_the_operators(&mut harness);
     enter_password(
         &mut harness,
         "Password for alice@contoso.com: Not configured",
