@@ -68,7 +68,7 @@ fn enter_password(harness: &mut Harness<'_, BackupAccountsApp>, link: &str, pass
     harness.run();
 }
 
-/// Opens Contoso's manager and chooses the group "SharePoint Backup Operators".
+/// Opens Contoso's manager and chooses its backup operators group.
 fn open_manager_on_the_operators(harness: &mut Harness<'_, BackupAccountsApp>) {
     harness
         .get_by_label("Contoso Ltd (Basic authentication)")
