@@ -144,7 +144,8 @@ impl ManagerSession {
     /// R14: a commit that deletes secrets or changes the group shows what it changes first.
     fn ask_consent_or_commit(&mut self, ctx: &egui::Context, state: &AppState) {
         // Refusals (R7) come first: the commit shows them without asking anything.
-        let valid = self.draft.commit().is_ok();
+        // R7 is the only refusal a commit can meet; asking the draft for it copies no password.
+        let valid = self.draft.accounts_missing_password().is_empty();
         let summary = self.draft.summary();
         if valid && summary.needs_consent() && self.saving.is_none() {
             self.summary = Some(summary);

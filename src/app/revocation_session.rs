@@ -3,6 +3,7 @@
 //! *Keep them for now* (or Escape) changes nothing and marks them as pending review.
 
 use crate::model::Revocation;
+use crate::state::AppState;
 use crate::ui::consent::{REVOCATION_DIALOG_ID, revocation_consent_ui};
 use crate::ui::modal::dialog_closed;
 use crate::ui::{ActionSender, ConsentAction};
@@ -28,6 +29,15 @@ impl RevocationSession {
     }
 }
 
+/// Starts revoking what the directory no longer allows on the keyring worker, or says why
+/// it cannot (read-only, no keyring, no thread).
+fn start_revocation(state: &AppState, ctx: &egui::Context) -> Result<KeyringJob, String> {
+    state
+        .begin_revocation()
+        .map_err(|e| e.to_string())
+        .and_then(|pending| KeyringJob::start(pending, ctx))
+}
+
 impl BackupAccountsApp {
     /// Opens the consent dialog when revocations wait and no other dialog is open.
     pub(super) fn open_pending_revocations(&mut self, ctx: &egui::Context) {
@@ -45,11 +55,7 @@ impl BackupAccountsApp {
         } else if state.has_updates_without_revocations() && state.read_only_reason().is_none() {
             // Nothing to consent to (a UPN's case, a group's name), but the keyring may move
             // items: still on the worker.
-            let started = state
-                .begin_revocation()
-                .map_err(|e| e.to_string())
-                .and_then(|pending| KeyringJob::start(pending, ctx));
-            match started {
+            match start_revocation(state, ctx) {
                 Ok(job) => {
                     self.revocation = Some(RevocationSession {
                         revocations: Vec::new(),
@@ -70,16 +76,10 @@ impl BackupAccountsApp {
             return;
         }
         match action {
-            ConsentAction::Revoke => {
-                let started = state
-                    .begin_revocation()
-                    .map_err(|e| e.to_string())
-                    .and_then(|pending| KeyringJob::start(pending, ctx));
-                match started {
-                    Ok(job) => session.job = Some(job),
-                    Err(e) => self.revocation_failed(ctx, &e),
-                }
-            }
+            ConsentAction::Revoke => match start_revocation(state, ctx) {
+                Ok(job) => session.job = Some(job),
+                Err(e) => self.revocation_failed(ctx, &e),
+            },
             ConsentAction::Keep => {
                 state.keep_pending();
                 let count = session.revocations.len();

@@ -43,24 +43,14 @@ pub fn revocation_consent_ui(
             },
         ));
         ui.add_space(6.0);
-        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
-        egui::ScrollArea::vertical()
-            .max_height(row_height * VISIBLE_ROWS)
-            .auto_shrink([false, true])
-            .show_rows(ui, row_height, revocations.len(), |ui, rows| {
-                let first = rows.start;
-                a11y::list_box(ui, "Accounts to revoke", revocations.len(), |ui| {
-                    for (offset, revocation) in revocations[rows].iter().enumerate() {
-                        let item = ui.label(format!(
-                            "{} — {} — {}",
-                            revocation.upn,
-                            revocation.organization,
-                            revocation.reason.describe(&revocation.group)
-                        ));
-                        a11y::list_option(&item, false, first + offset);
-                    }
-                });
-            });
+        text_list_ui(ui, "Accounts to revoke", revocations, |revocation| {
+            format!(
+                "{} — {} — {}",
+                revocation.upn,
+                revocation.organization,
+                revocation.reason.describe(&revocation.group)
+            )
+        });
         footer.ui(
             ui,
             |ui| super::keyring_progress_ui(ui, "Revoking in the system keyring", progress),
@@ -117,17 +107,22 @@ fn account_list_ui(ui: &mut egui::Ui, heading: &str, accounts: &[String]) {
         return;
     }
     ui.strong(format!("{heading} ({}):", accounts.len()));
+    text_list_ui(ui, heading, accounts, Clone::clone);
+}
+
+/// A virtualized list of lines, `VISIBLE_ROWS` high, exposed as the list box `name`.
+fn text_list_ui<T>(ui: &mut egui::Ui, name: &str, items: &[T], text: impl Fn(&T) -> String) {
     let row_height = ui.text_style_height(&egui::TextStyle::Body) + 4.0;
     egui::ScrollArea::vertical()
-        .id_salt(heading)
+        .id_salt(name)
         .max_height(row_height * VISIBLE_ROWS)
         .auto_shrink([false, true])
-        .show_rows(ui, row_height, accounts.len(), |ui, rows| {
+        .show_rows(ui, row_height, items.len(), |ui, rows| {
             let first = rows.start;
-            a11y::list_box(ui, heading, accounts.len(), |ui| {
-                for (offset, account) in accounts[rows].iter().enumerate() {
-                    let item = ui.label(account);
-                    a11y::list_option(&item, false, first + offset);
+            a11y::list_box(ui, name, items.len(), |ui| {
+                for (offset, item) in items[rows].iter().enumerate() {
+                    let line = ui.label(text(item));
+                    a11y::list_option(&line, false, first + offset);
                 }
             });
         });

@@ -118,10 +118,6 @@ impl OrganizationsView {
                                     selected,
                                     &mut self.keyboard_menu,
                                     sender,
-                                );
-                                a11y::list_option(
-                                    &response,
-                                    selected == Some(organization.id.as_str()),
                                     first + offset,
                                 );
                                 self.item_ids.insert(organization.id.clone(), response.id);
@@ -156,8 +152,8 @@ impl OrganizationsView {
 
 /// One organization in the inventory, with its context menu.
 /// Arrow keys move the focus (egui's own navigation) and the selection follows it; the Menu
-/// key or Shift+F10 opens the context menu of the focused organization. Returns the item's
-/// response.
+/// key or Shift+F10 opens the context menu of the focused organization. Screen readers get it
+/// as option `position` of the inventory's list box. Returns the item's response.
 fn inventory_item_ui(
     ui: &mut egui::Ui,
     organization: &Organization,
@@ -165,6 +161,7 @@ fn inventory_item_ui(
     selected: Option<&str>,
     keyboard_menu: &mut Option<(String, egui::Pos2)>,
     sender: &ActionSender,
+    position: usize,
 ) -> egui::Response {
     let method = organization.authentication;
     let is_selected = selected == Some(organization.id.as_str());
@@ -175,6 +172,7 @@ fn inventory_item_ui(
         )
         .accessible_name(format!("{} ({})", organization.name, method.label()))
         .on_hover_text(method.label());
+    a11y::list_option(&response, is_selected, position);
     if response.clicked() || response.secondary_clicked() {
         sender.send(MainAction::SelectOrganization(organization.id.clone()));
     }
