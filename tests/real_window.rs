@@ -119,7 +119,13 @@ fn the_binary_opens_a_window_and_closes_cleanly_through_the_window_system() {
         Duration::from_secs(60),
     )
     .expect("the main window appears within 60 s");
-    let icon = property(&connection, window, atom(&connection, "_NET_WM_ICON"));
+    // The icon may be set a moment after the window is named.
+    let started = Instant::now();
+    let mut icon = Vec::new();
+    while icon.len() <= 64 * 64 * 4 && started.elapsed() < Duration::from_secs(10) {
+        icon = property(&connection, window, atom(&connection, "_NET_WM_ICON"));
+        std::thread::sleep(Duration::from_millis(100));
+    }
     assert!(
         icon.len() > 64 * 64 * 4,
         "the window has the application icon"
