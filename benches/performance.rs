@@ -110,7 +110,8 @@ fn measure_memory_in_child(tenant: &Tenant) -> String {
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
-/// How many widgets of each kind a window shows this frame, read from its accessibility tree.
+/// How many widgets of each kind a window shows this frame, and the containers around them,
+/// read from its accessibility tree.
 #[derive(Clone, Copy, Debug, Default)]
 struct WidgetCounts {
     labels: usize,
@@ -119,11 +120,22 @@ struct WidgetCounts {
     buttons: usize,
     options: usize,
     text_fields: usize,
+    /// Open dialogs, each a modal layer over the previous one.
+    dialogs: usize,
+    /// Rows drawn and columns of the window's table, if it has one.
+    table: Option<(usize, usize)>,
 }
 
-fn widget_counts(harness: &Harness<'_, BackupAccountsApp>) -> WidgetCounts {
+/// `list_columns`: the window draws its list box as a table of that many columns, one
+/// option per row (Select Security Group), rather than a table with column headers.
+fn widget_counts(harness: &Harness<'_, BackupAccountsApp>, list_columns: usize) -> WidgetCounts {
     use egui::accesskit::Role;
     let count = |role| harness.query_all_by_role(role).count();
+    let columns = count(Role::ColumnHeader);
+    let table = match count(Role::Cell).checked_div(columns) {
+        Some(rows) => Some((rows, columns)),
+        None => (list_columns > 0).then(|| (count(Role::ListBoxOption), list_columns)),
+    };
     WidgetCounts {
         labels: count(Role::Label),
         check_boxes: count(Role::CheckBox),
@@ -131,38 +143,109 @@ fn widget_counts(harness: &Harness<'_, BackupAccountsApp>) -> WidgetCounts {
         buttons: count(Role::Button),
         options: count(Role::ListBoxOption),
         text_fields: count(Role::TextInput) + count(Role::PasswordInput),
+        dialogs: count(Role::Dialog),
+        table,
+    }
+}
+
+/// Plain widgets of each kind, handed out one at a time to whichever cell or area draws next.
+struct PlainWidgets {
+    left: WidgetCounts,
+    text: String,
+}
+
+impl PlainWidgets {
+    /// Draws the next widget, options, check boxes and links first (what rows start with);
+    /// false when none is left.
+    fn add_next(&mut self, ui: &mut egui::Ui) -> bool {
+        let left = &mut self.left;
+        let take = |n: &mut usize| (*n > 0).then(|| *n -= 1).is_some();
+        if take(&mut left.options) {
+            let _ = ui.selectable_label(left.options == 0, format!("Option {}", left.options));
+        } else if take(&mut left.check_boxes) {
+            let mut checked = left.check_boxes.is_multiple_of(2);
+            ui.checkbox(&mut checked, format!("Check box {}", left.check_boxes));
+        } else if take(&mut left.links) {
+            let _ = ui.link(format!("Link {}", left.links));
+        } else if take(&mut left.labels) {
+            ui.label(format!("Label {}", left.labels));
+        } else if take(&mut left.buttons) {
+            let _ = ui.button(format!("Button {}", left.buttons));
+        } else if take(&mut left.text_fields) {
+            ui.add(egui::TextEdit::singleline(&mut self.text))
+                .accessible_name(format!("Field {}", left.text_fields));
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// A table of as many rows and columns as the window's, one widget per cell.
+    fn table_ui(&mut self, ui: &mut egui::Ui, rows: usize, columns: usize) {
+        let mut table = egui_extras::TableBuilder::new(ui).striped(true);
+        for _ in 0..columns {
+            table = table.column(egui_extras::Column::auto());
+        }
+        table
+            .header(20.0, |mut header| {
+                for column in 0..columns {
+                    header.col(|ui| {
+                        ui.strong(format!("Column {column}"));
+                    });
+                }
+            })
+            .body(|body| {
+                body.rows(36.0, rows, |mut row| {
+                    for _ in 0..columns {
+                        row.col(|ui| {
+                            self.add_next(ui);
+                        });
+                    }
+                });
+            });
+    }
+
+    /// What is left, in a scroll area.
+    fn rest_ui(&mut self, ui: &mut egui::Ui) {
+        egui::ScrollArea::vertical().show(ui, |ui| while self.add_next(ui) {});
     }
 }
 
 /// The fair floor for a window's frame: the same number of plain egui widgets of the same
-/// kinds, in a scroll area, with AccessKit on (as in the window's harness).
+/// kinds, inside the same containers (the main window's three panels, one modal layer per
+/// open dialog, a table of the same size), with AccessKit on as in the window's harness.
+/// What is left is the cost of the app's own work: look-ups, texts, accessibility details.
 fn reference_harness(counts: WidgetCounts) -> Harness<'static, ()> {
-    let mut text = String::from("reference");
     Harness::builder()
         .with_size([1000.0, 680.0])
         .build_ui(move |ui| {
-            egui::ScrollArea::vertical().show(ui, |ui| {
-                for i in 0..counts.labels {
-                    ui.label(format!("Label {i}"));
-                }
-                for i in 0..counts.check_boxes {
-                    let mut checked = i % 2 == 0;
-                    ui.checkbox(&mut checked, format!("Check box {i}"));
-                }
-                for i in 0..counts.links {
-                    let _ = ui.link(format!("Link {i}"));
-                }
-                for i in 0..counts.buttons {
-                    let _ = ui.button(format!("Button {i}"));
-                }
-                for i in 0..counts.options {
-                    let _ = ui.selectable_label(i == 0, format!("Option {i}"));
-                }
-                for i in 0..counts.text_fields {
-                    ui.add(egui::TextEdit::singleline(&mut text))
-                        .accessible_name(format!("Field {i}"));
+            let mut widgets = PlainWidgets {
+                left: counts,
+                text: String::from("reference"),
+            };
+            egui::Panel::top("reference_menu").show(ui, |ui| ui.label("Menu"));
+            egui::Panel::left("reference_list").show(ui, |ui| ui.label("List"));
+            egui::CentralPanel::default().show(ui, |ui| {
+                if counts.dialogs == 0 {
+                    if let Some((rows, columns)) = counts.table {
+                        widgets.table_ui(ui, rows, columns);
+                    }
+                    widgets.rest_ui(ui);
                 }
             });
+            for dialog in 0..counts.dialogs {
+                let innermost = dialog + 1 == counts.dialogs;
+                let id = egui::Id::unique(("reference_dialog", dialog));
+                egui::Modal::new(id).show(ui.ctx(), |ui| {
+                    // The table belongs to the first dialog (the manager under Add Password).
+                    if let (0, Some((rows, columns))) = (dialog, counts.table) {
+                        widgets.table_ui(ui, rows, columns);
+                    }
+                    if innermost {
+                        widgets.rest_ui(ui);
+                    }
+                });
+            }
         })
 }
 
@@ -171,8 +254,9 @@ fn bench_window(
     group: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
     id: &str,
     harness: &mut Harness<'_, BackupAccountsApp>,
+    list_columns: usize,
 ) {
-    let mut reference = reference_harness(widget_counts(harness));
+    let mut reference = reference_harness(widget_counts(harness, list_columns));
     reference.run();
     group.bench_function(format!("{id}-reference"), |b| b.iter(|| reference.step()));
     group.bench_function(id, |b| b.iter(|| harness.step()));
@@ -187,7 +271,7 @@ fn frames(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(4));
 
     let mut harness = app_harness(&tenant);
-    bench_window(&mut group, "organizations", &mut harness);
+    bench_window(&mut group, "organizations", &mut harness, 0);
 
     harness
         .get_by_label("Enterprise Example (Modern authentication (legacy protocols allowed))")
@@ -195,7 +279,7 @@ fn frames(c: &mut Criterion) {
     harness.run();
     click(&mut harness, "Manage backup accounts...");
     click(&mut harness, "Select...");
-    bench_window(&mut group, "select-security-group", &mut harness);
+    bench_window(&mut group, "select-security-group", &mut harness, 3);
 
     harness
         .get_by_label("Search groups")
@@ -203,7 +287,7 @@ fn frames(c: &mut Criterion) {
     harness.run();
     click(&mut harness, "SharePoint Backup Accounts (50k)");
     click(&mut harness, "Add");
-    bench_window(&mut group, "manager", &mut harness);
+    bench_window(&mut group, "manager", &mut harness, 0);
 
     let first_link = harness
         .query_all_by_label_contains(": Not configured")
@@ -211,7 +295,7 @@ fn frames(c: &mut Criterion) {
         .map(|n| n.accesskit_node().label().unwrap_or_default())
         .expect("an account that can be used");
     click(&mut harness, &first_link);
-    bench_window(&mut group, "add-password", &mut harness);
+    bench_window(&mut group, "add-password", &mut harness, 0);
     group.finish();
 }
 

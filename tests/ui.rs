@@ -478,8 +478,13 @@ fn every_window_names_each_control_once() {
     assert_interactive_nodes_named_and_unique(&harness, "context menu");
     click(&mut harness, "Manage backup accounts...");
     assert_interactive_nodes_named_and_unique(&harness, "Backup Accounts Manager (empty)");
+    assert_open_dialogs(&harness, &["Backup Accounts Manager"]);
     click(&mut harness, "Select...");
     assert_interactive_nodes_named_and_unique(&harness, "Select Security Group");
+    assert_open_dialogs(
+        &harness,
+        &["Backup Accounts Manager", "Select Security Group"],
+    );
     click(&mut harness, "SharePoint Backup Operators");
     click(&mut harness, "Add");
     assert_interactive_nodes_named_and_unique(&harness, "Backup Accounts Manager");
@@ -488,6 +493,27 @@ fn every_window_names_each_control_once() {
         "Password for alice@contoso.com: Not configured",
     );
     assert_interactive_nodes_named_and_unique(&harness, "Add Password");
+    assert_open_dialogs(&harness, &["Backup Accounts Manager", "Add Password"]);
+}
+
+/// Each open window is a modal dialog named by its title, so a screen reader says where the
+/// focus went.
+fn assert_open_dialogs(harness: &Harness<'_, BackupAccountsApp>, titles: &[&str]) {
+    let mut dialogs: Vec<String> = harness
+        .query_all_by_role(Role::Dialog)
+        .map(|d| {
+            assert!(
+                d.accesskit_node().is_modal(),
+                "dialogs are modal: {:?}",
+                d.accesskit_node()
+            );
+            d.accesskit_node().label().unwrap_or_default()
+        })
+        .collect();
+    dialogs.sort();
+    let mut expected: Vec<String> = titles.iter().map(ToString::to_string).collect();
+    expected.sort();
+    assert_eq!(dialogs, expected);
 }
 
 /// The app on a copy of the demo snapshot in `folder`, with Carol and Heidi of IT Helpdesk

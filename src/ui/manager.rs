@@ -219,7 +219,9 @@ fn account_cell_ui(ui: &mut egui::Ui, user: &crate::model::User, reason: Option<
         } else {
             detail.weak()
         };
-        ui.add(egui::Label::new(detail).selectable(false).truncate())
-            .on_hover_text(reason.unwrap_or_default());
+        let response = ui.add(egui::Label::new(detail).selectable(false).truncate());
+        if let Some(reason) = reason {
+            response.on_hover_text(reason);
+        }
     });
 }

@@ -160,7 +160,11 @@ impl Dialog {
             enabled: self.buttons,
             answer: None,
         };
-        let modal = Modal::new(self.id).show(ctx, |ui| {
+        // Screen readers announce a modal dialog by its title when focus enters it; egui
+        // already gives the modal's area the dialog role.
+        let area = Modal::default_area(self.id).accessible_name(self.title.as_str());
+        let modal = Modal::new(self.id).area(area).show(ctx, |ui| {
+            ctx.accesskit_node_builder(self.id, egui::accesskit::Node::set_modal);
             ui.set_width(self.width);
             ui.heading(&self.title);
             body(ui, &mut footer)
