@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use backup_accounts::app::BackupAccountsApp;
 use backup_accounts::generate::{BIG_GROUP_ID, ORGANIZATION_ID, TenantSize, tenant_ron};
-use backup_accounts::model::{Directory, OrganizationSelection, Password};
+use backup_accounts::model::{Directory, OrganizationSelection, Password, PasswordRecord};
 use backup_accounts::state::StartupOptions;
 use backup_accounts::store::{Config, ConfigFile, SecretError, SecretKey, SecretStore};
 use backup_accounts::ui::group_picker::GroupPickerView;
@@ -347,14 +347,29 @@ fn search(c: &mut Criterion) {
 
 /// A configuration naming 10,000 accounts of the big group, as a large customer has.
 fn configuration_with_10000_accounts() -> Config {
+    let now = jiff::Timestamp::now();
+    let accounts: Vec<String> = (0..10_000)
+        .map(|i| format!("user{i:07}@enterprise.example"))
+        .collect();
     let mut config = Config::default();
     config.organizations.insert(
         ORGANIZATION_ID.to_owned(),
         OrganizationSelection {
             group_id: BIG_GROUP_ID.to_owned(),
             group_name: "SharePoint Backup Accounts (50k)".to_owned(),
-            accounts: (0..10_000)
-                .map(|i| format!("user{i:07}@enterprise.example"))
+            accounts: accounts.clone(),
+            // Password ages spread over 400 days, every third an app password, a tenth
+            // never recorded: every finding of the Health view has work to do.
+            passwords: accounts
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| i % 10 != 0)
+                .map(|(i, upn)| {
+                    let days = i64::try_from(i % 400).unwrap();
+                    let set = now - jiff::SignedDuration::from_hours(24 * days);
+                    let app_password = i % 3 == 0;
+                    (upn.clone(), PasswordRecord { set, app_password })
+                })
                 .collect(),
         },
     );

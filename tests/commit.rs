@@ -36,6 +36,7 @@ fn earlier_config() -> Config {
                 group_id: PLAIN_GROUP.into(),
                 group_name: "SharePoint Backup Operators".into(),
                 accounts: vec![ALICE.into(), "carol@contoso.com".into()],
+                passwords: BTreeMap::new(),
             },
         )]),
         ..Config::default()
@@ -56,7 +57,9 @@ fn plan() -> CommitPlan {
             group_id: PLAIN_GROUP.into(),
             group_name: "SharePoint Backup Operators".into(),
             accounts: vec![ALICE.into(), BOB_MFA.into(), FRANK_NESTED.into()],
+            passwords: BTreeMap::new(),
         }),
+        app_passwords: vec![BOB_MFA.into()],
         mfa_not_enabled: Vec::new(),
     }
 }

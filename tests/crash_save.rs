@@ -25,6 +25,7 @@ fn config(generation: u32) -> Config {
                 group_id: format!("group-{generation}"),
                 group_name: "Backup".into(),
                 accounts,
+                passwords: BTreeMap::new(),
             },
         )]),
         ..Config::default()

@@ -280,7 +280,7 @@ fn an_older_configuration_is_migrated_and_rewritten_only_after_a_change() {
     };
     let secrets = Arc::new(MemorySecrets::default());
     let mut state = AppState::load(&options, Ok(secrets)).unwrap();
-    assert_eq!(state.config().schema_version, 2, "migrated in memory");
+    assert_eq!(state.config().schema_version, 3, "migrated in memory");
     assert_eq!(
         state.config().organizations[CONTOSO].accounts,
         ["carol@contoso.com"]
@@ -297,17 +297,34 @@ fn an_older_configuration_is_migrated_and_rewritten_only_after_a_change() {
         .unwrap();
     common::commit(&mut state, &draft).unwrap();
     let rewritten = std::fs::read_to_string(file.path()).unwrap();
-    assert!(rewritten.contains("schema_version: 2"), "{rewritten}");
+    assert!(rewritten.contains("schema_version: 3"), "{rewritten}");
+    // Heidi's password was just set: dated, and not an app password (no MFA).
+    let heidi = state.config().organizations[CONTOSO].passwords["heidi@contoso.com"];
+    assert!(!heidi.app_password);
+    assert!(jiff::Timestamp::now().duration_since(heidi.set).as_secs() < 60);
+    assert!(rewritten.contains("passwords: {"), "{rewritten}");
 
-    // The current version's sample reads as it is.
+    // Version 2 migrates: its accounts' password ages are unknown.
     let v2 = ConfigFile::in_folder(&samples)
         .parse(&std::fs::read_to_string(samples.join("config-v2.ron")).unwrap());
     let v2 = v2.unwrap();
-    assert_eq!(v2.schema_version, 2);
+    assert_eq!(v2.schema_version, 3);
+    assert!(v2.organizations[TENANT].passwords.is_empty());
     assert!(
         v2.organization_settings[TENANT]
             .mfa_not_enabled
             .contains("AdeleV@contoso.com")
+    );
+    // The current version's sample reads as it is.
+    let v3 = ConfigFile::in_folder(&samples)
+        .parse(&std::fs::read_to_string(samples.join("config-v3.ron")).unwrap())
+        .unwrap();
+    let adele = v3.organizations[TENANT].passwords["AdeleV@contoso.com"];
+    assert_eq!(adele.set.to_string(), "2026-08-14T09:30:00Z");
+    assert!(
+        !v3.organizations[TENANT]
+            .passwords
+            .contains_key("AlexW@contoso.com")
     );
     // A file claiming version 1 with version 2 content is refused.
     let mixed = v1.replace(

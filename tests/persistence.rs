@@ -21,6 +21,7 @@ fn sample_config() -> Config {
                 group_id: "g1".into(),
                 group_name: "SharePoint Backup Operators".into(),
                 accounts: vec!["alice@contoso.com".into(), "bob@contoso.com".into()],
+                passwords: Default::default(),
             },
         )]),
         organization_settings: BTreeMap::new(),
@@ -281,6 +282,7 @@ fn any_string_round_trips_through_the_configuration_file() {
                 group_id: awkward.to_owned(),
                 group_name: awkward.to_owned(),
                 accounts: vec![awkward.to_owned()],
+                passwords: Default::default(),
             },
         );
     }

@@ -153,6 +153,7 @@ fn r5_members_are_resolved_through_nesting_and_cycles() {
         group_id: NESTED_GROUP.into(),
         group_name: "Backup Operators - Europe".into(),
         accounts: vec![FRANK_NESTED.into(), "left@contoso.com".into()],
+        passwords: Default::default(),
     };
     let draft = ManagerDraft::open(demo(), CONTOSO, Some(&saved)).unwrap();
     let plan = draft.commit().unwrap();

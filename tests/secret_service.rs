@@ -178,6 +178,7 @@ fn a_failed_write_restores_earlier_secrets_in_the_real_keyring() {
             ),
             ("bob@contoso.com".into(), Password::new("new-bob".into())),
         ],
+        app_passwords: Vec::new(),
         secrets_to_delete: vec![],
         selection: None,
         mfa_not_enabled: Vec::new(),

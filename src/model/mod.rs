@@ -19,5 +19,5 @@ pub use draft::{
 pub use password::Password;
 pub use revocation::{DepartedAccounts, Revocation, RevocationReason};
 pub use rules::{AccountRefusal, GroupRefusal, ManageRefusal};
-pub use selection::{OrganizationSelection, OrganizationSettings};
+pub use selection::{OrganizationSelection, OrganizationSettings, PasswordRecord};
 pub use upn::same_upn;

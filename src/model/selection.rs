@@ -1,7 +1,7 @@
 //! What is saved per organization: the chosen group and the checked accounts, and, for
 //! organizations imported from Microsoft Graph, what Graph does not say about them.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,20 @@ pub struct OrganizationSelection {
     pub group_name: String,
     /// UPNs of the checked accounts, sorted; each has a secret in the keyring.
     pub accounts: Vec<String>,
+    /// Per account of `accounts` (same spelling), when its password was last set and how.
+    /// Accounts saved before schema 3 have none: their password's age is unknown.
+    #[serde(default)]
+    pub passwords: BTreeMap<String, PasswordRecord>,
+}
+
+/// What the configuration knows about an account's password; never the password (R10).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRecord {
+    /// When it was stored in the keyring (UTC).
+    pub set: jiff::Timestamp,
+    /// Given as an app password, because the account used MFA then (R8).
+    pub app_password: bool,
 }
 
 /// What Graph does not say about an imported organization, asked of the administrator.

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use std::collections::BTreeSet;
 
-use crate::model::{CommitPlan, OrganizationSelection, Password};
+use crate::model::{CommitPlan, OrganizationSelection, Password, PasswordRecord};
 
 use super::config::{Config, ConfigError, ConfigFile};
 use super::journal::CommitJournal;
@@ -111,12 +111,23 @@ fn apply_keyring_then_config(
     let failure = match keyring_steps() {
         Ok(()) => {
             let mut updated = config.clone();
+            let now = jiff::Timestamp::now();
             for plan in plans {
                 match &plan.selection {
                     Some(selection) => {
+                        let mut selection = selection.clone();
+                        let app_passwords: BTreeSet<&String> = plan.app_passwords.iter().collect();
+                        for (upn, _) in &plan.secrets_to_store {
+                            let app_password = app_passwords.contains(upn);
+                            let record = PasswordRecord {
+                                set: now,
+                                app_password,
+                            };
+                            selection.passwords.insert(upn.clone(), record);
+                        }
                         updated
                             .organizations
-                            .insert(plan.organization_id.clone(), selection.clone());
+                            .insert(plan.organization_id.clone(), selection);
                     }
                     None => {
                         updated.organizations.remove(&plan.organization_id);

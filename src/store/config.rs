@@ -19,7 +19,10 @@ use super::text_file::{TextFileError, line_column, read_text_limited};
 /// - 1: the directory source and each organization's group and accounts.
 /// - 2: adds `organization_settings` (authentication method, adding account and MFA
 ///   corrections of organizations imported from Microsoft Graph) and `GraphExport`.
-pub const SCHEMA_VERSION: u32 = 2;
+/// - 3: adds `passwords` to each organization: when each account's password was set and
+///   whether it was an app password (never the password). Older accounts have none: age
+///   unknown.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Larger configuration files are refused unread; 10,000 accounts take about 400 KB.
 pub const CONFIG_SIZE_LIMIT: u64 = 16 * 1024 * 1024;

@@ -16,7 +16,7 @@ use super::password::Password;
 use super::rules::{
     check_account_eligible, check_can_manage_backup_accounts, check_group_eligible,
 };
-use super::selection::OrganizationSelection;
+use super::selection::{OrganizationSelection, PasswordRecord};
 
 /// The manager's working copy for one organization.
 #[derive(Debug)]
@@ -284,12 +284,19 @@ impl ManagerDraft {
         }
         let users = &self.organization().users;
         let mut secrets_to_store = Vec::new();
+        let mut app_passwords = Vec::new();
         let mut kept = BTreeSet::new();
         for row in self.rows.iter().filter(|r| r.checked) {
             let upn = &users[row.user_index].upn;
             kept.insert(upn.to_lowercase());
             if let PasswordState::Entered(password) = &row.password {
                 secrets_to_store.push((upn.clone(), password.duplicate()));
+                if self
+                    .password_prompt(upn)
+                    .is_ok_and(|p| p.app_password_required)
+                {
+                    app_passwords.push(upn.clone());
+                }
             }
         }
         let secrets_to_delete = self
@@ -307,10 +314,22 @@ impl ManagerDraft {
                 .map(|r| users[r.user_index].upn.clone())
                 .collect();
             accounts.sort_by_cached_key(|upn| upn.to_lowercase());
+            // Records of kept passwords carry over; the commit dates the new ones.
+            let previous: HashMap<String, PasswordRecord> = self
+                .saved
+                .iter()
+                .flat_map(|s| &s.passwords)
+                .map(|(upn, record)| (upn.to_lowercase(), *record))
+                .collect();
+            let passwords = accounts
+                .iter()
+                .filter_map(|upn| Some((upn.clone(), *previous.get(&upn.to_lowercase())?)))
+                .collect();
             OrganizationSelection {
                 group_id: group.id.clone(),
                 group_name: group.display_name.clone(),
                 accounts,
+                passwords,
             }
         });
         // Only the few corrected accounts, not every user of the tenant.
@@ -323,6 +342,7 @@ impl ManagerDraft {
         Ok(CommitPlan {
             organization_id: self.organization().id.clone(),
             secrets_to_store,
+            app_passwords,
             secrets_to_delete,
             selection,
             mfa_not_enabled,

@@ -128,6 +128,8 @@ pub struct CommitPlan {
     pub organization_id: String,
     /// Secrets to write: (UPN, password).
     pub secrets_to_store: Vec<(String, Password)>,
+    /// Those of `secrets_to_store` given as app passwords (the account uses MFA, R8).
+    pub app_passwords: Vec<String>,
     /// UPNs whose secrets must be deleted: unchecked, or dropped with the previous group (R11).
     pub secrets_to_delete: Vec<String>,
     /// The organization's new saved selection; `None` when no group is chosen.
