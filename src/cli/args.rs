@@ -80,6 +80,14 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExportFormat::Powershell)]
         format: ExportFormat,
     },
+    /// Report what needs attention (the Health view): missing secrets, old passwords, MFA
+    /// without an app password, accounts pending review, who holds the Site Collection
+    /// Administrator role. Exits with 7 when a critical or warning finding exists.
+    Check {
+        /// Report passwords older than this many days (default: the configuration's, 90).
+        #[arg(long, value_name = "DAYS")]
+        max_age_days: Option<u32>,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.

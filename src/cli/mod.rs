@@ -5,6 +5,7 @@
 pub mod args;
 mod commands;
 mod export;
+mod health;
 mod lookup;
 mod passwords;
 mod plan;
@@ -34,6 +35,8 @@ pub enum Exit {
     Locked = 5,
     /// 6: a broken configuration, snapshot or export file; nothing changed.
     BrokenFile = 6,
+    /// 7: `check` found something that needs attention (a critical or warning finding).
+    Attention = 7,
 }
 
 /// A command's failure: what kind, and one sentence for the administrator.
@@ -92,9 +95,9 @@ impl From<StartupError> for CliError {
 /// Runs a subcommand; returns the exit code after printing its output or its error.
 pub fn run(arguments: &Arguments, command: &Command) -> Exit {
     match run_command(arguments, command) {
-        Ok(text) => {
+        Ok((text, exit)) => {
             print!("{text}");
-            Exit::Success
+            exit
         }
         Err(error) => {
             eprintln!("backup-accounts: {}", error.message);
@@ -103,12 +106,16 @@ pub fn run(arguments: &Arguments, command: &Command) -> Exit {
     }
 }
 
-fn run_command(arguments: &Arguments, command: &Command) -> Result<String, CliError> {
-    match command {
-        Command::Completions { shell } => return Ok(args::completions(*shell)),
-        Command::Man => return args::man_page(),
-        _ => {}
-    }
+fn run_command(arguments: &Arguments, command: &Command) -> Result<(String, Exit), CliError> {
+    let text = match command {
+        Command::Completions { shell } => args::completions(*shell),
+        Command::Man => args::man_page()?,
+        _ => return run_on_state(arguments, command),
+    };
+    Ok((text, Exit::Success))
+}
+
+fn run_on_state(arguments: &Arguments, command: &Command) -> Result<(String, Exit), CliError> {
     let options = StartupOptions {
         config_dir: arguments.config_dir.clone(),
         directory: arguments.directory.clone(),
@@ -117,7 +124,8 @@ fn run_command(arguments: &Arguments, command: &Command) -> Result<String, CliEr
     let secrets = KeyringSecrets::platform().map(|k| Arc::new(k) as Arc<dyn SecretStore>);
     let mut state = AppState::load(&options, secrets)?;
     let json = arguments.json;
-    match command {
+    let text = match command {
+        Command::Check { max_age_days } => return health::check(&mut state, *max_age_days, json),
         Command::Orgs => Ok(commands::orgs(&state, json)),
         Command::Groups { org, filter } => commands::groups(&state, org, filter.as_deref(), json),
         Command::Accounts { org } => commands::accounts(&state, org, json),
@@ -130,5 +138,6 @@ fn run_command(arguments: &Arguments, command: &Command) -> Result<String, CliEr
         Command::Remove { org, accounts } => plan::remove(&mut state, org, accounts, json),
         Command::Export { org, format } => export::export(&state, org, *format),
         Command::Completions { .. } | Command::Man => Ok(String::new()),
-    }
+    }?;
+    Ok((text, Exit::Success))
 }

@@ -3,6 +3,7 @@
 pub mod directory;
 pub mod draft;
 pub mod group;
+pub mod health;
 pub mod password;
 pub mod revocation;
 pub mod rules;

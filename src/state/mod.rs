@@ -3,6 +3,7 @@
 //! window and the command line both work through it.
 
 mod errors;
+mod health;
 mod revocations;
 
 use std::collections::BTreeSet;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 pub use errors::{CommitFailure, ReloadError, StartupError};
+pub use health::SecretCheck;
 
 use crate::model::{
     CommitPlan, Directory, DraftError, ManagerDraft, OrganizationSettings, Revocation,
@@ -60,6 +62,9 @@ pub struct AppState {
     pending_review: BTreeSet<(String, String)>,
     /// What start-up found and the administrator should read (an unfinished commit).
     startup_notices: Vec<String>,
+    /// Counts changes to the directory, configuration or reviews, so views can cache what
+    /// they compute from them.
+    revision: u64,
 }
 
 impl std::fmt::Debug for AppState {
@@ -140,6 +145,7 @@ impl AppState {
             pending_revocations: Vec::new(),
             updates_pending: false,
             pending_review: BTreeSet::new(),
+            revision: 0,
             startup_notices,
         };
         // The directory may have changed since the last run: that needs consent too.
@@ -279,6 +285,7 @@ impl AppState {
         }
         self.directory = directory;
         self.config = config;
+        self.revision += 1;
         self.find_departed_accounts();
         Ok(self.pending_revocations.clone())
     }
@@ -329,6 +336,7 @@ impl AppState {
     /// more, and an account no longer configured is no longer pending review.
     pub fn finish_commit(&mut self, config: Config) {
         self.config = config;
+        self.revision += 1;
         self.pending_revocations.clear();
         self.updates_pending = false;
         let organizations = &self.config.organizations;

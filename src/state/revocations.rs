@@ -27,6 +27,7 @@ impl AppState {
     /// are, and the accounts are marked as pending review.
     pub fn keep_pending(&mut self) {
         self.updates_pending = false;
+        self.revision += 1;
         for revocation in std::mem::take(&mut self.pending_revocations) {
             self.pending_review
                 .insert((revocation.organization_id, revocation.upn.to_lowercase()));

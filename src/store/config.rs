@@ -20,8 +20,8 @@ use super::text_file::{TextFileError, line_column, read_text_limited};
 /// - 2: adds `organization_settings` (authentication method, adding account and MFA
 ///   corrections of organizations imported from Microsoft Graph) and `GraphExport`.
 /// - 3: adds `passwords` to each organization: when each account's password was set and
-///   whether it was an app password (never the password). Older accounts have none: age
-///   unknown.
+///   whether it was an app password (never the password); older accounts have none: age
+///   unknown. Adds `max_password_age_days` (90 unless set).
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// Larger configuration files are refused unread; 10,000 accounts take about 400 KB.
@@ -57,6 +57,13 @@ pub struct Config {
     /// Per imported organization id, what the administrator said about it.
     #[serde(default)]
     pub organization_settings: BTreeMap<String, OrganizationSettings>,
+    /// The Health view reports passwords older than this many days (schema 3).
+    #[serde(default = "default_max_password_age_days")]
+    pub max_password_age_days: u32,
+}
+
+fn default_max_password_age_days() -> u32 {
+    crate::model::health::DEFAULT_MAX_PASSWORD_AGE_DAYS
 }
 
 /// Schema 1, kept to read old files.
@@ -90,6 +97,7 @@ impl From<ConfigV1> for Config {
             },
             organizations: old.organizations,
             organization_settings: BTreeMap::new(),
+            max_password_age_days: default_max_password_age_days(),
         }
     }
 }
@@ -101,6 +109,7 @@ impl Default for Config {
             directory: DirectorySource::Demo,
             organizations: BTreeMap::new(),
             organization_settings: BTreeMap::new(),
+            max_password_age_days: default_max_password_age_days(),
         }
     }
 }
