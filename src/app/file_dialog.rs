@@ -4,19 +4,27 @@
 
 use std::path::PathBuf;
 
-use crate::ui::{ActionSender, MainAction};
+use crate::model::health::HealthList;
+use crate::ui::{Action, ActionSender, HealthAction, MainAction};
 
 /// What to ask for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum FileRequest {
-    /// A RON directory snapshot (File > Open directory...).
+    /// A RON snapshot to open.
     Snapshot,
-    /// A folder of Microsoft Graph responses (File > Import directory...).
+    /// A folder of Graph responses to import.
     GraphFolder,
+    /// Where to save a Health list as CSV.
+    SaveCsv {
+        /// Organization id.
+        organization_id: String,
+        /// Which list.
+        list: HealthList,
+        /// The file name to suggest.
+        file_name: String,
+    },
 }
 
-/// Shows the native dialog for `request` on a named worker thread. The chosen path, or why
-/// no dialog could be shown, is sent as a [`MainAction`]; a cancelled dialog sends nothing.
 pub fn ask_on_worker(request: FileRequest, sender: &ActionSender, ctx: &egui::Context) {
     let spawned = std::thread::Builder::new()
         .name("file-dialog".to_owned())
@@ -37,12 +45,12 @@ pub fn ask_on_worker(request: FileRequest, sender: &ActionSender, ctx: &egui::Co
     }
 }
 
-fn ask(request: FileRequest) -> Option<MainAction> {
+fn ask(request: FileRequest) -> Option<Action> {
     if let Some(missing) = missing_backend() {
-        return Some(MainAction::FileDialogUnavailable(missing));
+        return Some(MainAction::FileDialogUnavailable(missing).into());
     }
     let dialog = rfd::AsyncFileDialog::new();
-    let chosen: Option<PathBuf> = match request {
+    let chosen: Option<PathBuf> = match &request {
         FileRequest::Snapshot => pollster::block_on(
             dialog
                 .set_title("Open directory snapshot")
@@ -56,10 +64,28 @@ fn ask(request: FileRequest) -> Option<MainAction> {
                 .pick_folder(),
         )
         .map(|folder| folder.path().to_path_buf()),
+        FileRequest::SaveCsv { file_name, .. } => pollster::block_on(
+            dialog
+                .set_title("Export as CSV")
+                .set_file_name(file_name)
+                .add_filter("CSV", &["csv"])
+                .save_file(),
+        )
+        .map(|file| file.path().to_path_buf()),
     };
     chosen.map(|path| match request {
-        FileRequest::Snapshot => MainAction::DirectoryFileChosen(path),
-        FileRequest::GraphFolder => MainAction::DirectoryFolderChosen(path),
+        FileRequest::Snapshot => MainAction::DirectoryFileChosen(path).into(),
+        FileRequest::GraphFolder => MainAction::DirectoryFolderChosen(path).into(),
+        FileRequest::SaveCsv {
+            organization_id,
+            list,
+            ..
+        } => HealthAction::ExportChosen {
+            path,
+            organization_id,
+            list,
+        }
+        .into(),
     })
 }
 

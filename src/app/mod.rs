@@ -3,6 +3,8 @@
 
 mod directory_actions;
 mod file_dialog;
+mod health_actions;
+mod health_session;
 mod keyring_job;
 mod manager_session;
 mod revocation_session;
@@ -15,10 +17,12 @@ use crate::model::ManagerDraft;
 use crate::state::{AppState, Secrets, StartupError, StartupOptions};
 use crate::store::private_files::ensure_private_file;
 use crate::store::{ConfigFile, InstanceLock, KeyringSecrets, SecretStore};
+use crate::ui::health::{self, HealthViewData};
 use crate::ui::organizations::OrganizationsView;
 use crate::ui::startup_error::startup_error_ui;
 use crate::ui::{Action, ActionQueue, ActionSender, MainAction, banner_ui, modal};
 
+use health_session::HealthSession;
 use manager_session::{ManagerSession, SessionEnd};
 use revocation_session::RevocationSession;
 use settings_session::SettingsSession;
@@ -41,6 +45,7 @@ pub struct BackupAccountsApp {
     manager: Option<ManagerSession>,
     settings: Option<SettingsSession>,
     revocation: Option<RevocationSession>,
+    health: HealthSession,
     banner: Option<Banner>,
     actions: ActionQueue,
 }
@@ -57,6 +62,7 @@ impl BackupAccountsApp {
             manager: None,
             settings: None,
             revocation: None,
+            health: HealthSession::default(),
             banner: None,
             actions: ActionQueue::default(),
         };
@@ -137,19 +143,41 @@ impl BackupAccountsApp {
                 let blocked =
                     self.manager.is_some() || self.settings.is_some() || self.revocation.is_some();
                 self.organizations.menu_bar_ui(ui, blocked, &sender);
+                if self.health.visible {
+                    self.health.poll(state, ui.ctx());
+                }
                 let banner = self.banner.as_ref();
-                self.organizations
-                    .ui(ui, state, self.selected.as_deref(), &sender, |ui| {
-                        let Some(banner) = banner else {
-                            return;
-                        };
-                        let dismissed = egui::Panel::top("banner")
-                            .show(ui, |ui| banner_ui(ui, &banner.text, banner.is_error))
-                            .inner;
-                        if dismissed {
-                            sender.send(MainAction::DismissBanner);
-                        }
-                    });
+                let health = &self.health;
+                let banner_ui = |ui: &mut egui::Ui| {
+                    let Some(banner) = banner else {
+                        return;
+                    };
+                    let dismissed = egui::Panel::top("banner")
+                        .show(ui, |ui| banner_ui(ui, &banner.text, banner.is_error))
+                        .inner;
+                    if dismissed {
+                        sender.send(MainAction::DismissBanner);
+                    }
+                };
+                let health_ui = |ui: &mut egui::Ui| {
+                    let data = HealthViewData {
+                        report: health.report().map(AsRef::as_ref),
+                        checking: health.check_progress(),
+                        check_status: health.check_status(),
+                        max_age_days: state.config().max_password_age_days,
+                    };
+                    let directory = state.directory();
+                    health::health_ui(ui, &data, |id| directory.organization(id), &sender);
+                };
+                self.organizations.ui(
+                    ui,
+                    state,
+                    self.selected.as_deref(),
+                    &sender,
+                    banner_ui,
+                    health.visible,
+                    health_ui,
+                );
             }
         }
         self.poll_saving(ui.ctx());
@@ -190,6 +218,7 @@ impl BackupAccountsApp {
             }
             Action::Settings(action) => self.apply_settings(ctx, action),
             Action::Consent(action) => self.apply_consent(ctx, action),
+            Action::Health(action) => self.apply_health(ctx, action),
         }
     }
 
@@ -209,6 +238,11 @@ impl BackupAccountsApp {
             MainAction::EditSettings => self.edit_settings(),
             MainAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             MainAction::DismissBanner => self.banner = None,
+            MainAction::ShowHealth(visible) => {
+                if let Ok(state) = &self.state {
+                    self.health.set_visible(visible, state, ctx);
+                }
+            }
         }
     }
 

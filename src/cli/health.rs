@@ -33,7 +33,11 @@ pub(super) fn check(
             format!("Could not check the saved passwords: {e}"),
         )
     };
-    let saved = state.config().organizations.values().any(|s| !s.accounts.is_empty());
+    let saved = state
+        .config()
+        .organizations
+        .values()
+        .any(|s| !s.accounts.is_empty());
     // Without saved accounts there is nothing to read, and no keyring is needed.
     let missing = if saved {
         state
@@ -44,8 +48,14 @@ pub(super) fn check(
     } else {
         Default::default()
     };
-    let report = state.health_report(Some(&missing), jiff::Timestamp::now(), max_age_days);
-    let text = if json { report_json(&report) } else { report_text(&report) };
+    let report = state
+        .health_job(max_age_days)
+        .compute(Some(&missing), jiff::Timestamp::now());
+    let text = if json {
+        report_json(&report)
+    } else {
+        report_text(&report)
+    };
     let exit = if report.needs_attention() {
         Exit::Attention
     } else {
@@ -82,7 +92,12 @@ fn report_text(report: &HealthReport) -> String {
             organization.footprint.holders.len()
         );
         for finding in &organization.findings {
-            let _ = writeln!(text, "    {}: {}", finding.severity.label(), finding.describe());
+            let _ = writeln!(
+                text,
+                "    {}: {}",
+                finding.severity.label(),
+                finding.describe()
+            );
         }
     }
     if !report.needs_attention() {

@@ -71,6 +71,36 @@ pub enum FindingKind {
     PoolLarger(usize),
 }
 
+/// A list the Health view exports as CSV.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HealthList {
+    /// Everyone who holds the role through the group, with the path.
+    Footprint,
+    /// Guests and disabled members holding the role.
+    InactiveRoleHolders,
+    /// Accounts whose password age is unknown.
+    PasswordAgesUnknown,
+    /// Members who hold the role but are not accounts.
+    UnusedMembers,
+}
+
+impl HealthList {
+    /// A file name to suggest.
+    pub fn file_name(self, organization: &str) -> String {
+        let what = match self {
+            Self::Footprint => "site-collection-administrators",
+            Self::InactiveRoleHolders => "guest-or-disabled-administrators",
+            Self::PasswordAgesUnknown => "passwords-of-unknown-age",
+            Self::UnusedMembers => "members-not-used",
+        };
+        let organization: String = organization
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .collect();
+        format!("{organization}-{what}.csv")
+    }
+}
+
 /// The fix a finding offers, one click away.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FindingAction {
@@ -101,6 +131,16 @@ impl Finding {
             | FindingKind::MfaWithoutAppPassword(upn)
             | FindingKind::PasswordOld { upn, .. }
             | FindingKind::PendingReview(upn) => Some(upn),
+            _ => None,
+        }
+    }
+
+    /// The list an export finding exports.
+    pub fn list(&self) -> Option<HealthList> {
+        match &self.kind {
+            FindingKind::InactiveRoleHolders(_) => Some(HealthList::InactiveRoleHolders),
+            FindingKind::PasswordAgesUnknown(_) => Some(HealthList::PasswordAgesUnknown),
+            FindingKind::UnusedMembers(_) => Some(HealthList::UnusedMembers),
             _ => None,
         }
     }
@@ -289,6 +329,14 @@ pub struct OrganizationHealth {
 }
 
 impl OrganizationHealth {
+    /// The accounts of one exported list; `None` for the whole footprint.
+    pub fn list_accounts(&self, list: HealthList) -> Option<&[String]> {
+        self.findings
+            .iter()
+            .find(|f| f.list() == Some(list))
+            .map(Finding::accounts)
+    }
+
     /// The worst severity among its findings.
     pub fn worst(&self) -> Option<Severity> {
         self.findings.iter().map(|f| f.severity).min()
@@ -345,7 +393,10 @@ impl HealthReport {
     }
 }
 
-fn organization_health(inputs: &HealthInputs<'_>, organization: &Organization) -> OrganizationHealth {
+fn organization_health(
+    inputs: &HealthInputs<'_>,
+    organization: &Organization,
+) -> OrganizationHealth {
     let mut findings = Vec::new();
     let mut ages = PasswordAges::default();
     let mut footprint = RoleFootprint::default();
@@ -364,7 +415,10 @@ fn organization_health(inputs: &HealthInputs<'_>, organization: &Organization) -
         let mut unknown = Vec::new();
         let key = |upn: &str| (id.clone(), upn.to_lowercase());
         for upn in &selection.accounts {
-            if inputs.missing_secrets.is_some_and(|m| m.contains(&key(upn))) {
+            if inputs
+                .missing_secrets
+                .is_some_and(|m| m.contains(&key(upn)))
+            {
                 push(Severity::Critical, FindingKind::SecretMissing(upn.clone()));
             }
             if inputs.pending_review.contains(&key(upn)) {
@@ -376,12 +430,21 @@ fn organization_health(inputs: &HealthInputs<'_>, organization: &Organization) -
             };
             let mfa = organization.user(upn).is_some_and(|u| u.mfa_enabled);
             if mfa && !record.app_password {
-                push(Severity::Critical, FindingKind::MfaWithoutAppPassword(upn.clone()));
+                push(
+                    Severity::Critical,
+                    FindingKind::MfaWithoutAppPassword(upn.clone()),
+                );
             }
             let days = inputs.now.duration_since(record.set).as_hours() / 24;
             ages.known_days.push(days);
             if days > i64::from(inputs.max_age_days) {
-                push(Severity::Warning, FindingKind::PasswordOld { upn: upn.clone(), days });
+                push(
+                    Severity::Warning,
+                    FindingKind::PasswordOld {
+                        upn: upn.clone(),
+                        days,
+                    },
+                );
             }
         }
         ages.unknown = unknown.len();
@@ -389,11 +452,38 @@ fn organization_health(inputs: &HealthInputs<'_>, organization: &Organization) -
             push(Severity::Notice, FindingKind::PasswordAgesUnknown(unknown));
         }
         if selection.accounts.len() > RECOMMENDED_POOL_SIZE {
-            push(Severity::Notice, FindingKind::PoolLarger(selection.accounts.len()));
+            push(
+                Severity::Notice,
+                FindingKind::PoolLarger(selection.accounts.len()),
+            );
         }
         footprint = RoleFootprint::of(organization, &selection.group_id);
+        footprint_findings(organization, selection, &footprint, &mut push);
+    }
+    findings.sort_by_key(|f| f.severity);
+    OrganizationHealth {
+        organization_id: id.clone(),
+        name: organization.name.clone(),
+        findings,
+        footprint,
+        ages,
+    }
+}
+
+/// Guests and disabled users who hold the role, and members who are not accounts.
+fn footprint_findings(
+    organization: &Organization,
+    selection: &OrganizationSelection,
+    footprint: &RoleFootprint,
+    push: &mut impl FnMut(Severity, FindingKind),
+) {
+    {
         let (mut inactive, mut unused) = (Vec::new(), Vec::new());
-        let used: HashSet<String> = selection.accounts.iter().map(|u| u.to_lowercase()).collect();
+        let used: HashSet<String> = selection
+            .accounts
+            .iter()
+            .map(|u| u.to_lowercase())
+            .collect();
         for holder in &footprint.holders {
             let user = &organization.users[holder.user_index];
             if user.guest || !user.enabled {
@@ -405,18 +495,13 @@ fn organization_health(inputs: &HealthInputs<'_>, organization: &Organization) -
             }
         }
         if !inactive.is_empty() {
-            push(Severity::Warning, FindingKind::InactiveRoleHolders(inactive));
+            push(
+                Severity::Warning,
+                FindingKind::InactiveRoleHolders(inactive),
+            );
         }
         if !unused.is_empty() {
             push(Severity::Notice, FindingKind::UnusedMembers(unused));
         }
-    }
-    findings.sort_by_key(|f| f.severity);
-    OrganizationHealth {
-        organization_id: id.clone(),
-        name: organization.name.clone(),
-        findings,
-        footprint,
-        ages,
     }
 }

@@ -16,22 +16,15 @@ impl AppState {
         self.revision
     }
 
-    /// The Health report as of `now`, with the last keyring check's result if there is one;
+    /// What the Health report is computed from, owned, so it can be computed on a worker;
     /// `max_age_days` overrides the configuration's threshold.
-    pub fn health_report(
-        &self,
-        missing_secrets: Option<&BTreeSet<(String, String)>>,
-        now: jiff::Timestamp,
-        max_age_days: Option<u32>,
-    ) -> HealthReport {
-        HealthReport::compute(&HealthInputs {
-            directory: &self.directory,
-            selections: &self.config.organizations,
-            pending_review: &self.pending_review,
-            missing_secrets,
-            now,
+    pub fn health_job(&self, max_age_days: Option<u32>) -> HealthJob {
+        HealthJob {
+            directory: self.directory.clone(),
+            selections: self.config.organizations.clone(),
+            pending_review: self.pending_review.clone(),
             max_age_days: max_age_days.unwrap_or(self.config.max_password_age_days),
-        })
+        }
     }
 
     /// A check of every saved account's secret, ready to run on a worker thread.
@@ -98,5 +91,32 @@ impl SecretCheck {
             progress.fetch_add(1, Ordering::Relaxed);
         }
         Ok(missing)
+    }
+}
+
+/// The Health report's inputs, taken from the state at one moment.
+#[derive(Debug)]
+pub struct HealthJob {
+    directory: Arc<crate::model::Directory>,
+    selections: std::collections::BTreeMap<String, crate::model::OrganizationSelection>,
+    pending_review: BTreeSet<(String, String)>,
+    max_age_days: u32,
+}
+
+impl HealthJob {
+    /// The report as of `now`, with the last keyring check's result if there is one.
+    pub fn compute(
+        &self,
+        missing_secrets: Option<&BTreeSet<(String, String)>>,
+        now: jiff::Timestamp,
+    ) -> HealthReport {
+        HealthReport::compute(&HealthInputs {
+            directory: &self.directory,
+            selections: &self.selections,
+            pending_review: &self.pending_review,
+            missing_secrets,
+            now,
+            max_age_days: self.max_age_days,
+        })
     }
 }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
 pub use errors::{CommitFailure, ReloadError, StartupError};
-pub use health::SecretCheck;
+pub use health::{HealthJob, SecretCheck};
 
 use crate::model::{
     CommitPlan, Directory, DraftError, ManagerDraft, OrganizationSettings, Revocation,

@@ -3,6 +3,7 @@
 
 pub mod commit;
 pub mod config;
+pub mod csv_export;
 pub mod graph;
 pub mod journal;
 pub mod lock;

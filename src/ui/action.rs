@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 use std::sync::mpsc;
 
+use crate::model::health::HealthList;
 use crate::model::{OrganizationSettings, Password};
 
 /// Everything a view can ask for, by the window that asks.
@@ -20,6 +21,8 @@ pub enum Action {
     Startup(StartupAction),
     /// The consent to revoke accounts a changed directory no longer allows (R14).
     Consent(ConsentAction),
+    /// The Health view.
+    Health(HealthAction),
 }
 
 /// The Organizations view, its menu bar and context menus.
@@ -49,6 +52,42 @@ pub enum MainAction {
     Quit,
     /// Close the error or notice banner.
     DismissBanner,
+    /// The main window's tabs: the selected organization's details, or Health.
+    ShowHealth(bool),
+}
+
+/// The Health view: checks, its threshold, and each finding's fix.
+#[derive(Debug)]
+pub enum HealthAction {
+    /// *Check now*: read every saved secret on the keyring worker.
+    CheckNow,
+    /// The password-age threshold changed.
+    SetMaxAge(u32),
+    /// *Set password*: Edit Password for the account, over its organization's manager.
+    SetPassword {
+        /// Organization id.
+        organization_id: String,
+        /// The account.
+        upn: String,
+    },
+    /// *Review*: the organization's manager.
+    Review(String),
+    /// *Export...*: ask where to save a list as CSV.
+    Export {
+        /// Organization id.
+        organization_id: String,
+        /// Which list.
+        list: HealthList,
+    },
+    /// The save dialog's answer.
+    ExportChosen {
+        /// Where to write.
+        path: PathBuf,
+        /// Organization id.
+        organization_id: String,
+        /// Which list.
+        list: HealthList,
+    },
 }
 
 /// The Backup Accounts Manager, Select Security Group and Add Password.
@@ -190,5 +229,11 @@ impl From<ConsentAction> for Action {
 impl From<StartupAction> for Action {
     fn from(action: StartupAction) -> Self {
         Self::Startup(action)
+    }
+}
+
+impl From<HealthAction> for Action {
+    fn from(action: HealthAction) -> Self {
+        Self::Health(action)
     }
 }

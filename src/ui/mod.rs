@@ -5,6 +5,7 @@ pub mod a11y;
 pub mod action;
 pub mod consent;
 pub mod group_picker;
+pub mod health;
 pub mod manager;
 pub mod modal;
 pub mod organization_settings;
@@ -13,8 +14,8 @@ pub mod password;
 pub mod startup_error;
 
 pub use action::{
-    Action, ActionQueue, ActionSender, ConsentAction, MainAction, ManagerAction, SettingsAction,
-    StartupAction,
+    Action, ActionQueue, ActionSender, ConsentAction, HealthAction, MainAction, ManagerAction,
+    SettingsAction, StartupAction,
 };
 
 use crate::model::AuthenticationMethod;

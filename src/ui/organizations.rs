@@ -79,9 +79,11 @@ impl OrganizationsView {
         });
     }
 
-    /// Draws the inventory, then `above_details` (the banner), then the selected
-    /// organization's details. The banner comes after the inventory so that its coming and
-    /// going never changes the ids of the inventory's items, which focus returns to.
+    /// Draws the inventory, then `above_details` (the banner), then the tabs: the selected
+    /// organization's details, or `health` when `show_health`. The banner comes after the
+    /// inventory so that its coming and going never changes the ids of the inventory's items,
+    /// which focus returns to.
+    #[allow(clippy::too_many_arguments)] // Each part of the main window, drawn in order.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
@@ -89,6 +91,8 @@ impl OrganizationsView {
         selected: Option<&str>,
         sender: &ActionSender,
         above_details: impl FnOnce(&mut egui::Ui),
+        show_health: bool,
+        health: impl FnOnce(&mut egui::Ui),
     ) {
         egui::Panel::left("inventory")
             .resizable(true)
@@ -137,6 +141,11 @@ impl OrganizationsView {
             });
         above_details(ui);
         egui::CentralPanel::default().show(ui, |ui| {
+            tabs_ui(ui, show_health, sender);
+            if show_health {
+                health(ui);
+                return;
+            }
             let organization = selected.and_then(|id| state.directory().organization(id));
             match organization {
                 Some(organization) => details_ui(ui, state, organization, sender),
@@ -148,6 +157,26 @@ impl OrganizationsView {
             }
         });
     }
+}
+
+/// Details or Health: two tabs, reachable with Tab and Enter like any button.
+fn tabs_ui(ui: &mut egui::Ui, show_health: bool, sender: &ActionSender) {
+    ui.horizontal(|ui| {
+        for (health, name) in [(false, "Details"), (true, "Health")] {
+            let tab = ui.selectable_label(show_health == health, name);
+            tab.ctx.accesskit_node_builder(tab.id, |node| {
+                node.set_role(egui::accesskit::Role::Tab);
+                node.set_label(name);
+                node.clear_value();
+                node.clear_toggled();
+                node.set_selected(show_health == health);
+            });
+            if tab.clicked() && show_health != health {
+                sender.send(MainAction::ShowHealth(health));
+            }
+        }
+    });
+    ui.separator();
 }
 
 /// One organization in the inventory, with its context menu.

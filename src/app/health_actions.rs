@@ -1,0 +1,98 @@
+//! The Health view's fixes: a password, the manager, a CSV export, a new threshold, a check.
+
+use std::path::Path;
+
+use crate::model::health::HealthList;
+use crate::store::csv_export::{role_holders_csv, write_atomically};
+use crate::ui::{Action, HealthAction, ManagerAction};
+
+use super::BackupAccountsApp;
+use super::file_dialog::FileRequest;
+
+impl BackupAccountsApp {
+    pub(super) fn apply_health(&mut self, ctx: &egui::Context, action: HealthAction) {
+        let Ok(state) = &mut self.state else {
+            return;
+        };
+        match action {
+            HealthAction::CheckNow => self.health.check_now(state, ctx),
+            HealthAction::SetMaxAge(days) => {
+                if let Err(e) = state.set_max_password_age(days) {
+                    self.show_banner(e.to_string(), true);
+                }
+            }
+            HealthAction::SetPassword {
+                organization_id,
+                upn,
+            } => {
+                self.open_manager(organization_id);
+                // Edit Password opens over the manager, as if its link had been clicked.
+                self.apply(ctx, Action::Manager(ManagerAction::OpenPassword(upn)));
+            }
+            HealthAction::Review(organization_id) => self.open_manager(organization_id),
+            HealthAction::Export {
+                organization_id,
+                list,
+            } => {
+                let name = state
+                    .directory()
+                    .organization(&organization_id)
+                    .map_or("organization", |o| o.name.as_str());
+                let file_name = list.file_name(name);
+                self.ask_for_file(
+                    ctx,
+                    FileRequest::SaveCsv {
+                        organization_id,
+                        list,
+                        file_name,
+                    },
+                );
+            }
+            HealthAction::ExportChosen {
+                path,
+                organization_id,
+                list,
+            } => self.export_list(&path, &organization_id, list),
+        }
+    }
+
+    /// Writes the list as CSV and says how many rows went where.
+    fn export_list(&mut self, path: &Path, organization_id: &str, list: HealthList) {
+        let (Ok(state), Some(report)) = (&self.state, self.health.report()) else {
+            return;
+        };
+        let health = report
+            .organizations
+            .iter()
+            .find(|h| h.organization_id == organization_id);
+        let organization = state.directory().organization(organization_id);
+        let (Some(health), Some(organization)) = (health, organization) else {
+            self.show_banner(
+                "Nothing was exported: the organization is no longer in the report.".into(),
+                true,
+            );
+            return;
+        };
+        let only = match list {
+            HealthList::Footprint => None,
+            // A finding that cleared since the click exports an empty list, not everyone.
+            _ => Some(health.list_accounts(list).unwrap_or_default()),
+        };
+        let selection = state.config().organizations.get(organization_id);
+        let text = role_holders_csv(organization, &health.footprint, selection, only);
+        let rows = text.lines().count().saturating_sub(1);
+        match write_atomically(path, &text) {
+            Ok(()) => self.show_banner(
+                format!("Exported {rows} rows to {}.", path.display()),
+                false,
+            ),
+            Err(e) => self.show_banner(
+                format!(
+                    "Could not export to {}: {e}. Choose another place.",
+                    path.display()
+                ),
+                true,
+            ),
+        }
+    }
+}

@@ -1,0 +1,189 @@
+//! The Health view's session: the keyring check on the `keyring-check` worker (when the view
+//! opens and on *Check now*), and the report computed on the `health-report` worker whenever
+//! the state or the check changed, so drawing never computes it.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::model::health::HealthReport;
+use crate::state::AppState;
+use crate::store::SecretError;
+
+type Missing = BTreeSet<(String, String)>;
+
+/// The keyring check under way.
+#[derive(Debug)]
+struct CheckJob {
+    worker: JoinHandle<Result<Missing, SecretError>>,
+    done: Arc<AtomicUsize>,
+    total: usize,
+}
+
+/// What the Health view shows and what it waits for.
+#[derive(Debug, Default)]
+pub struct HealthSession {
+    /// The Health tab is shown rather than the details.
+    pub visible: bool,
+    report: Option<Arc<HealthReport>>,
+    /// (state revision, check generation) the report was computed for.
+    report_for: Option<(u64, u64)>,
+    computing: Option<((u64, u64), JoinHandle<HealthReport>)>,
+    check: Option<CheckJob>,
+    missing: Option<Missing>,
+    /// Counts finished checks, so a new result recomputes the report.
+    check_generation: u64,
+    /// The last check's result in words.
+    check_status: Option<(String, bool)>,
+    /// The state revision the last check started at: a commit since then changed secrets.
+    checked_revision: Option<u64>,
+}
+
+impl HealthSession {
+    /// Shows or hides the view; showing it checks the keyring.
+    pub fn set_visible(&mut self, visible: bool, state: &AppState, ctx: &egui::Context) {
+        let opened = visible && !self.visible;
+        self.visible = visible;
+        if opened {
+            self.check_now(state, ctx);
+        }
+    }
+
+    /// Starts reading every saved secret, unless a check is already running.
+    pub fn check_now(&mut self, state: &AppState, ctx: &egui::Context) {
+        if self.check.is_some() {
+            return;
+        }
+        self.checked_revision = Some(state.revision());
+        let job = match state.secret_check() {
+            Ok(job) if job.is_empty() => {
+                self.finish_check(Ok(Missing::new()), 0);
+                return;
+            }
+            Ok(job) => job,
+            Err(e) => {
+                self.finish_check(Err(e), 0);
+                return;
+            }
+        };
+        let done = Arc::new(AtomicUsize::new(0));
+        let total = job.len();
+        let (worker_done, repaint) = (done.clone(), ctx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("keyring-check".to_owned())
+            .spawn(move || {
+                let result = job.run(&worker_done);
+                repaint.request_repaint();
+                result
+            });
+        match spawned {
+            Ok(worker) => {
+                self.check = Some(CheckJob {
+                    worker,
+                    done,
+                    total,
+                });
+            }
+            Err(e) => {
+                self.check_status = Some((format!("Could not start the keyring check: {e}"), true));
+            }
+        }
+    }
+
+    fn finish_check(&mut self, result: Result<Missing, SecretError>, total: usize) {
+        self.check_generation += 1;
+        let time = jiff::Timestamp::now().strftime("%H:%M UTC");
+        self.check_status = Some(match result {
+            Ok(missing) => {
+                let text = format!(
+                    "Keyring checked at {time}: {} of {total} saved passwords missing.",
+                    missing.len()
+                );
+                self.missing = Some(missing);
+                (text, false)
+            }
+            Err(e) => {
+                self.missing = None;
+                (format!("The keyring could not be checked: {e}"), true)
+            }
+        });
+    }
+
+    /// Collects finished work and starts the report when it is out of date; call every
+    /// frame while the view is visible.
+    pub fn poll(&mut self, state: &AppState, ctx: &egui::Context) {
+        if let Some(job) = &self.check {
+            if job.worker.is_finished() {
+                let total = job.total;
+                if let Some(job) = self.check.take() {
+                    let result = job.worker.join().unwrap_or_else(|_| {
+                        Err(SecretError::Unavailable {
+                            store: crate::store::secrets::PLATFORM_KEYRING,
+                            detail: "the keyring check stopped unexpectedly".to_owned(),
+                        })
+                    });
+                    self.finish_check(result, total);
+                }
+            } else {
+                ctx.request_repaint_after(Duration::from_millis(50));
+            }
+        }
+        if self.check.is_none() && self.checked_revision != Some(state.revision()) {
+            // Saving or revoking changed the keyring: what the last check found is stale.
+            self.check_now(state, ctx);
+        }
+        let wanted = (state.revision(), self.check_generation);
+        if let Some((computed_for, worker)) = &self.computing {
+            if !worker.is_finished() {
+                ctx.request_repaint_after(Duration::from_millis(20));
+                return;
+            }
+            let computed_for = *computed_for;
+            if let Some((_, worker)) = self.computing.take()
+                && let Ok(report) = worker.join()
+            {
+                self.report = Some(Arc::new(report));
+                self.report_for = Some(computed_for);
+            }
+        }
+        if self.report_for != Some(wanted) {
+            self.start_report(state, wanted, ctx);
+        }
+    }
+
+    fn start_report(&mut self, state: &AppState, wanted: (u64, u64), ctx: &egui::Context) {
+        let job = state.health_job(None);
+        let missing = self.missing.clone();
+        let repaint = ctx.clone();
+        let spawned = std::thread::Builder::new()
+            .name("health-report".to_owned())
+            .spawn(move || {
+                let report = job.compute(missing.as_ref(), jiff::Timestamp::now());
+                repaint.request_repaint();
+                report
+            });
+        if let Ok(worker) = spawned {
+            self.computing = Some((wanted, worker));
+            ctx.request_repaint_after(Duration::from_millis(20));
+        }
+    }
+
+    /// The latest report, if one was computed.
+    pub fn report(&self) -> Option<&Arc<HealthReport>> {
+        self.report.as_ref()
+    }
+
+    /// Secrets read so far and in all, while a check runs.
+    pub fn check_progress(&self) -> Option<(usize, usize)> {
+        self.check
+            .as_ref()
+            .map(|job| (job.done.load(Ordering::Relaxed), job.total))
+    }
+
+    /// The last check's result in words, and whether it failed.
+    pub fn check_status(&self) -> Option<(&str, bool)> {
+        self.check_status.as_ref().map(|(t, e)| (t.as_str(), *e))
+    }
+}

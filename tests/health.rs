@@ -1,0 +1,324 @@
+//! The Health view, driven by label: each finding appears and goes away with its fix, the
+//! Site Collection Administrator footprint exports as CSV, and `backup-accounts check`
+//! prints the same report.
+// A panic is how a test (or a benchmark set-up) reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// The findings walk is one story, told step by step.
+#![allow(clippy::too_many_lines)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use backup_accounts::app::BackupAccountsApp;
+use backup_accounts::model::{OrganizationSelection, Password, PasswordRecord};
+use backup_accounts::state::StartupOptions;
+use backup_accounts::store::{Config, ConfigFile, SecretKey, SecretStore};
+use common::*;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+
+fn days_ago(days: i64) -> jiff::Timestamp {
+    jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days)
+}
+
+/// Contoso uses *SharePoint Backup Operators* with Alice (password 200 days old), Bob (MFA on,
+/// yet no app password) and Frank (saved before ages were recorded, and his secret is gone
+/// from the keyring). Grace is a member but not an account; Dave (disabled) and Erin (guest)
+/// hold the role through the group.
+fn contoso_needing_attention(folder: &Path, secrets: &dyn SecretStore) -> StartupOptions {
+    let snapshot = folder.join("tenant.ron");
+    std::fs::write(&snapshot, backup_accounts::store::snapshot::DEMO_DIRECTORY).unwrap();
+    let record = |days, app_password| PasswordRecord {
+        set: days_ago(days),
+        app_password,
+    };
+    let config = Config {
+        organizations: BTreeMap::from([(
+            CONTOSO.to_owned(),
+            OrganizationSelection {
+                group_id: PLAIN_GROUP.into(),
+                group_name: "SharePoint Backup Operators".into(),
+                accounts: vec![ALICE.into(), BOB_MFA.into(), FRANK_NESTED.into()],
+                passwords: BTreeMap::from([
+                    (ALICE.to_owned(), record(200, false)),
+                    (BOB_MFA.to_owned(), record(10, false)),
+                ]),
+            },
+        )]),
+        ..Config::default()
+    };
+    let config_dir = folder.join("config");
+    ConfigFile::in_folder(&config_dir).save(&config).unwrap();
+    for upn in [ALICE, BOB_MFA] {
+        let password = Password::new(format!("{upn}-secret"));
+        secrets
+            .write(&SecretKey::new(CONTOSO, upn), &password)
+            .unwrap();
+    }
+    StartupOptions {
+        config_dir: Some(config_dir),
+        directory: Some(snapshot),
+        ..Default::default()
+    }
+}
+
+/// Steps frames (the check and the report run on workers) until `done` holds.
+fn wait_for(
+    harness: &mut Harness<'_, BackupAccountsApp>,
+    what: &str,
+    done: impl Fn(&Harness<'_, BackupAccountsApp>) -> bool,
+) {
+    let started = Instant::now();
+    while !done(harness) {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "waited 20 s for {what}"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        harness.step();
+    }
+    harness.run();
+}
+
+fn has_finding(harness: &Harness<'_, BackupAccountsApp>, text: &str) -> bool {
+    harness.query_all_by_label_contains(text).next().is_some()
+}
+
+fn open_health(harness: &mut Harness<'_, BackupAccountsApp>) {
+    harness.get_by_label("Health").click();
+    harness.run();
+    wait_for(harness, "the keyring check", |h| {
+        has_finding(h, "saved passwords missing.")
+    });
+}
+
+fn set_password_from_health(harness: &mut Harness<'_, BackupAccountsApp>, upn: &str) {
+    harness
+        .get_by_label(&format!("Set password for {upn}"))
+        .click();
+    harness.run();
+    let field = harness.get_by_role(egui::accesskit::Role::PasswordInput);
+    assert!(field.is_focused(), "the password field has focus");
+    field.type_text("a-new-app-password");
+    harness.run();
+    harness.run();
+    harness
+        .get_by_label(&format!("OK, save the password of {upn}"))
+        .click();
+    harness.run();
+    press_ok_and_wait(harness);
+}
+
+#[test]
+fn each_finding_appears_and_goes_away_with_its_fix() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let options = contoso_needing_attention(folder.path(), secrets.as_ref());
+    let mut harness = start_app(options, Ok(secrets.clone()));
+    open_health(&mut harness);
+    let frank_missing = "frank@contoso.com: the password is missing from the keyring";
+    let bob_mfa = "bob@contoso.com: MFA was turned on after the password was set";
+    let alice_old = "alice@contoso.com: the password was set 200 days ago";
+    let unknown = "1 passwords were saved before their age was recorded";
+    let inactive = "2 guest or disabled members still hold the Site Collection Administrator";
+    let unused = "1 members of the group hold the Site Collection Administrator role but";
+    let legacy = "Contoso Ltd: Added with legacy authentication";
+    wait_for(&mut harness, "the report", |h| {
+        has_finding(h, frank_missing)
+    });
+    for finding in [bob_mfa, alice_old, unknown, inactive, unused, legacy] {
+        assert!(has_finding(&harness, finding), "missing: {finding}");
+    }
+    assert!(
+        !has_finding(&harness, "Northwind Traders: Added with legacy"),
+        "app-only organizations have no legacy-authentication finding"
+    );
+    assert!(has_finding(&harness, "1 of 3 saved passwords missing."));
+
+    // Set password: Frank's secret is back, dated and given as an app password (MFA).
+    set_password_from_health(&mut harness, FRANK_NESTED);
+    wait_for(&mut harness, "Frank's findings to clear", |h| {
+        !has_finding(h, frank_missing) && !has_finding(h, unknown)
+    });
+    assert!(secrets.get(CONTOSO, FRANK_NESTED).is_some());
+    // Review opens the manager, where Bob's link opens Edit Password.
+    harness.get_by_label("Review for Contoso Ltd").click();
+    harness.run();
+    harness
+        .get_by_label("Password for bob@contoso.com: Configured")
+        .click();
+    harness.run();
+    harness
+        .get_by_role(egui::accesskit::Role::PasswordInput)
+        .type_text("bob-app-password");
+    harness.run();
+    harness
+        .get_by_label("OK, save the password of bob@contoso.com")
+        .click();
+    harness.run();
+    press_ok_and_wait(&mut harness);
+    wait_for(&mut harness, "Bob's finding to clear", |h| {
+        !has_finding(h, bob_mfa)
+    });
+
+    // The threshold is a setting: a year clears Alice's, and it is saved.
+    assert!(has_finding(&harness, alice_old));
+    harness
+        .get_by_label("Report passwords older than, in days")
+        .click();
+    harness.run();
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::A);
+    harness
+        .get_by_label("Report passwords older than, in days")
+        .type_text("365");
+    harness.run();
+    harness.key_press(egui::Key::Enter);
+    harness.run();
+    wait_for(&mut harness, "Alice's finding to clear", |h| {
+        !has_finding(h, alice_old)
+    });
+    let saved = ConfigFile::in_folder(&folder.path().join("config"))
+        .load()
+        .unwrap();
+    assert_eq!(saved.max_password_age_days, 365);
+
+    // Review: check Grace in the manager; she is no longer an unused member.
+    harness.get_by_label("Review for Contoso Ltd").click();
+    harness.run();
+    harness.get_by_label("Use grace@contoso.com").click();
+    harness.run();
+    harness
+        .get_by_label("Password for grace@contoso.com: Not configured")
+        .click();
+    harness.run();
+    harness
+        .get_by_role(egui::accesskit::Role::PasswordInput)
+        .type_text("g-pass");
+    harness.run();
+    harness
+        .get_by_label("OK, save the password of grace@contoso.com")
+        .click();
+    harness.run();
+    press_ok_and_wait(&mut harness);
+    wait_for(&mut harness, "the unused member to clear", |h| {
+        !has_finding(h, unused)
+    });
+    // Dave and Erin leave the group in the tenant: the role holders clear on reload.
+    let snapshot = folder.path().join("tenant.ron");
+    let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
+    let edited = demo.replacen(
+        "                        User(\"dave@contoso.com\"),\n                        User(\"erin_fabrikam.com#EXT#@contoso.onmicrosoft.com\"),\n                        Group(\"3f1c2a9e-0002",
+        "                        Group(\"3f1c2a9e-0002",
+        1,
+    );
+    assert_ne!(edited, demo);
+    std::fs::write(&snapshot, edited).unwrap();
+    harness.key_press(egui::Key::F5);
+    harness.run();
+    wait_for(&mut harness, "the inactive holders to clear", |h| {
+        !has_finding(h, inactive)
+    });
+}
+
+#[test]
+fn an_account_kept_after_a_reload_is_pending_review_until_reviewed() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let options = contoso_needing_attention(folder.path(), secrets.as_ref());
+    let snapshot = options.directory.clone().unwrap();
+    let mut harness = start_app(options, Ok(secrets.clone()));
+    open_health(&mut harness);
+    // Alice leaves the group in the tenant; the administrator keeps her for now.
+    let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
+    let edited = demo.replacen(
+        "                        User(\"alice@contoso.com\"),\n                        User(\"bob@contoso.com\"),",
+        "                        User(\"bob@contoso.com\"),",
+        1,
+    );
+    assert_ne!(edited, demo);
+    std::fs::write(&snapshot, edited).unwrap();
+    harness.key_press(egui::Key::F5);
+    harness.run();
+    harness.get_by_label("Keep them for now").click();
+    harness.run();
+    let pending = "alice@contoso.com: kept after a directory change";
+    wait_for(&mut harness, "the pending review", |h| {
+        has_finding(h, pending)
+    });
+    // Review opens the manager, whose OK drops her after consent.
+    harness.get_by_label("Review for alice@contoso.com").click();
+    harness.run();
+    press_ok_and_wait(&mut harness);
+    wait_for(&mut harness, "the review to clear", |h| {
+        !has_finding(h, pending)
+    });
+    assert!(
+        secrets.get(CONTOSO, ALICE).is_none(),
+        "her secret was deleted"
+    );
+}
+
+#[test]
+fn the_site_collection_administrators_export_as_csv_with_their_path() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let options = contoso_needing_attention(folder.path(), secrets.as_ref());
+    let mut harness = start_app(options, Ok(secrets));
+    open_health(&mut harness);
+    wait_for(&mut harness, "the footprint", |h| {
+        has_finding(h, "Site Collection Administrators of Contoso Ltd (7)")
+    });
+    // The native save dialog answers with an action; the test gives the same answer.
+    let path: PathBuf = folder.path().join("holders.csv");
+    harness
+        .state()
+        .action_sender()
+        .send(backup_accounts::ui::HealthAction::ExportChosen {
+            path: path.clone(),
+            organization_id: CONTOSO.into(),
+            list: backup_accounts::model::health::HealthList::Footprint,
+        });
+    harness.run();
+    let csv = std::fs::read_to_string(&path).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "User principal name,Display name,Guest,Enabled,Backup account,Path"
+    );
+    assert_eq!(lines.len(), 8, "{csv}");
+    assert!(lines.contains(
+        &"frank@contoso.com,Frank Novak,no,yes,yes,SharePoint Backup Operators > Backup Operators - Europe > frank@contoso.com"
+    ), "{csv}");
+    assert!(
+        lines.contains(
+            &"dave@contoso.com,Dave Miller,no,no,no,SharePoint Backup Operators > dave@contoso.com"
+        ),
+        "{csv}"
+    );
+    assert!(has_finding(&harness, "Exported 7 rows to"));
+}
+
+#[test]
+fn check_prints_the_report_and_exits_7_when_something_needs_attention() {
+    // The command line reads the keyring itself: with no saved accounts it needs none.
+    let folder = tempfile::tempdir().unwrap();
+    let output = assert_cmd::Command::cargo_bin("backup-accounts")
+        .unwrap()
+        .args(["--config-dir"])
+        .arg(folder.path())
+        .args(["--json", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["severity"] == "Notice")
+    );
+}
