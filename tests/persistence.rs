@@ -21,10 +21,17 @@ fn sample_config() -> Config {
                 group_id: "g1".into(),
                 group_name: "SharePoint Backup Operators".into(),
                 accounts: vec!["alice@contoso.com".into(), "bob@contoso.com".into()],
-                passwords: Default::default(),
+                passwords: BTreeMap::from([(
+                    "alice@contoso.com".to_owned(),
+                    backup_accounts::model::PasswordRecord {
+                        set: "2026-11-01T08:00:00Z".parse().unwrap(),
+                        app_password: true,
+                    },
+                )]),
             },
         )]),
         organization_settings: BTreeMap::new(),
+        max_password_age_days: 60,
     }
 }
 
