@@ -25,7 +25,7 @@ fn days_ago(days: i64) -> jiff::Timestamp {
     jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days)
 }
 
-/// Contoso uses *SharePoint Backup Operators* with Alice (password 200 days old), Bob (MFA on,
+/// Contoso uses the backup operators group with Alice (password 200 days old), Bob (MFA on,
 /// yet no app password) and Frank (saved before ages were recorded, and his secret is gone
 /// from the keyring). Grace is a member but not an account; Dave (disabled) and Erin (guest)
 /// hold the role through the group.
