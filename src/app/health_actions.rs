@@ -4,7 +4,7 @@ use std::path::Path;
 
 use crate::model::health::HealthList;
 use crate::store::csv_export::{role_holders_csv, write_atomically};
-use crate::ui::{Action, HealthAction, ManagerAction};
+use crate::ui::{HealthAction, ManagerAction};
 
 use super::BackupAccountsApp;
 use super::file_dialog::FileRequest;
@@ -26,8 +26,10 @@ impl BackupAccountsApp {
                 upn,
             } => {
                 self.open_manager(organization_id);
-                // Edit Password opens over the manager, as if its link had been clicked.
-                self.apply(ctx, Action::Manager(ManagerAction::OpenPassword(upn)));
+                // Edit Password opens over the manager a frame later, as if its link had been
+                // clicked: two modals first shown in one frame are stacked in the order egui
+                // remembers from earlier visits, which can put the manager on top.
+                self.actions.sender().send(ManagerAction::OpenPassword(upn));
             }
             HealthAction::Review(organization_id) => self.open_manager(organization_id),
             HealthAction::Export {
