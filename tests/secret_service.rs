@@ -532,3 +532,102 @@ fn a_commit_killed_between_keyring_and_configuration_leaves_no_orphan() {
         "{notices}"
     );
 }
+
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn health_finds_a_secret_deleted_outside_the_app_and_check_exits_7() {
+    use egui_kittest::kittest::Queryable as _;
+    let _one_at_a_time = one_at_a_time();
+    let folder = tempfile::tempdir().unwrap();
+    let organization = unique("it-health");
+    let snapshot = folder.path().join("tenant.ron");
+    let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
+    std::fs::write(
+        &snapshot,
+        demo.replacen("id: \"contoso\"", &format!("id: \"{organization}\""), 1),
+    )
+    .unwrap();
+    let mut config = Config::default();
+    config.organizations.insert(
+        organization.clone(),
+        backup_accounts::model::OrganizationSelection {
+            group_id: PLAIN_GROUP.into(),
+            group_name: "SharePoint Backup Operators".into(),
+            accounts: vec![ALICE.into(), BOB_MFA.into()],
+            passwords: std::collections::BTreeMap::new(),
+        },
+    );
+    let config_dir = folder.path().join("config");
+    ConfigFile::in_folder(&config_dir).save(&config).unwrap();
+    let secrets = keyring();
+    for upn in [ALICE, BOB_MFA] {
+        let password = Password::new(unique("pw"));
+        secrets
+            .write(&SecretKey::new(&organization, upn), &password)
+            .unwrap();
+    }
+    // Someone deletes Bob's password behind the app's back.
+    let cleared = Command::new("secret-tool")
+        .args(["clear", "service", "backup-accounts", "username"])
+        .arg(format!("{organization}/{BOB_MFA}"))
+        .status()
+        .unwrap();
+    assert!(cleared.success());
+
+    let options = StartupOptions {
+        config_dir: Some(config_dir.clone()),
+        directory: Some(snapshot.clone()),
+        ..Default::default()
+    };
+    let mut harness = start_app(options, Ok(Arc::new(keyring())));
+    harness.get_by_label("Health").click();
+    harness.run();
+    let missing = "bob@contoso.com: the password is missing from the keyring";
+    let started = std::time::Instant::now();
+    while harness
+        .query_all_by_label_contains(missing)
+        .next()
+        .is_none()
+    {
+        assert!(started.elapsed().as_secs() < 20, "no finding for Bob");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        harness.step();
+    }
+    assert!(
+        harness
+            .query_all_by_label_contains("alice@contoso.com: the password is missing")
+            .next()
+            .is_none()
+    );
+    assert!(
+        harness
+            .query_all_by_label_contains("1 of 2 saved passwords missing.")
+            .next()
+            .is_some()
+    );
+    drop(harness);
+
+    // The command line reads the same keyring and says the same, for a scheduler.
+    let output = assert_cmd::Command::cargo_bin("backup-accounts")
+        .unwrap()
+        .arg("--config-dir")
+        .arg(&config_dir)
+        .arg("--directory")
+        .arg(&snapshot)
+        .args(["--json", "check"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7), "{output:?}");
+    let rows: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let critical: Vec<&serde_json::Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["severity"] == "Critical")
+        .collect();
+    assert_eq!(critical.len(), 1, "{rows}");
+    assert_eq!(critical[0]["account"], BOB_MFA);
+    secrets
+        .delete(&SecretKey::new(&organization, ALICE))
+        .unwrap();
+}

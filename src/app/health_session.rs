@@ -39,6 +39,8 @@ pub struct HealthSession {
     check_status: Option<(String, bool)>,
     /// The state revision the last check started at: a commit since then changed secrets.
     checked_revision: Option<u64>,
+    /// When the last check ended.
+    checked_at: Option<jiff::Timestamp>,
 }
 
 impl HealthSession {
@@ -94,11 +96,11 @@ impl HealthSession {
 
     fn finish_check(&mut self, result: Result<Missing, SecretError>, total: usize) {
         self.check_generation += 1;
-        let time = jiff::Timestamp::now().strftime("%H:%M UTC");
+        self.checked_at = Some(jiff::Timestamp::now());
         self.check_status = Some(match result {
             Ok(missing) => {
                 let text = format!(
-                    "Keyring checked at {time}: {} of {total} saved passwords missing.",
+                    "Keyring checked: {} of {total} saved passwords missing.",
                     missing.len()
                 );
                 self.missing = Some(missing);
@@ -180,6 +182,12 @@ impl HealthSession {
         self.check
             .as_ref()
             .map(|job| (job.done.load(Ordering::Relaxed), job.total))
+    }
+
+    /// When the last check ended, e.g. "2026-11-29 04:10 UTC".
+    pub fn checked_at(&self) -> Option<String> {
+        self.checked_at
+            .map(|t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
     }
 
     /// The last check's result in words, and whether it failed.

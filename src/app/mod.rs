@@ -164,6 +164,7 @@ impl BackupAccountsApp {
                         report: health.report().map(AsRef::as_ref),
                         checking: health.check_progress(),
                         check_status: health.check_status(),
+                        checked_at: health.checked_at(),
                         max_age_days: state.config().max_password_age_days,
                     };
                     let directory = state.directory();

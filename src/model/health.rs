@@ -203,9 +203,8 @@ impl Finding {
                 upns.len()
             ),
             FindingKind::LegacyAuthentication => format!(
-                "Added with legacy authentication: the vendor no longer adds such \
-                 organizations, and auxiliary backup accounts go with them. Plan the move to \
-                 modern app-only authentication with a backup application (source: \
+                "Legacy authentication: the vendor no longer adds such organizations; plan the \
+                 move to modern app-only authentication with a backup application (source: \
                  {LEGACY_AUTHENTICATION_SOURCE})."
             ),
             FindingKind::PoolLarger(count) => format!(

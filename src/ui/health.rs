@@ -21,6 +21,9 @@ pub struct HealthViewData<'a> {
     pub checking: Option<(usize, usize)>,
     /// The last check in words, and whether it failed.
     pub check_status: Option<(&'a str, bool)>,
+    /// When the last check ended (shown on hover, so the view itself does not change with
+    /// the clock).
+    pub checked_at: Option<String>,
     /// The password-age threshold in days.
     pub max_age_days: u32,
 }
@@ -78,7 +81,10 @@ fn toolbar_ui(ui: &mut egui::Ui, data: &HealthViewData<'_>, sender: &ActionSende
                 } else {
                     RichText::new(text)
                 };
-                ui.label(text);
+                let status = ui.label(text);
+                if let Some(at) = &data.checked_at {
+                    status.on_hover_text(format!("Checked at {at}"));
+                }
             }
             (None, None) => {}
         }
@@ -212,12 +218,14 @@ fn findings_table_ui(ui: &mut egui::Ui, report: &HealthReport, sender: &ActionSe
         return;
     }
     ui.label(format!("{} findings, the most urgent first:", rows.len()));
-    let row_height = ui.text_style_height(&egui::TextStyle::Body) * 2.0 + 8.0;
+    let row_height = ui.text_style_height(&egui::TextStyle::Body) * 3.0 + 8.0;
+    // Most of the room goes to the findings; the footprints below scroll on their own.
+    let table_height = (ui.available_height() * 0.6).max(160.0);
     a11y::table(ui, "Findings", rows.len(), 3, |ui| {
         TableBuilder::new(ui)
             .id_salt("findings")
             .striped(true)
-            .max_scroll_height(220.0)
+            .max_scroll_height(table_height)
             .auto_shrink([false, true])
             .column(Column::exact(70.0))
             .column(Column::remainder().at_least(300.0).clip(true))
