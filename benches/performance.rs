@@ -492,8 +492,7 @@ fn health(c: &mut Criterion) {
         directory: Some(tenant.snapshot.clone()),
         ..Default::default()
     };
-    let state =
-        backup_accounts::state::AppState::load(&options, Ok(Arc::new(NoKeyring))).unwrap();
+    let state = backup_accounts::state::AppState::load(&options, Ok(Arc::new(NoKeyring))).unwrap();
     let job = state.health_job(None);
     let none_missing = std::collections::BTreeSet::new();
     let now = jiff::Timestamp::now();
@@ -515,7 +514,10 @@ fn health(c: &mut Criterion) {
         .next()
         .is_none()
     {
-        assert!(started.elapsed() < Duration::from_secs(60), "no Health report");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "no Health report"
+        );
         std::thread::sleep(Duration::from_millis(5));
         harness.step();
     }

@@ -19,7 +19,7 @@ use backup_accounts::state::StartupOptions;
 use backup_accounts::store::{Config, ConfigFile, SecretKey, SecretStore};
 use common::*;
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
 fn days_ago(days: i64) -> jiff::Timestamp {
     jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * days)
@@ -107,6 +107,14 @@ fn has_finding(harness: &Harness<'_, BackupAccountsApp>, text: &str) -> bool {
 fn open_health(harness: &mut Harness<'_, BackupAccountsApp>) {
     harness.get_by_label("Health").click();
     harness.run();
+    // Two tabs, the selected one known to screen readers.
+    let tab = |h: &Harness<'_, BackupAccountsApp>, name| {
+        h.get_by_role_and_label(egui::accesskit::Role::Tab, name)
+            .accesskit_node()
+            .is_selected()
+    };
+    assert_eq!(tab(harness, "Health"), Some(true));
+    assert_eq!(tab(harness, "Details"), Some(false));
     wait_for(harness, "the keyring check", |h| {
         has_finding(h, "saved passwords missing.")
     });
@@ -340,4 +348,51 @@ fn snapshot_of_the_health_view() {
         .click();
     harness.run();
     harness.snapshot("health_view");
+}
+
+#[test]
+fn a_pool_larger_than_the_vendor_guidance_is_a_notice_with_its_source() {
+    use backup_accounts::model::health::{FindingKind, HealthInputs, HealthReport, Severity};
+    let directory = demo();
+    let report = |accounts: &[&str]| {
+        let selections = BTreeMap::from([(
+            CONTOSO.to_owned(),
+            OrganizationSelection {
+                group_id: ALL_USERS_GROUP.into(),
+                group_name: "All Users".into(),
+                accounts: accounts.iter().map(ToString::to_string).collect(),
+                passwords: BTreeMap::new(),
+            },
+        )]);
+        HealthReport::compute(&HealthInputs {
+            directory: &directory,
+            selections: &selections,
+            pending_review: &Default::default(),
+            missing_secrets: None,
+            now: jiff::Timestamp::now(),
+            max_age_days: 90,
+        })
+    };
+    let pool = |report: &HealthReport| {
+        report
+            .findings()
+            .find(|f| matches!(f.kind, FindingKind::PoolLarger(_)))
+            .cloned()
+    };
+    let five = [
+        ALICE,
+        BOB_MFA,
+        FRANK_NESTED,
+        GRACE_NESTED,
+        "carol@contoso.com",
+    ];
+    assert_eq!(pool(&report(&five)), None);
+    let six = [&five[..], &["heidi@contoso.com"]].concat();
+    let finding = pool(&report(&six)).expect("six accounts are more than the guidance");
+    assert_eq!(finding.severity, Severity::Notice);
+    assert!(
+        finding.describe().contains("bp.veeam.com"),
+        "{}",
+        finding.describe()
+    );
 }

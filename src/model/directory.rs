@@ -202,7 +202,12 @@ impl Organization {
 
     /// The group with this id.
     pub fn group(&self, id: &str) -> Option<&Group> {
-        self.index.group_by_id.get(id).map(|&i| &self.groups[i])
+        self.group_index(id).map(|i| &self.groups[i])
+    }
+
+    /// The position in `groups` of the group with this id.
+    pub fn group_index(&self, id: &str) -> Option<usize> {
+        self.index.group_by_id.get(id).copied()
     }
 
     /// True when `upn` is the account the organization was added with (R6).

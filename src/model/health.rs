@@ -240,15 +240,9 @@ pub struct RoleFootprint {
 impl RoleFootprint {
     /// Resolves the group's members with the path to each.
     pub fn of(organization: &Organization, group_id: &str) -> Self {
-        let Some(start) = organization.groups.iter().position(|g| g.id == group_id) else {
+        let Some(start) = organization.group_index(group_id) else {
             return Self::default();
         };
-        let group_index: HashMap<&str, usize> = organization
-            .groups
-            .iter()
-            .enumerate()
-            .map(|(i, g)| (g.id.as_str(), i))
-            .collect();
         let mut footprint = Self::default();
         let mut visited = HashSet::from([start]);
         let mut seen_users = HashSet::new();
@@ -267,7 +261,7 @@ impl RoleFootprint {
                         }
                     }
                     Member::Group(id) => {
-                        if let Some(&nested) = group_index.get(id.as_str())
+                        if let Some(nested) = organization.group_index(id)
                             && visited.insert(nested)
                         {
                             footprint.parent_group.insert(nested, group);
