@@ -120,9 +120,13 @@ fn open_health(harness: &mut Harness<'_, BackupAccountsApp>) {
     });
 }
 
-fn set_password_from_health(harness: &mut Harness<'_, BackupAccountsApp>, upn: &str) {
+fn set_password_from_health(
+    harness: &mut Harness<'_, BackupAccountsApp>,
+    upn: &str,
+    finding: &str,
+) {
     harness
-        .get_by_label(&format!("Set password for {upn}"))
+        .get_by_label(&format!("Set password for {upn}: {finding}"))
         .click();
     harness.run();
     let field = harness.get_by_role(egui::accesskit::Role::PasswordInput);
@@ -147,13 +151,14 @@ fn each_finding_appears_and_goes_away_with_its_fix() {
     let frank_missing = "frank@contoso.com: the password is missing from the keyring";
     let bob_mfa = "bob@contoso.com: MFA was turned on after the password was set";
     let alice_old = "alice@contoso.com: the password was set 200 days ago";
-    let unknown = "1 passwords were saved before their age was recorded";
+    let unknown = "1 password was saved before ages were recorded";
     let inactive = "2 guest or disabled members still hold the Site Collection Administrator";
-    let unused = "1 members of the group hold the Site Collection Administrator role but";
+    let unused = "1 member of the group holds the Site Collection Administrator role but";
     let legacy = "Contoso Ltd: Legacy authentication: the vendor no longer adds";
     wait_for(&mut harness, "the report", |h| {
         has_finding(h, frank_missing)
     });
+    assert_interactive_nodes_named_and_unique(&harness, "Health view");
     for finding in [bob_mfa, alice_old, unknown, inactive, unused, legacy] {
         assert!(has_finding(&harness, finding), "missing: {finding}");
     }
@@ -164,13 +169,13 @@ fn each_finding_appears_and_goes_away_with_its_fix() {
     assert!(has_finding(&harness, "1 of 3 saved passwords missing."));
 
     // Set password: Frank's secret is back, dated and given as an app password (MFA).
-    set_password_from_health(&mut harness, FRANK_NESTED);
+    set_password_from_health(&mut harness, FRANK_NESTED, "missing password");
     wait_for(&mut harness, "Frank's findings to clear", |h| {
         !has_finding(h, frank_missing) && !has_finding(h, unknown)
     });
     assert!(secrets.get(CONTOSO, FRANK_NESTED).is_some());
     // A second one straight from Health: its dialog comes up on top, focused.
-    set_password_from_health(&mut harness, BOB_MFA);
+    set_password_from_health(&mut harness, BOB_MFA, "MFA without an app password");
     wait_for(&mut harness, "Bob's finding to clear", |h| {
         !has_finding(h, bob_mfa)
     });
@@ -197,7 +202,9 @@ fn each_finding_appears_and_goes_away_with_its_fix() {
     assert_eq!(saved.max_password_age_days, 365);
 
     // Review: check Grace in the manager; she is no longer an unused member.
-    harness.get_by_label("Review for Contoso Ltd").click();
+    harness
+        .get_by_label("Review for Contoso Ltd: legacy authentication")
+        .click();
     harness.run();
     harness.get_by_label("Use grace@contoso.com").click();
     harness.run();
@@ -260,7 +267,9 @@ fn an_account_kept_after_a_reload_is_pending_review_until_reviewed() {
         has_finding(h, pending)
     });
     // Review opens the manager, whose OK drops her after consent.
-    harness.get_by_label("Review for alice@contoso.com").click();
+    harness
+        .get_by_label("Review for alice@contoso.com: pending review")
+        .click();
     harness.run();
     press_ok_and_wait(&mut harness);
     wait_for(&mut harness, "the review to clear", |h| {

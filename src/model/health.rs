@@ -170,6 +170,21 @@ impl Finding {
         }
     }
 
+    /// A few words naming the kind of finding, e.g. "missing password".
+    pub fn title(&self) -> &'static str {
+        match &self.kind {
+            FindingKind::SecretMissing(_) => "missing password",
+            FindingKind::MfaWithoutAppPassword(_) => "MFA without an app password",
+            FindingKind::PasswordOld { .. } => "old password",
+            FindingKind::PendingReview(_) => "pending review",
+            FindingKind::InactiveRoleHolders(_) => "guest or disabled administrators",
+            FindingKind::PasswordAgesUnknown(_) => "passwords of unknown age",
+            FindingKind::UnusedMembers(_) => "members not used",
+            FindingKind::LegacyAuthentication => "legacy authentication",
+            FindingKind::PoolLarger(_) => "pool size",
+        }
+    }
+
     /// The finding in words, naming its source where it is the vendor's guidance.
     pub fn describe(&self) -> String {
         match &self.kind {
@@ -188,19 +203,33 @@ impl Finding {
                 "{upn}: kept after a directory change that would have revoked it. Review it."
             ),
             FindingKind::InactiveRoleHolders(upns) => format!(
-                "{} guest or disabled members still hold the Site Collection Administrator role \
-                 through the group. Remove them from the group.",
-                upns.len()
+                "{} still {} the Site Collection Administrator role through the group. Remove \
+                 them from the group.",
+                count(
+                    upns.len(),
+                    "guest or disabled member",
+                    "guest or disabled members"
+                ),
+                if upns.len() == 1 { "holds" } else { "hold" }
             ),
             FindingKind::PasswordAgesUnknown(upns) => format!(
-                "{} passwords were saved before their age was recorded. Set them again to \
-                 track their age.",
-                upns.len()
+                "{} saved before ages were recorded. Set {} again to track {}.",
+                count(upns.len(), "password was", "passwords were"),
+                if upns.len() == 1 { "it" } else { "them" },
+                if upns.len() == 1 {
+                    "its age"
+                } else {
+                    "their age"
+                }
             ),
             FindingKind::UnusedMembers(upns) => format!(
-                "{} members of the group hold the Site Collection Administrator role but are \
-                 not backup accounts.",
-                upns.len()
+                "{} the Site Collection Administrator role but {} not a backup account.",
+                count(
+                    upns.len(),
+                    "member of the group holds",
+                    "members of the group hold"
+                ),
+                if upns.len() == 1 { "is" } else { "are" }
             ),
             FindingKind::LegacyAuthentication => format!(
                 "Legacy authentication: the vendor no longer adds such organizations; plan the \
@@ -214,6 +243,11 @@ impl Finding {
             ),
         }
     }
+}
+
+/// "1 password was" or "3 passwords were".
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// A user who holds the Site Collection Administrator role through the chosen group, and the

@@ -285,10 +285,8 @@ fn fix_button_ui(
             }),
         ),
     };
-    let name = match finding.list() {
-        Some(list) => format!("{label} {} of {subject}", list_name(list)),
-        None => format!("{label} for {subject}"),
-    };
+    // One account can have several findings: the name says which one this fixes.
+    let name = format!("{label} for {subject}: {}", finding.title());
     // The legacy-authentication notice of an app-only organization has nothing to review.
     let enabled = action.is_some();
     let button = ui
@@ -298,15 +296,6 @@ fn fix_button_ui(
         && let Some(action) = action
     {
         sender.send(action);
-    }
-}
-
-fn list_name(list: HealthList) -> &'static str {
-    match list {
-        HealthList::Footprint => "Site Collection Administrators",
-        HealthList::InactiveRoleHolders => "guest or disabled administrators",
-        HealthList::PasswordAgesUnknown => "passwords of unknown age",
-        HealthList::UnusedMembers => "members not used",
     }
 }
 

@@ -222,3 +222,48 @@ pub fn revoke(
     state.finish_commit(config);
     Ok(())
 }
+
+/// Every interactive node of the accessibility tree has a name, and no two share one.
+pub fn assert_interactive_nodes_named_and_unique(
+    harness: &egui_kittest::Harness<'_, backup_accounts::app::BackupAccountsApp>,
+    window: &str,
+) {
+    use egui::accesskit::Role as R;
+    use egui_kittest::kittest::NodeT as _;
+    let interactive = [
+        R::Button,
+        R::CheckBox,
+        R::Link,
+        R::TextInput,
+        R::PasswordInput,
+        R::MenuItem,
+        R::ComboBox,
+        R::ListBoxOption,
+    ];
+    let mut names = std::collections::HashMap::<String, usize>::new();
+    let mut pending = vec![harness.root().accesskit_node()];
+    let mut checked = 0;
+    while let Some(node) = pending.pop() {
+        pending.extend(node.children());
+        if node.is_hidden() || !interactive.contains(&node.role()) {
+            continue;
+        }
+        checked += 1;
+        let name = node.label().unwrap_or_default();
+        assert!(
+            !name.trim().is_empty(),
+            "{window}: unnamed {:?} node",
+            node.role()
+        );
+        *names.entry(name).or_default() += 1;
+    }
+    let duplicates: Vec<_> = names.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(
+        duplicates.is_empty(),
+        "{window}: duplicated names {duplicates:?}"
+    );
+    assert!(
+        checked >= 3,
+        "{window}: only {checked} interactive nodes found"
+    );
+}

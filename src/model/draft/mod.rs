@@ -33,6 +33,8 @@ pub struct ManagerDraft {
     mfa_correctable: bool,
     /// Lower-cased UPNs said, during this visit, not to use MFA.
     mfa_not_enabled: BTreeSet<String>,
+    /// How many rows are checked, kept with every change: the manager shows it every frame.
+    checked_count: usize,
 }
 
 impl ManagerDraft {
@@ -59,6 +61,7 @@ impl ManagerDraft {
             row_of_user: HashMap::new(),
             mfa_correctable,
             mfa_not_enabled: BTreeSet::new(),
+            checked_count: 0,
         };
         if let Some(selection) = saved
             && let Some(group) = draft.organization().group(&selection.group_id)
@@ -82,6 +85,7 @@ impl ManagerDraft {
                     row.password = PasswordState::Stored;
                 }
             }
+            draft.recount();
         }
         Ok(draft)
     }
@@ -103,7 +107,24 @@ impl ManagerDraft {
 
     /// How many rows are checked.
     pub fn checked_count(&self) -> usize {
-        self.rows.iter().filter(|r| r.checked).count()
+        self.checked_count
+    }
+
+    fn recount(&mut self) {
+        self.checked_count = self.rows.iter().filter(|r| r.checked).count();
+    }
+
+    /// Checks or unchecks a row, keeping the count.
+    fn check_row(&mut self, index: usize, checked: bool) {
+        let row = &mut self.rows[index];
+        if row.checked != checked {
+            row.checked = checked;
+            if checked {
+                self.checked_count += 1;
+            } else {
+                self.checked_count -= 1;
+            }
+        }
     }
 
     /// R2, R3, R4: what choosing this group would mean, before *Add*.
@@ -153,6 +174,7 @@ impl ManagerDraft {
             }
         }
         self.set_rows(new_rows);
+        self.recount();
         self.group = Some(chosen);
         Ok(dropped)
     }
@@ -203,7 +225,7 @@ impl ManagerDraft {
                 reason: reason.clone(),
             });
         }
-        row.checked = checked;
+        self.check_row(index, checked);
         Ok(())
     }
 
@@ -258,9 +280,8 @@ impl ManagerDraft {
                 app_password: self.uses_mfa(&user.upn, user.mfa_enabled),
             });
         }
-        let row = &mut self.rows[index];
-        row.password = PasswordState::Entered(password);
-        row.checked = true;
+        self.rows[index].password = PasswordState::Entered(password);
+        self.check_row(index, true);
         Ok(())
     }
 
