@@ -99,6 +99,7 @@ pub fn check_graph_bytes(data: &[u8]) {
             authentication: crate::model::AuthenticationMethod::Basic,
             added_by: tenant.user_upns().next().unwrap_or("nobody").to_owned(),
             mfa_not_enabled: Default::default(),
+            added_with_application: None,
         };
         if let Ok(directory) = tenant.into_directory(&settings) {
             for organization in &directory.organizations {

@@ -73,6 +73,7 @@ fn settings() -> OrganizationSettings {
         authentication: backup_accounts::model::AuthenticationMethod::Basic,
         added_by: "admin@contoso.onmicrosoft.com".into(),
         mfa_not_enabled: Default::default(),
+        added_with_application: None,
     }
 }
 
@@ -555,5 +556,60 @@ fn r14_a_directory_changed_between_runs_waits_for_consent_at_start() {
             .organizations[TENANT]
             .accounts,
         ["AdeleV@contoso.com"]
+    );
+}
+
+#[test]
+fn applications_and_their_certificate_credentials_are_imported() {
+    let tenant = import_folder(&sample()).unwrap();
+    let app_only = OrganizationSettings {
+        authentication: backup_accounts::model::AuthenticationMethod::ModernAppOnly,
+        added_with_application: Some("5b1f3a2e-7c44-4d6a-9e21-0f3c9d2a7b10".into()),
+        ..settings()
+    };
+    let directory = tenant.into_directory(&app_only).unwrap();
+    let organization = &directory.organizations[0];
+    assert_eq!(organization.applications.len(), 2);
+    let veeam = &organization.applications[0];
+    assert_eq!(veeam.display_name, "Veeam Backup for Microsoft 365");
+    // customKeyIdentifier (base64) becomes the thumbprint in hexadecimal.
+    assert_eq!(
+        veeam.certificates[0].thumbprint,
+        "3C8F1A2B4D5E6F708192A3B4C5D6E7F8091A2B3C"
+    );
+    assert_eq!(
+        veeam.certificates[0].end.to_string(),
+        "2028-01-15T00:00:00Z"
+    );
+    assert!(organization.applications[1].certificates.is_empty());
+    assert_eq!(
+        organization.added_with_application.as_deref(),
+        Some("5b1f3a2e-7c44-4d6a-9e21-0f3c9d2a7b10")
+    );
+
+    // An application the organization was not added with, or a broken credential, is an
+    // error naming the problem.
+    let unknown = OrganizationSettings {
+        added_with_application: Some("00000000-0000-0000-0000-000000000000".into()),
+        ..app_only
+    };
+    let error = import_folder(&sample())
+        .unwrap()
+        .into_directory(&unknown)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("is not listed"), "{error}");
+    let copy = sample_copy();
+    let path = copy.path().join("applications.json");
+    let broken = std::fs::read_to_string(&path).unwrap().replacen(
+        "\"customKeyIdentifier\": \"",
+        "\"customKeyIdentifier\": \"%",
+        1,
+    );
+    std::fs::write(&path, broken).unwrap();
+    let error = import_folder(copy.path()).unwrap_err().to_string();
+    assert!(
+        error.contains("customKeyIdentifier is not base64"),
+        "{error}"
     );
 }

@@ -415,3 +415,82 @@ fn the_demo_directory_covers_every_case() {
     );
     let _: Arc<Directory> = demo();
 }
+
+#[test]
+fn r15_backup_applications_use_registered_unexpired_certificates_with_their_key() {
+    use backup_accounts::model::application::{
+        ApplicationRefusal, CertificateFacts, CertificateRefusal, Expiry, check_can_remove,
+    };
+    let directory = demo();
+    let northwind = directory.organization(NORTHWIND).unwrap();
+    let app = |name: &str| {
+        northwind
+            .applications
+            .iter()
+            .find(|a| a.display_name.starts_with(name))
+            .unwrap()
+    };
+    let veeam = app("Veeam Backup");
+    let added_with = northwind.added_with_application.as_deref();
+    assert_eq!(added_with, Some(veeam.app_id.as_str()));
+
+    // The pool: no application twice, none without a certificate credential.
+    let pool = vec![veeam.app_id.to_uppercase()];
+    assert_eq!(
+        veeam.check_can_join(&pool),
+        Err(ApplicationRefusal::AlreadyInPool)
+    );
+    assert_eq!(
+        app("Reporting Portal").check_can_join(&pool),
+        Err(ApplicationRefusal::NoCertificateCredential)
+    );
+    assert_eq!(app("Backup Application 2").check_can_join(&pool), Ok(()));
+    // The application the organization was added with stays.
+    assert!(check_can_remove(&veeam.app_id, added_with).is_err());
+    assert!(check_can_remove(&app("Backup Application 2").app_id, added_with).is_ok());
+
+    // Certificates: with the key, valid now, registered on the application.
+    let now: jiff::Timestamp = "2026-11-29T12:00:00Z".parse().unwrap();
+    let registered = CertificateFacts {
+        thumbprint: veeam.certificates[0].thumbprint.to_lowercase(),
+        subject: "CN=Veeam Backup".into(),
+        not_before: veeam.certificates[0].start,
+        not_after: veeam.certificates[0].end,
+        has_private_key: true,
+    };
+    assert_eq!(veeam.check_certificate(&registered, now), Ok(()));
+    let without_key = CertificateFacts {
+        has_private_key: false,
+        ..registered.clone()
+    };
+    assert_eq!(
+        veeam.check_certificate(&without_key, now),
+        Err(CertificateRefusal::NoPrivateKey)
+    );
+    let other = CertificateFacts {
+        thumbprint: "00".repeat(20),
+        ..registered.clone()
+    };
+    assert!(matches!(
+        veeam.check_certificate(&other, now),
+        Err(CertificateRefusal::NotRegistered { .. })
+    ));
+    let expired_app = app("Backup Application 2");
+    let expired = CertificateFacts {
+        thumbprint: expired_app.certificates[0].thumbprint.clone(),
+        not_before: expired_app.certificates[0].start,
+        not_after: expired_app.certificates[0].end,
+        ..registered
+    };
+    let refusal = expired_app.check_certificate(&expired, now).unwrap_err();
+    assert!(refusal.to_string().contains("2026-03-01"), "{refusal}");
+
+    // Expiry as the manager's Certificate column shows it.
+    assert_eq!(
+        Expiry::of(expired_app.certificates[0].end, now),
+        Expiry::Expired
+    );
+    let soon = app("Backup Application 3").certificates[0].end;
+    assert_eq!(Expiry::of(soon, now), Expiry::Soon);
+    assert_eq!(Expiry::of(veeam.certificates[0].end, now), Expiry::Later);
+}

@@ -36,6 +36,11 @@ impl BackupAccountsApp {
                     &tenant.name,
                     tenant.mfa_reported,
                     tenant.user_upns().map(str::to_owned),
+                    tenant
+                        .applications
+                        .iter()
+                        .map(|a| (a.app_id.clone(), a.display_name.clone()))
+                        .collect(),
                     state.organization_settings(&tenant.id),
                 ),
             });

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
+use super::application::Application;
 pub use super::group::{Group, GroupKind, Member};
 use super::upn::UpnIndex;
 pub use super::upn::same_upn;
@@ -80,6 +81,13 @@ pub struct Organization {
     /// everywhere (the safe default) and lets the administrator correct it per account.
     #[serde(default = "reported")]
     pub mfa_reported: bool,
+    /// The tenant's applications; app-only organizations use them as backup applications.
+    #[serde(default)]
+    pub applications: Vec<Application>,
+    /// App-only organizations: the application (client) id the organization was added with,
+    /// which always stays in its pool (R15).
+    #[serde(default)]
+    pub added_with_application: Option<String>,
     #[serde(skip)]
     index: OrganizationIndex,
 }
@@ -108,6 +116,8 @@ impl Organization {
             users,
             groups,
             mfa_reported: true,
+            applications: Vec::new(),
+            added_with_application: None,
             index: OrganizationIndex::default(),
         };
         organization.build_index(true)?;
@@ -169,6 +179,7 @@ impl Organization {
                 ));
             }
         }
+        self.check_applications()?;
         for group in self.groups.iter().filter(|_| check_members) {
             for member in &group.members {
                 let found = match member {
@@ -185,6 +196,32 @@ impl Organization {
         }
         self.index = index;
         Ok(())
+    }
+
+    /// Application ids are unique, and the application the organization was added with is
+    /// one of them (R15 keeps it in the pool).
+    fn check_applications(&self) -> Result<(), DirectoryError> {
+        let invalid = |object: String, problem: String| DirectoryError::Invalid {
+            organization: self.id.clone(),
+            object,
+            problem,
+        };
+        let mut app_ids = HashSet::new();
+        for application in &self.applications {
+            if !app_ids.insert(application.app_id.to_lowercase()) {
+                return Err(invalid(
+                    format!("application {}", application.display_name),
+                    format!("the application id {} appears twice", application.app_id),
+                ));
+            }
+        }
+        match &self.added_with_application {
+            Some(added_with) if !app_ids.contains(&added_with.to_lowercase()) => Err(invalid(
+                format!("organization \"{}\"", self.name),
+                format!("the application it was added with, {added_with}, is not listed"),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The position in `users` of the user with this UPN, compared without regard to case.

@@ -1,5 +1,6 @@
 //! The domain: directory, rules and the manager's draft. Never imports egui.
 
+pub mod application;
 pub mod directory;
 pub mod draft;
 pub mod group;

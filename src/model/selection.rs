@@ -45,4 +45,7 @@ pub struct OrganizationSettings {
     /// Accounts the administrator says have no MFA, although no MFA report said so.
     #[serde(default)]
     pub mfa_not_enabled: BTreeSet<String>,
+    /// App-only organizations: the application (client) id it was added with (R15).
+    #[serde(default)]
+    pub added_with_application: Option<String>,
 }

@@ -16,6 +16,9 @@ pub struct OrganizationSettingsView {
     /// Lower-cased UPNs of the tenant, to check the adding account exists.
     known_upns: std::collections::HashSet<String>,
     mfa_not_enabled: std::collections::BTreeSet<String>,
+    /// The tenant's applications, (application id, name), for app-only organizations.
+    applications: Vec<(String, String)>,
+    added_with_application: Option<String>,
 }
 
 impl OrganizationSettingsView {
@@ -24,6 +27,7 @@ impl OrganizationSettingsView {
         organization: &str,
         mfa_reported: bool,
         known_upns: impl Iterator<Item = String>,
+        applications: Vec<(String, String)>,
         saved: Option<&OrganizationSettings>,
     ) -> Self {
         Self {
@@ -35,6 +39,8 @@ impl OrganizationSettingsView {
             added_by: saved.map(|s| s.added_by.clone()).unwrap_or_default(),
             known_upns: known_upns.map(|upn| upn.to_lowercase()).collect(),
             mfa_not_enabled: saved.map(|s| s.mfa_not_enabled.clone()).unwrap_or_default(),
+            applications,
+            added_with_application: saved.and_then(|s| s.added_with_application.clone()),
         }
     }
 
@@ -48,6 +54,11 @@ impl OrganizationSettingsView {
             Some(format!(
                 "{added_by} is not a user of this organization. Type a UPN from users.json."
             ))
+        } else if self.authentication == AuthenticationMethod::ModernAppOnly
+            && !self.applications.is_empty()
+            && self.added_with_application.is_none()
+        {
+            Some("Choose the application the organization was added with.".to_owned())
         } else {
             None
         }
@@ -70,6 +81,11 @@ impl OrganizationSettingsView {
                 authentication: self.authentication,
                 added_by: self.added_by.trim().to_owned(),
                 mfa_not_enabled: self.mfa_not_enabled.clone(),
+                // Only app-only organizations are added with an application.
+                added_with_application: self
+                    .added_with_application
+                    .clone()
+                    .filter(|_| self.authentication == AuthenticationMethod::ModernAppOnly),
             })),
             Some(DialogAnswer::Cancel) => sender.send(SettingsAction::Cancel),
             None => {}
@@ -102,6 +118,11 @@ impl OrganizationSettingsView {
             )
             .labelled_by(label.id);
         });
+        if self.authentication == AuthenticationMethod::ModernAppOnly
+            && !self.applications.is_empty()
+        {
+            self.application_ui(ui);
+        }
         if let Some(problem) = problem
             && !self.added_by.is_empty()
         {
@@ -116,5 +137,38 @@ impl OrganizationSettingsView {
                 .weak(),
             );
         }
+    }
+
+    /// Which application an app-only organization was added with (R15 keeps it in the pool).
+    fn application_ui(&mut self, ui: &mut egui::Ui) {
+        let name_of = |id: &str| {
+            self.applications
+                .iter()
+                .find(|(app_id, _)| app_id == id)
+                .map_or_else(
+                    || id.to_owned(),
+                    |(app_id, name)| format!("{name} ({app_id})"),
+                )
+        };
+        let selected = self
+            .added_with_application
+            .as_deref()
+            .map_or_else(|| "Choose...".to_owned(), name_of);
+        ui.horizontal(|ui| {
+            ui.label("Added with application:");
+            let combo = egui::ComboBox::from_id_salt("added_with_application")
+                .selected_text(selected)
+                .width(300.0)
+                .show_ui(ui, |ui| {
+                    for (app_id, name) in &self.applications {
+                        ui.selectable_value(
+                            &mut self.added_with_application,
+                            Some(app_id.clone()),
+                            format!("{name} ({app_id})"),
+                        );
+                    }
+                });
+            let _ = combo.response.accessible_name("Added with application");
+        });
     }
 }

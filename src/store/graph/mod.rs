@@ -94,6 +94,8 @@ pub struct ImportedTenant {
     unproven_groups: BTreeMap<String, PathBuf>,
     /// Whether `mfa.json` was present; without it every account is taken as MFA-enabled.
     pub mfa_reported: bool,
+    /// From `applications.json`, when the export has it.
+    pub applications: Vec<crate::model::application::Application>,
 }
 
 impl ImportedTenant {
@@ -164,9 +166,13 @@ impl ImportedTenant {
             self.groups,
         )?;
         organization.mfa_reported = self.mfa_reported;
-        Ok(Directory {
+        organization.applications = self.applications;
+        organization.added_with_application = settings.added_with_application.clone();
+        // Indexed again to check the applications; members were checked by `new`.
+        let directory = Directory {
             organizations: vec![organization],
-        })
+        };
+        Ok(directory.reindexed()?)
     }
 }
 
@@ -182,6 +188,12 @@ pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> 
     };
     let (users, upn_by_id) = read_users(&folder.join("users.json"), mfa_reported, &mfa_by_id)?;
     let mut groups = read_groups(&folder.join("groups.json"))?;
+    let applications_path = folder.join("applications.json");
+    let applications = if applications_path.exists() {
+        read::read_applications(&applications_path)?
+    } else {
+        Vec::new()
+    };
     let group_ids: BTreeSet<String> = groups.iter().map(|g| g.id.clone()).collect();
     let mut unproven_groups = BTreeMap::new();
     for group in &mut groups {
@@ -200,5 +212,6 @@ pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> 
         groups,
         unproven_groups,
         mfa_reported,
+        applications,
     })
 }

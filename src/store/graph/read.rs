@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Deserialize;
 
 use super::{GRAPH_FILE_SIZE_LIMIT, GraphImportError};
+use crate::model::application::{Application, CertificateCredential};
 use crate::model::{Group, Member, User};
 use crate::store::text_file::read_text_limited;
 
@@ -255,4 +256,73 @@ pub(super) fn read_members(
         members.push(reference);
     }
     Ok(members)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphApplication {
+    app_id: Option<String>,
+    display_name: Option<String>,
+    #[serde(default)]
+    key_credentials: Vec<GraphKeyCredential>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GraphKeyCredential {
+    custom_key_identifier: Option<String>,
+    start_date_time: Option<String>,
+    end_date_time: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+}
+
+/// `applications.json`: `GET /v1.0/applications?$select=id,appId,displayName,keyCredentials`.
+/// Only certificate credentials (`AsymmetricX509Cert`) are kept; their thumbprint is Graph's
+/// `customKeyIdentifier` (the SHA-1 thumbprint, base64) in upper-case hexadecimal.
+pub(super) fn read_applications(path: &Path) -> Result<Vec<Application>, GraphImportError> {
+    use base64::Engine as _;
+    let mut applications = Vec::new();
+    for item in read_pages::<GraphApplication>(path)? {
+        let name = item.display_name.clone().unwrap_or_default();
+        let object = || format!("application {name}");
+        let app_id = required(path, object, "appId", item.app_id)?;
+        check_plain_id(path, object, &app_id)?;
+        let invalid = |problem: String| GraphImportError::Invalid {
+            path: path.to_path_buf(),
+            object: object(),
+            problem,
+        };
+        let mut certificates = Vec::new();
+        for credential in item.key_credentials {
+            if credential.kind.as_deref() != Some("AsymmetricX509Cert") {
+                continue;
+            }
+            let identifier = required(
+                path,
+                object,
+                "customKeyIdentifier",
+                credential.custom_key_identifier,
+            )?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(identifier.trim())
+                .map_err(|e| invalid(format!("customKeyIdentifier is not base64 ({e})")))?;
+            let timestamp = |field: &str, value: Option<String>| {
+                let text = required(path, object, field, value)?;
+                text.parse::<jiff::Timestamp>()
+                    .map_err(|e| invalid(format!("{field} {text:?} is not a date and time ({e})")))
+            };
+            certificates.push(CertificateCredential {
+                thumbprint: bytes.iter().map(|b| format!("{b:02X}")).collect(),
+                start: timestamp("startDateTime", credential.start_date_time)?,
+                end: timestamp("endDateTime", credential.end_date_time)?,
+            });
+        }
+        applications.push(Application {
+            app_id,
+            display_name: item.display_name.unwrap_or_default(),
+            certificates,
+        });
+    }
+    Ok(applications)
 }
