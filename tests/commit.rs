@@ -61,6 +61,7 @@ fn plan() -> CommitPlan {
         }),
         app_passwords: vec![BOB_MFA.into()],
         mfa_not_enabled: Vec::new(),
+        application_pool: None,
     }
 }
 

@@ -32,6 +32,23 @@ fn sample_config() -> Config {
         )]),
         organization_settings: BTreeMap::new(),
         max_password_age_days: 60,
+        application_pools: BTreeMap::from([(
+            "northwind".to_owned(),
+            backup_accounts::model::application_pool::ApplicationPool {
+                applications: vec![
+                    backup_accounts::model::application_pool::PooledApplication {
+                        app_id: "5b1f3a2e-7c44-4d6a-9e21-0f3c9d2a7b10".into(),
+                        certificate: Some(
+                            backup_accounts::model::application_pool::InstalledCertificate {
+                                thumbprint: "3C8F1A2B4D5E6F708192A3B4C5D6E7F8091A2B3C".into(),
+                                subject: "CN=Veeam Backup".into(),
+                                expires: "2028-01-15T00:00:00Z".parse().unwrap(),
+                            },
+                        ),
+                    },
+                ],
+            },
+        )]),
     }
 }
 

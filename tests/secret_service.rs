@@ -182,6 +182,7 @@ fn a_failed_write_restores_earlier_secrets_in_the_real_keyring() {
         secrets_to_delete: vec![],
         selection: None,
         mfa_not_enabled: Vec::new(),
+        application_pool: None,
     };
     let faulty = FaultySecrets::new(real, 2);
     let error = apply_commits(

@@ -1,6 +1,7 @@
 //! The domain: directory, rules and the manager's draft. Never imports egui.
 
 pub mod application;
+pub mod application_pool;
 pub mod directory;
 pub mod draft;
 pub mod group;

@@ -104,7 +104,9 @@ fn apply_keyring_then_config(
                 )?;
                 progress.fetch_add(1, Ordering::Relaxed);
             }
-            move_keys_spelled_before(secrets, &mut undo_log, plan, saved)?;
+            if plan.application_pool.is_none() {
+                move_keys_spelled_before(secrets, &mut undo_log, plan, saved)?;
+            }
         }
         Ok(())
     };
@@ -113,33 +115,7 @@ fn apply_keyring_then_config(
             let mut updated = config.clone();
             let now = jiff::Timestamp::now();
             for plan in plans {
-                match &plan.selection {
-                    Some(selection) => {
-                        let mut selection = selection.clone();
-                        let app_passwords: BTreeSet<&String> = plan.app_passwords.iter().collect();
-                        for (upn, _) in &plan.secrets_to_store {
-                            let app_password = app_passwords.contains(upn);
-                            let record = PasswordRecord {
-                                set: now,
-                                app_password,
-                            };
-                            selection.passwords.insert(upn.clone(), record);
-                        }
-                        updated
-                            .organizations
-                            .insert(plan.organization_id.clone(), selection);
-                    }
-                    None => {
-                        updated.organizations.remove(&plan.organization_id);
-                    }
-                }
-                // MFA corrections made in the manager are saved with the rest of the visit.
-                if let Some(settings) = updated.organization_settings.get_mut(&plan.organization_id)
-                {
-                    settings
-                        .mfa_not_enabled
-                        .extend(plan.mfa_not_enabled.iter().cloned());
-                }
+                apply_to_config(&mut updated, plan, now);
             }
             match config_file.save(&updated) {
                 Ok(()) => {
@@ -188,6 +164,44 @@ fn change(
     match password {
         Some(password) => secrets.write(key, password),
         None => secrets.delete(key),
+    }
+}
+
+/// What a plan changes in the configuration: an application pool, or an account selection
+/// with the dates of the passwords just stored (and the MFA corrections of the visit).
+fn apply_to_config(updated: &mut Config, plan: &CommitPlan, now: jiff::Timestamp) {
+    let organization = &plan.organization_id;
+    if let Some(pool) = &plan.application_pool {
+        updated
+            .application_pools
+            .insert(organization.clone(), pool.clone());
+        return;
+    }
+    match &plan.selection {
+        Some(selection) => {
+            let mut selection = selection.clone();
+            let app_passwords: BTreeSet<&String> = plan.app_passwords.iter().collect();
+            for (upn, _) in &plan.secrets_to_store {
+                let app_password = app_passwords.contains(upn);
+                let record = PasswordRecord {
+                    set: now,
+                    app_password,
+                };
+                selection.passwords.insert(upn.clone(), record);
+            }
+            updated
+                .organizations
+                .insert(organization.clone(), selection);
+        }
+        None => {
+            updated.organizations.remove(organization);
+        }
+    }
+    // MFA corrections made in the manager are saved with the rest of the visit.
+    if let Some(settings) = updated.organization_settings.get_mut(organization) {
+        settings
+            .mfa_not_enabled
+            .extend(plan.mfa_not_enabled.iter().cloned());
     }
 }
 

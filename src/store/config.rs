@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::model::application_pool::ApplicationPool;
 use crate::model::{OrganizationSelection, OrganizationSettings};
 
 use super::private_files::{create_private_folder, create_temporary_beside};
@@ -21,7 +22,9 @@ use super::text_file::{TextFileError, line_column, read_text_limited};
 ///   corrections of organizations imported from Microsoft Graph) and `GraphExport`.
 /// - 3: adds `passwords` to each organization: when each account's password was set and
 ///   whether it was an app password (never the password); older accounts have none: age
-///   unknown. Adds `max_password_age_days` (90 unless set).
+///   unknown. Adds `max_password_age_days` (90 unless set) and `application_pools` (the
+///   backup applications of app-only organizations, with their certificates' thumbprint,
+///   subject and expiry; never a key).
 pub const SCHEMA_VERSION: u32 = 3;
 
 /// Larger configuration files are refused unread; 10,000 accounts take about 400 KB.
@@ -60,6 +63,9 @@ pub struct Config {
     /// The Health view reports passwords older than this many days (schema 3).
     #[serde(default = "default_max_password_age_days")]
     pub max_password_age_days: u32,
+    /// Per app-only organization id, its backup applications (schema 3).
+    #[serde(default)]
+    pub application_pools: BTreeMap<String, ApplicationPool>,
 }
 
 fn default_max_password_age_days() -> u32 {
@@ -98,6 +104,7 @@ impl From<ConfigV1> for Config {
             organizations: old.organizations,
             organization_settings: BTreeMap::new(),
             max_password_age_days: default_max_password_age_days(),
+            application_pools: BTreeMap::new(),
         }
     }
 }
@@ -110,6 +117,7 @@ impl Default for Config {
             organizations: BTreeMap::new(),
             organization_settings: BTreeMap::new(),
             max_password_age_days: default_max_password_age_days(),
+            application_pools: BTreeMap::new(),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Persistence: the RON configuration, directory snapshots and Graph imports, the keyring and
 //! the one-step commit. Never imports egui.
 
+pub mod certificate;
 pub mod commit;
 pub mod config;
 pub mod csv_export;

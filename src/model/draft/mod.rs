@@ -367,6 +367,7 @@ impl ManagerDraft {
             secrets_to_delete,
             selection,
             mfa_not_enabled,
+            application_pool: None,
         })
     }
 

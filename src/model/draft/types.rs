@@ -119,6 +119,12 @@ pub enum DraftError {
     /// The account is not a member of the chosen group.
     #[error("{0} is not a member of the chosen group. Choose a group that contains it.")]
     NotAMember(String),
+    /// Backup applications are for modern app-only organizations only (R1).
+    #[error(
+        "{0} does not use modern app-only authentication, so it has no backup applications. \
+         Use Manage backup accounts... instead."
+    )]
+    NotAppOnly(String),
 }
 
 /// What a successful commit asks the stores to do (R9, R11).
@@ -136,6 +142,9 @@ pub struct CommitPlan {
     pub selection: Option<OrganizationSelection>,
     /// Accounts the administrator said do not use MFA during this visit.
     pub mfa_not_enabled: Vec<String>,
+    /// For the Backup Applications Manager: the organization's new pool, saved instead of an
+    /// account selection; its secrets are named `app/<application id>`.
+    pub application_pool: Option<crate::model::application_pool::ApplicationPool>,
 }
 
 /// What OK in the manager would change, shown before saving when it removes accounts or
