@@ -7,6 +7,7 @@ pub mod consent;
 pub mod group_picker;
 pub mod health;
 pub mod manager;
+pub mod masked_field;
 pub mod modal;
 pub mod organization_settings;
 pub mod organizations;

@@ -1,33 +1,24 @@
 //! Add Password / Edit Password: one masked field for one account.
 
-use egui::{Id, RichText, TextEdit};
-use zeroize::Zeroizing;
+use egui::RichText;
 
 use super::action::{ActionSender, ManagerAction};
+pub use super::masked_field::MAX_PASSWORD_CHARS;
+use super::masked_field::MaskedField;
 use super::modal::{Dialog, DialogAnswer, DialogButton};
-use crate::model::{Password, PasswordPrompt};
+use crate::model::PasswordPrompt;
 
 /// The dialog's id, for its frame and its focus hand-back.
 pub const DIALOG_ID: &str = "password_dialog";
 
-/// The longest password the field takes, in characters.
-pub const MAX_PASSWORD_CHARS: usize = 256;
-
-/// Bytes for [`MAX_PASSWORD_CHARS`] characters of up to four UTF-8 bytes each: the buffer
-/// never grows, so no copy of the password is left behind by a reallocation.
-const BUFFER_BYTES: usize = MAX_PASSWORD_CHARS * 4;
-
-fn new_buffer() -> Zeroizing<String> {
-    Zeroizing::new(String::with_capacity(BUFFER_BYTES))
-}
+/// The field's id salt: one password field at a time.
+const FIELD_ID: &str = "password_field";
 
 /// The dialog's form. The typed text lives in one buffer, allocated once and wiped when the
 /// dialog closes or the password is handed to the model.
 pub struct PasswordView {
     prompt: PasswordPrompt,
-    text: Zeroizing<String>,
-    show_text: bool,
-    focus_pending: bool,
+    field: MaskedField,
     error: Option<String>,
 }
 
@@ -35,8 +26,7 @@ impl std::fmt::Debug for PasswordView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PasswordView")
             .field("prompt", &self.prompt)
-            .field("typed_characters", &self.text.chars().count())
-            .field("show_text", &self.show_text)
+            .field("field", &self.field)
             .field("error", &self.error)
             .finish_non_exhaustive()
     }
@@ -47,9 +37,7 @@ impl PasswordView {
     pub fn new(prompt: PasswordPrompt) -> Self {
         Self {
             prompt,
-            text: new_buffer(),
-            show_text: false,
-            focus_pending: true,
+            field: MaskedField::new(FIELD_ID),
             error: None,
         }
     }
@@ -69,28 +57,16 @@ impl PasswordView {
         self.error = Some(error);
     }
 
-    fn field_id() -> Id {
-        Id::unique("password_field")
-    }
-
-    /// Empties the field's undo history, which would keep earlier texts of the password.
-    fn forget_undo_history(ctx: &egui::Context) {
-        if let Some(mut state) = egui::text_edit::TextEditState::load(ctx, Self::field_id()) {
-            state.clear_undoer();
-            state.store(ctx, Self::field_id());
-        }
-    }
-
     /// Forgets egui's copy of the field (cursor and undo history).
     pub fn forget_field_state(ctx: &egui::Context) {
-        ctx.data_mut(|d| d.remove::<egui::text_edit::TextEditState>(Self::field_id()));
+        MaskedField::new(FIELD_ID).forget_state(ctx);
     }
 
     /// Draws the modal over the manager.
     pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         let title = self.prompt.title;
         let upn = self.prompt.upn.clone();
-        let empty = self.text.is_empty();
+        let empty = self.field.is_empty();
         let dialog = Dialog::new(DIALOG_ID, title, 420.0)
             .ok(DialogButton::new("OK")
                 .named(format!("OK, save the password of {upn}"))
@@ -102,13 +78,10 @@ impl PasswordView {
             footer.ui(ui, |_| {}, |_| {});
         });
         match response.answer {
-            Some(DialogAnswer::Ok) if !self.text.is_empty() => {
-                // Moves the buffer into the password, without a copy; the field gets a
-                // fresh one in case the model refuses and the dialog stays open.
-                let mut typed = std::mem::replace(&mut self.text, new_buffer());
+            Some(DialogAnswer::Ok) if !self.field.is_empty() => {
                 sender.send(ManagerAction::SubmitPassword {
                     upn,
-                    password: Password::new(std::mem::take(&mut *typed)),
+                    password: self.field.take(),
                 });
             }
             Some(DialogAnswer::Ok) => {}
@@ -154,62 +127,11 @@ impl PasswordView {
         } else {
             "Password:"
         };
-        ui.horizontal(|ui| {
-            let label = ui.label(label);
-            // Always masked: egui never copies a password field nor offers its selection to
-            // the X PRIMARY selection. Cut would still delete the selection it does not copy,
-            // so Copy and Cut never reach the field.
-            if ui.memory(|m| m.has_focus(Self::field_id())) {
-                ui.input_mut(|i| {
-                    i.events
-                        .retain(|e| !matches!(e, egui::Event::Copy | egui::Event::Cut));
-                });
-            }
-            let field = ui
-                .add(
-                    TextEdit::singleline(&mut *self.text)
-                        .id(Self::field_id())
-                        .password(true)
-                        .char_limit(MAX_PASSWORD_CHARS)
-                        .desired_width(240.0),
-                )
-                .labelled_by(label.id);
-            Self::forget_undo_history(ui.ctx());
-            if std::mem::take(&mut self.focus_pending) {
-                field.request_focus();
-            }
-            if field.changed() {
-                self.error = None;
-            }
-            let toggle = if self.show_text { "Hide" } else { "Show" };
-            if ui
-                .selectable_label(self.show_text, toggle)
-                .on_hover_text("Show or hide the typed characters")
-                .accessible_name("Show password")
-                .clicked()
-            {
-                self.show_text = !self.show_text;
-            }
-        });
-        if self.show_text {
-            shown_password_ui(ui, &self.text);
+        if self.field.ui(ui, label, "Show password") {
+            self.error = None;
         }
         if let Some(error) = &self.error {
             super::inline_error_ui(ui, error);
         }
     }
-}
-
-/// The typed password, painted apart from the field: not a text widget, so it cannot be
-/// selected or copied, and screen readers get "Password shown", never the password itself.
-fn shown_password_ui(ui: &mut egui::Ui, text: &str) {
-    let galley = ui.painter().layout_no_wrap(
-        text.to_owned(),
-        egui::TextStyle::Monospace.resolve(ui.style()),
-        ui.visuals().text_color(),
-    );
-    let (rect, response) = ui.allocate_exact_size(galley.size(), egui::Sense::hover());
-    ui.painter()
-        .galley(rect.min, galley, ui.visuals().text_color());
-    response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::Label, true, "Password shown"));
 }
