@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use crate::model::health::HealthList;
-use crate::ui::{Action, ActionSender, HealthAction, MainAction};
+use crate::ui::{Action, ActionSender, ApplicationsAction, HealthAction, MainAction};
 
 /// What to ask for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -14,6 +14,11 @@ pub enum FileRequest {
     Snapshot,
     /// A folder of Graph responses to import.
     GraphFolder,
+    /// A certificate file for a backup application (`key`: its PEM private key).
+    Certificate {
+        /// True for the private key's file.
+        key: bool,
+    },
     /// Where to save a Health list as CSV.
     SaveCsv {
         /// Organization id.
@@ -64,6 +69,21 @@ fn ask(request: FileRequest) -> Option<Action> {
                 .pick_folder(),
         )
         .map(|folder| folder.path().to_path_buf()),
+        FileRequest::Certificate { key } => pollster::block_on(if *key {
+            dialog
+                .set_title("Choose the private key (PEM)")
+                .add_filter("Private key (PEM)", &["pem", "key"])
+                .pick_file()
+        } else {
+            dialog
+                .set_title("Choose the certificate")
+                .add_filter(
+                    "Certificate (PKCS#12 or PEM)",
+                    &["pfx", "p12", "pem", "crt", "cer"],
+                )
+                .pick_file()
+        })
+        .map(|file| file.path().to_path_buf()),
         FileRequest::SaveCsv { file_name, .. } => pollster::block_on(
             dialog
                 .set_title("Export as CSV")
@@ -76,6 +96,7 @@ fn ask(request: FileRequest) -> Option<Action> {
     chosen.map(|path| match request {
         FileRequest::Snapshot => MainAction::DirectoryFileChosen(path).into(),
         FileRequest::GraphFolder => MainAction::DirectoryFolderChosen(path).into(),
+        FileRequest::Certificate { key } => ApplicationsAction::FileChosen { path, key }.into(),
         FileRequest::SaveCsv {
             organization_id,
             list,

@@ -1,6 +1,7 @@
 //! The eframe application: draws the views, drains the action queue once per frame and
 //! applies each action through the model. One session file per window.
 
+mod applications_session;
 mod directory_actions;
 mod file_dialog;
 mod health_actions;
@@ -10,18 +11,17 @@ mod manager_session;
 mod revocation_session;
 mod settings_session;
 mod startup_session;
+mod window;
 
-use std::sync::Arc;
 
 use crate::model::ManagerDraft;
 use crate::state::{AppState, Secrets, StartupError, StartupOptions};
-use crate::store::private_files::ensure_private_file;
-use crate::store::{ConfigFile, InstanceLock, KeyringSecrets, SecretStore};
 use crate::ui::health::{self, HealthViewData};
 use crate::ui::organizations::OrganizationsView;
 use crate::ui::startup_error::startup_error_ui;
 use crate::ui::{Action, ActionQueue, ActionSender, MainAction, banner_ui, modal};
 
+use applications_session::ApplicationsSession;
 use health_session::HealthSession;
 use manager_session::{ManagerSession, SessionEnd};
 use revocation_session::RevocationSession;
@@ -45,6 +45,7 @@ pub struct BackupAccountsApp {
     manager: Option<ManagerSession>,
     settings: Option<SettingsSession>,
     revocation: Option<RevocationSession>,
+    applications: Option<ApplicationsSession>,
     health: HealthSession,
     banner: Option<Banner>,
     actions: ActionQueue,
@@ -62,6 +63,7 @@ impl BackupAccountsApp {
             manager: None,
             settings: None,
             revocation: None,
+            applications: None,
             health: HealthSession::default(),
             banner: None,
             actions: ActionQueue::default(),
@@ -140,8 +142,10 @@ impl BackupAccountsApp {
         match &self.state {
             Err(error) => startup_error_ui(ui, error, &sender),
             Ok(state) => {
-                let blocked =
-                    self.manager.is_some() || self.settings.is_some() || self.revocation.is_some();
+                let blocked = self.manager.is_some()
+                    || self.settings.is_some()
+                    || self.revocation.is_some()
+                    || self.applications.is_some();
                 self.organizations.menu_bar_ui(ui, blocked, &sender);
                 if self.health.visible {
                     self.health.poll(state, ui.ctx());
@@ -185,6 +189,10 @@ impl BackupAccountsApp {
         if let Some(session) = &mut self.manager {
             session.ui(ui.ctx(), &sender);
         }
+        self.poll_applications(ui.ctx());
+        if let Some(session) = &mut self.applications {
+            session.ui(ui.ctx(), &sender);
+        }
         self.open_waiting_settings();
         if let Some(settings) = &mut self.settings {
             settings.ui(ui.ctx(), &sender);
@@ -220,6 +228,7 @@ impl BackupAccountsApp {
             Action::Settings(action) => self.apply_settings(ctx, action),
             Action::Consent(action) => self.apply_consent(ctx, action),
             Action::Health(action) => self.apply_health(ctx, action),
+            Action::Applications(action) => self.apply_applications(ctx, action),
         }
     }
 
@@ -227,7 +236,7 @@ impl BackupAccountsApp {
         match action {
             MainAction::SelectOrganization(id) => self.selected = Some(id),
             MainAction::OpenManager(id) => self.open_manager(id),
-            MainAction::ManageBackupApplications(id) => self.explain_backup_applications(&id),
+            MainAction::ManageBackupApplications(id) => self.open_applications(id),
             MainAction::OpenDirectory => self.ask_for_file(ctx, file_dialog::FileRequest::Snapshot),
             MainAction::ImportDirectory => {
                 self.ask_for_file(ctx, file_dialog::FileRequest::GraphFolder);
@@ -291,24 +300,6 @@ impl BackupAccountsApp {
         }
     }
 
-    fn explain_backup_applications(&mut self, id: &str) {
-        let Ok(state) = &self.state else {
-            return;
-        };
-        let name = state
-            .directory()
-            .organization(id)
-            .map_or_else(|| id.to_owned(), |o| o.name.clone());
-        self.show_banner(
-            format!(
-                "{name} uses modern app-only authentication: its backup applications are \
-                 managed in the Veeam Backup for Microsoft 365 console (Organizations > Manage \
-                 backup applications). This tool manages backup accounts only."
-            ),
-            false,
-        );
-    }
-
     fn select_first_organization(&mut self) {
         if let Ok(state) = &self.state {
             self.selected = state
@@ -339,75 +330,4 @@ impl eframe::App for BackupAccountsApp {
     }
 }
 
-/// The application id: the window's Wayland app id and X11 `WM_CLASS`, the desktop entry's
-/// and the `AppStream` component's name, so the desktop associates the window with them.
-pub const APP_ID: &str = "io.github.backupaccounts.BackupAccounts";
-
-/// The window icon, from `assets/icon.png` (embedded, so an installed binary needs no file)
-/// at 128 pixels.
-pub fn window_icon() -> Option<egui::IconData> {
-    let image = image::load_from_memory(include_bytes!("../../assets/icon.png"))
-        .map_err(|e| log::warn!("the window icon could not be decoded: {e}"))
-        .ok()?
-        .resize_exact(128, 128, image::imageops::FilterType::Lanczos3)
-        .into_rgba8();
-    let (width, height) = image.dimensions();
-    Some(egui::IconData {
-        rgba: image.into_raw(),
-        width,
-        height,
-    })
-}
-
-/// Where eframe may keep the window's size and position: `window.ron`, private like the
-/// configuration, in a folder this instance can lock. A read-only second instance writes
-/// nothing, so it gets none.
-fn window_geometry_file(folder: &std::path::Path) -> Option<std::path::PathBuf> {
-    // Taken and released at once: the state takes the lock for good a moment later.
-    if let Err(e) = InstanceLock::acquire(folder) {
-        log::info!("the window geometry is not saved: {e}");
-        return None;
-    }
-    let path = folder.join("window.ron");
-    // An empty map is what eframe reads as "nothing remembered yet".
-    match ensure_private_file(&path, "{}") {
-        Ok(()) => Some(path),
-        Err(e) => {
-            log::warn!("the window geometry is not saved: {}: {e}", path.display());
-            None
-        }
-    }
-}
-
-/// Opens the main window with the platform keyring.
-pub fn run(options: StartupOptions) -> eframe::Result {
-    let mut viewport = egui::ViewportBuilder::default()
-        .with_title("Backup Accounts")
-        .with_app_id(APP_ID)
-        .with_inner_size([1000.0, 680.0])
-        .with_min_inner_size([720.0, 480.0]);
-    if let Some(icon) = window_icon() {
-        viewport = viewport.with_icon(icon);
-    }
-    // Window geometry lives beside config.ron, so --config-dir keeps runs apart.
-    let persistence_path = options
-        .config_dir
-        .clone()
-        .or_else(ConfigFile::default_folder)
-        .and_then(|folder| window_geometry_file(&folder));
-    let native_options = eframe::NativeOptions {
-        viewport,
-        // Without a file nothing is written: not even eframe's default storage folder.
-        persist_window: persistence_path.is_some(),
-        persistence_path,
-        ..Default::default()
-    };
-    eframe::run_native(
-        "Backup Accounts",
-        native_options,
-        Box::new(move |_cc| {
-            let secrets = KeyringSecrets::platform().map(|k| Arc::new(k) as Arc<dyn SecretStore>);
-            Ok(Box::new(BackupAccountsApp::new(&options, secrets)))
-        }),
-    )
-}
+pub use window::{APP_ID, run, window_icon};

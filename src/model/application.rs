@@ -150,6 +150,16 @@ pub fn check_can_remove(app_id: &str, added_with: Option<&str>) -> Result<(), Re
     }
 }
 
+/// R15 for a selection: none of them may be the application the organization was added with.
+pub fn check_can_remove_all<'a>(
+    app_ids: impl IntoIterator<Item = &'a String>,
+    added_with: Option<&str>,
+) -> Result<(), RemovalRefusal> {
+    app_ids
+        .into_iter()
+        .try_for_each(|id| check_can_remove(id, added_with))
+}
+
 /// How an installed certificate's expiry reads: expired, soon, or fine.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Expiry {

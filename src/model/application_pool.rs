@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::application::{
     Application, ApplicationRefusal, CertificateFacts, CertificateRefusal, RemovalRefusal,
-    check_can_remove,
+    check_can_remove_all,
 };
 use super::directory::{AuthenticationMethod, Directory, Organization};
 use super::draft::{CommitPlan, DraftError};
@@ -190,9 +190,7 @@ impl PoolDraft {
     /// Removes applications, all or none (R15 keeps the one the organization was added with).
     pub fn remove(&mut self, app_ids: &BTreeSet<String>) -> Result<(), PoolError> {
         let added_with = self.organization().added_with_application.clone();
-        for app_id in app_ids {
-            check_can_remove(app_id, added_with.as_deref())?;
-        }
+        check_can_remove_all(app_ids, added_with.as_deref())?;
         let organization = &self.directory.organizations[self.organization_index];
         self.rows.retain(|row| {
             let id = &organization.applications[row.application_index].app_id;

@@ -2,6 +2,7 @@
 //! keyring, with every change going through the model's rules. Never imports egui; the
 //! window and the command line both work through it.
 
+mod applications;
 mod errors;
 mod health;
 mod revocations;

@@ -23,6 +23,8 @@ pub enum Action {
     Consent(ConsentAction),
     /// The Health view.
     Health(HealthAction),
+    /// The Backup Applications Manager and the dialogs over it.
+    Applications(ApplicationsAction),
 }
 
 /// The Organizations view, its menu bar and context menus.
@@ -54,6 +56,50 @@ pub enum MainAction {
     DismissBanner,
     /// The main window's tabs: the selected organization's details, or Health.
     ShowHealth(bool),
+}
+
+/// The Backup Applications Manager, Select Application and Install Certificate (R15).
+#[derive(Debug)]
+pub enum ApplicationsAction {
+    /// Manager: *Add...*.
+    OpenSelect,
+    /// Select Application: *Add* (R15 checked when applied).
+    Add(String),
+    /// Select Application: *Cancel*.
+    CloseSelect,
+    /// Manager: *Remove* on the selected applications (R15 checked when applied).
+    Remove(std::collections::BTreeSet<String>),
+    /// Manager: a Certificate link.
+    OpenCertificate(String),
+    /// Install Certificate: *Choose file...* (`key`: the PEM private key's file).
+    ChooseFile {
+        /// True for the private key's file.
+        key: bool,
+    },
+    /// The file dialog's answer.
+    FileChosen {
+        /// The file.
+        path: PathBuf,
+        /// True for the private key's file.
+        key: bool,
+    },
+    /// Install Certificate: *Install* (R15 checked when applied).
+    Install {
+        /// Application id.
+        app_id: String,
+        /// The PKCS#12 file, or the PEM certificate.
+        file: PathBuf,
+        /// The PEM private key, with a PEM certificate.
+        key_file: Option<PathBuf>,
+        /// The PKCS#12 file's password.
+        password: Password,
+    },
+    /// Install Certificate: *Cancel*.
+    CloseCertificate,
+    /// Manager: *OK* (R9).
+    Commit,
+    /// Manager: *Cancel* or Escape.
+    Cancel,
 }
 
 /// The Health view: checks, its threshold, and each finding's fix.
@@ -235,5 +281,11 @@ impl From<StartupAction> for Action {
 impl From<HealthAction> for Action {
     fn from(action: HealthAction) -> Self {
         Self::Health(action)
+    }
+}
+
+impl From<ApplicationsAction> for Action {
+    fn from(action: ApplicationsAction) -> Self {
+        Self::Applications(action)
     }
 }

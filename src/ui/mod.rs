@@ -3,6 +3,8 @@
 
 pub mod a11y;
 pub mod action;
+pub mod applications;
+pub mod certificate;
 pub mod consent;
 pub mod group_picker;
 pub mod health;
@@ -15,8 +17,8 @@ pub mod password;
 pub mod startup_error;
 
 pub use action::{
-    Action, ActionQueue, ActionSender, ConsentAction, HealthAction, MainAction, ManagerAction,
-    SettingsAction, StartupAction,
+    Action, ActionQueue, ActionSender, ApplicationsAction, ConsentAction, HealthAction, MainAction,
+    ManagerAction, SettingsAction, StartupAction,
 };
 
 use crate::model::AuthenticationMethod;

@@ -1,0 +1,331 @@
+//! Backup Applications Manager and Select Application (R15), for modern app-only
+//! organizations: the pool, its certificates, adding and removing applications.
+
+use std::collections::BTreeSet;
+
+use egui::{Button, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use super::action::{ActionSender, ApplicationsAction};
+use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::{a11y, explain_disabled};
+use crate::model::application::{Expiry, date};
+use crate::model::application_pool::PoolDraft;
+
+/// The manager's dialog id, for its frame and its focus hand-back.
+pub const DIALOG_ID: &str = "backup_applications_manager";
+/// Select Application's dialog id.
+pub const SELECT_DIALOG_ID: &str = "select_application";
+
+/// Why *Create...* is disabled.
+pub const CREATE_DISABLED: &str = "Veeam Backup for Microsoft 365 8.4 no longer creates or \
+    adds Microsoft Entra applications. Create the application in Microsoft Entra ID, upload \
+    its certificate there, then add it here with Add...";
+
+/// The standing note of a pool with more than one application.
+pub const SHARED_THROTTLING_NOTE: &str = "Since 1 March 2026 Microsoft counts every \
+    application of a tenant against one throttling limit: more applications add no \
+    throughput. The vendor recommends a single backup application.";
+
+/// The manager's form: the selected rows (for *Remove*) and the last refusal.
+#[derive(Debug, Default)]
+pub struct BackupApplicationsView {
+    /// Application ids of the selected rows.
+    selected: BTreeSet<String>,
+    /// The row a Shift-click extends the selection from.
+    anchor: Option<usize>,
+    error: Option<String>,
+}
+
+impl BackupApplicationsView {
+    /// Shows a refusal from the model (R15) under the list.
+    pub fn set_error(&mut self, error: Option<String>) {
+        self.error = error;
+    }
+
+    /// Forgets the selection (after *Remove*).
+    pub fn clear_selection(&mut self) {
+        self.selected.clear();
+        self.anchor = None;
+    }
+
+    /// Draws the modal. `covered` is true while a dialog is open over it; `saving` is
+    /// (keyring changes done, total) while a commit runs.
+    pub fn ui(
+        &mut self,
+        ctx: &egui::Context,
+        draft: &PoolDraft,
+        covered: bool,
+        saving: Option<(usize, usize)>,
+        sender: &ActionSender,
+    ) {
+        let dialog = Dialog::new(DIALOG_ID, "Backup Applications Manager", 700.0)
+            .ok(DialogButton::new("OK").named("OK, save the backup applications"))
+            .cancel(DialogButton::new("Cancel").named("Cancel backup applications"))
+            .keys(!covered)
+            .buttons(saving.is_none());
+        let response = dialog.show(ctx, |ui, footer| {
+            self.content_ui(ui, draft, sender);
+            footer.ui(
+                ui,
+                |ui| {
+                    super::keyring_progress_ui(
+                        ui,
+                        "Saving certificates to the system keyring",
+                        saving,
+                    )
+                },
+                |ui| {
+                    let count = draft.rows().len();
+                    ui.label(format!(
+                        "{count} {}",
+                        if count == 1 {
+                            "application"
+                        } else {
+                            "applications"
+                        }
+                    ));
+                },
+            );
+        });
+        match response.answer {
+            Some(DialogAnswer::Ok) => sender.send(ApplicationsAction::Commit),
+            Some(DialogAnswer::Cancel) => sender.send(ApplicationsAction::Cancel),
+            None => {}
+        }
+    }
+
+    fn content_ui(&mut self, ui: &mut egui::Ui, draft: &PoolDraft, sender: &ActionSender) {
+        let organization = draft.organization();
+        ui.label(format!(
+            "Organization: {} ({})",
+            organization.name,
+            organization.authentication.label()
+        ));
+        if draft.rows().len() > 1 {
+            ui.label(
+                RichText::new(format!("ℹ {SHARED_THROTTLING_NOTE}"))
+                    .color(ui.visuals().warn_fg_color),
+            );
+        }
+        ui.add_space(6.0);
+        self.table_ui(ui, draft, sender);
+        ui.horizontal(|ui| {
+            if ui.button("Add...").clicked() {
+                sender.send(ApplicationsAction::OpenSelect);
+            }
+            let refusal = self.removal_refusal(draft);
+            let remove = ui
+                .add_enabled(refusal.is_none(), Button::new("Remove"))
+                .accessible_name(format!("Remove {} selected", self.selected.len()));
+            if explain_disabled(remove, refusal.as_deref()).clicked() {
+                sender.send(ApplicationsAction::Remove(self.selected.clone()));
+            }
+            let create = ui.add_enabled(false, Button::new("Create..."));
+            explain_disabled(create, Some(CREATE_DISABLED));
+        });
+        if let Some(error) = &self.error {
+            super::inline_error_ui(ui, error);
+        }
+    }
+
+    /// Why *Remove* is disabled, if it is (R15 keeps the application the organization was
+    /// added with).
+    fn removal_refusal(&self, draft: &PoolDraft) -> Option<String> {
+        if self.selected.is_empty() {
+            return Some("Select the applications to remove first.".to_owned());
+        }
+        let added_with = draft.organization().added_with_application.as_deref();
+        crate::model::application::check_can_remove_all(&self.selected, added_with)
+            .err()
+            .map(|e| format!("{e}."))
+    }
+
+    /// Click selects one row; Ctrl-click (or Ctrl+Space) adds or takes one away; Shift-click
+    /// selects the range from the last clicked row.
+    fn select(&mut self, ui: &egui::Ui, draft: &PoolDraft, index: usize) {
+        let modifiers = ui.input(|i| i.modifiers);
+        let id = |i: usize| draft.application(&draft.rows()[i]).app_id.clone();
+        if modifiers.shift
+            && let Some(anchor) = self.anchor
+        {
+            self.selected = (anchor.min(index)..=anchor.max(index)).map(id).collect();
+            return;
+        }
+        if modifiers.command {
+            if !self.selected.remove(&id(index)) {
+                self.selected.insert(id(index));
+            }
+        } else {
+            self.selected = BTreeSet::from([id(index)]);
+        }
+        self.anchor = Some(index);
+    }
+
+    fn table_ui(&mut self, ui: &mut egui::Ui, draft: &PoolDraft, sender: &ActionSender) {
+        let row_height = ui.text_style_height(&egui::TextStyle::Body) + 8.0;
+        let rows = draft.rows();
+        let now = jiff::Timestamp::now();
+        let mut clicked = None;
+        a11y::table(ui, "Backup applications", rows.len(), 3, |ui| {
+            TableBuilder::new(ui)
+                .id_salt("backup_applications")
+                .striped(true)
+                .min_scrolled_height(200.0)
+                .max_scroll_height(200.0)
+                .auto_shrink([false, false])
+                .column(Column::remainder().at_least(220.0).clip(true))
+                .column(Column::exact(270.0))
+                .column(Column::exact(170.0))
+                .header(row_height, |mut header| {
+                    for (column, name) in ["Name", "Application ID", "Certificate"]
+                        .into_iter()
+                        .enumerate()
+                    {
+                        header.col(|ui| {
+                            a11y::column_header(ui, name, column);
+                            ui.strong(name);
+                        });
+                    }
+                })
+                .body(|body| {
+                    body.rows(row_height, rows.len(), |mut row| {
+                        let index = row.index();
+                        let application = draft.application(&rows[index]);
+                        let selected = self.selected.contains(&application.app_id);
+                        row.col(|ui| {
+                            a11y::table_cell(ui, index, 0, "Name");
+                            let response = ui.selectable_label(selected, &application.display_name);
+                            a11y::list_option(&response, selected, index);
+                            if response.clicked() {
+                                clicked = Some(index);
+                            }
+                        });
+                        row.col(|ui| {
+                            a11y::table_cell(ui, index, 1, "Application ID");
+                            ui.label(RichText::new(&application.app_id).monospace());
+                        });
+                        row.col(|ui| {
+                            a11y::table_cell(ui, index, 2, "Certificate");
+                            let (text, warn) = match rows[index].certificate() {
+                                None => ("Not configured".to_owned(), false),
+                                Some(c) => (
+                                    format!("Configured, expires {}", date(c.expires)),
+                                    Expiry::of(c.expires, now) != Expiry::Later,
+                                ),
+                            };
+                            let mut link_text = RichText::new(&text);
+                            if warn {
+                                link_text = link_text.color(ui.visuals().warn_fg_color);
+                            }
+                            let link = ui.link(link_text).accessible_name(format!(
+                                "Certificate for {}: {text}",
+                                application.display_name
+                            ));
+                            if link.clicked() {
+                                sender.send(ApplicationsAction::OpenCertificate(
+                                    application.app_id.clone(),
+                                ));
+                            }
+                        });
+                    });
+                });
+        });
+        if let Some(index) = clicked {
+            self.select(ui, draft, index);
+        }
+    }
+}
+
+/// Select Application's form: search text and the highlighted application.
+#[derive(Debug, Default)]
+pub struct SelectApplicationView {
+    search: String,
+    highlighted: Option<String>,
+}
+
+impl SelectApplicationView {
+    /// Draws the modal over the manager.
+    pub fn ui(&mut self, ctx: &egui::Context, draft: &PoolDraft, sender: &ActionSender) {
+        let candidates = draft.candidates();
+        let query = self.search.trim().to_lowercase();
+        let listed: Vec<_> = candidates
+            .iter()
+            .filter(|(a, _)| {
+                a.display_name.to_lowercase().contains(&query) || a.app_id.contains(&query)
+            })
+            .collect();
+        let highlighted = listed
+            .iter()
+            .find(|(a, _)| Some(&a.app_id) == self.highlighted.as_ref());
+        let refusal = match highlighted {
+            Some((_, Some(refusal))) => Some(format!("It cannot be added: {refusal}.")),
+            Some((_, None)) => None,
+            None => Some("Select an application in the list first.".to_owned()),
+        };
+        let dialog = Dialog::new(SELECT_DIALOG_ID, "Select Application", 600.0)
+            .ok(DialogButton::new("Add")
+                .named("Add application")
+                .disabled_because(refusal))
+            .cancel(DialogButton::new("Cancel").named("Cancel application selection"));
+        let response = dialog.show(ctx, |ui, footer| {
+            ui.add(
+                egui::TextEdit::singleline(&mut self.search)
+                    .hint_text("Search applications")
+                    .desired_width(f32::INFINITY),
+            )
+            .accessible_name("Search applications");
+            let row_height = ui.text_style_height(&egui::TextStyle::Body) * 2.0 + 8.0;
+            a11y::list_box(ui, "Applications", listed.len(), |ui| {
+                egui::ScrollArea::vertical()
+                    .max_height(240.0)
+                    .auto_shrink([false, true])
+                    .show_rows(ui, row_height, listed.len(), |ui, range| {
+                        for index in range {
+                            let (application, refusal) = listed[index];
+                            let selected = self.highlighted.as_ref() == Some(&application.app_id);
+                            let mut text =
+                                format!("{}\n{}", application.display_name, application.app_id);
+                            if let Some(refusal) = refusal {
+                                text = format!(
+                                    "{}\n{} — {refusal}",
+                                    application.display_name, application.app_id
+                                );
+                            }
+                            let mut rich = RichText::new(text);
+                            if refusal.is_some() {
+                                rich = rich.weak();
+                            }
+                            let response = ui
+                                .selectable_label(selected, rich)
+                                .accessible_name(application.display_name.clone());
+                            a11y::list_option(&response, selected, index);
+                            if let Some(refusal) = refusal {
+                                // Read after the name, as a disabled control's reason is.
+                                let reason = format!("Cannot be added: {refusal}.");
+                                response.ctx.accesskit_node_builder(response.id, |node| {
+                                    node.set_description(reason);
+                                });
+                            }
+                            if response.clicked() {
+                                self.highlighted = Some(application.app_id.clone());
+                            }
+                            if response.double_clicked() && refusal.is_none() {
+                                sender.send(ApplicationsAction::Add(application.app_id.clone()));
+                            }
+                        }
+                    });
+            });
+            footer.ui(ui, |_| {}, |_| {});
+        });
+        match response.answer {
+            Some(DialogAnswer::Ok) => {
+                if let Some(app_id) = &self.highlighted {
+                    sender.send(ApplicationsAction::Add(app_id.clone()));
+                }
+            }
+            Some(DialogAnswer::Cancel) => sender.send(ApplicationsAction::CloseSelect),
+            None => {}
+        }
+    }
+}
