@@ -13,7 +13,6 @@ mod settings_session;
 mod startup_session;
 mod window;
 
-
 use crate::model::ManagerDraft;
 use crate::state::{AppState, Secrets, StartupError, StartupOptions};
 use crate::ui::health::{self, HealthViewData};

@@ -59,7 +59,7 @@ impl BackupApplicationsView {
         saving: Option<(usize, usize)>,
         sender: &ActionSender,
     ) {
-        let dialog = Dialog::new(DIALOG_ID, "Backup Applications Manager", 700.0)
+        let dialog = Dialog::new(DIALOG_ID, "Backup Applications Manager", 760.0)
             .ok(DialogButton::new("OK").named("OK, save the backup applications"))
             .cancel(DialogButton::new("Cancel").named("Cancel backup applications"))
             .keys(!covered)
@@ -175,7 +175,7 @@ impl BackupApplicationsView {
                 .max_scroll_height(200.0)
                 .auto_shrink([false, false])
                 .column(Column::remainder().at_least(220.0).clip(true))
-                .column(Column::exact(270.0))
+                .column(Column::exact(300.0))
                 .column(Column::exact(170.0))
                 .header(row_height, |mut header| {
                     for (column, name) in ["Name", "Application ID", "Certificate"]
@@ -238,10 +238,22 @@ impl BackupApplicationsView {
 }
 
 /// Select Application's form: search text and the highlighted application.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct SelectApplicationView {
     search: String,
     highlighted: Option<String>,
+    focus_search: bool,
+}
+
+impl Default for SelectApplicationView {
+    fn default() -> Self {
+        Self {
+            search: String::new(),
+            highlighted: None,
+            // Typing filters at once, as in Select Security Group.
+            focus_search: true,
+        }
+    }
 }
 
 impl SelectApplicationView {
@@ -269,12 +281,16 @@ impl SelectApplicationView {
                 .disabled_because(refusal))
             .cancel(DialogButton::new("Cancel").named("Cancel application selection"));
         let response = dialog.show(ctx, |ui, footer| {
-            ui.add(
-                egui::TextEdit::singleline(&mut self.search)
-                    .hint_text("Search applications")
-                    .desired_width(f32::INFINITY),
-            )
-            .accessible_name("Search applications");
+            let search = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.search)
+                        .hint_text("Search applications")
+                        .desired_width(f32::INFINITY),
+                )
+                .accessible_name("Search applications");
+            if std::mem::take(&mut self.focus_search) {
+                search.request_focus();
+            }
             let row_height = ui.text_style_height(&egui::TextStyle::Body) * 2.0 + 8.0;
             a11y::list_box(ui, "Applications", listed.len(), |ui| {
                 egui::ScrollArea::vertical()
@@ -298,7 +314,11 @@ impl SelectApplicationView {
                             }
                             let response = ui
                                 .selectable_label(selected, rich)
-                                .accessible_name(application.display_name.clone());
+                                // With the id: the pool's rows below have the same names.
+                                .accessible_name(format!(
+                                    "{} ({})",
+                                    application.display_name, application.app_id
+                                ));
                             a11y::list_option(&response, selected, index);
                             if let Some(refusal) = refusal {
                                 // Read after the name, as a disabled control's reason is.
