@@ -339,10 +339,7 @@ fn r1_backup_applications_are_for_app_only_organizations() {
 fn snapshots_of_the_backup_applications_windows() {
     let folder = tempfile::tempdir().unwrap();
     let northwind = northwind(folder.path());
-    let mut harness = start_app(
-        northwind.options.clone(),
-        Ok(Arc::new(MemorySecrets::default())),
-    );
+    let mut harness = start_app(northwind.options, Ok(Arc::new(MemorySecrets::default())));
     open_manager(&mut harness);
     click(&mut harness, "Add...");
     harness.snapshot("select_application");

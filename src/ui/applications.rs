@@ -257,6 +257,47 @@ impl Default for SelectApplicationView {
 }
 
 impl SelectApplicationView {
+    /// One application of the list: its name and id, and why it cannot be added, if so.
+    fn option_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        application: &crate::model::application::Application,
+        refusal: Option<&crate::model::application::ApplicationRefusal>,
+        index: usize,
+        sender: &ActionSender,
+    ) {
+        let selected = self.highlighted.as_ref() == Some(&application.app_id);
+        let mut text = format!("{}\n{}", application.display_name, application.app_id);
+        if let Some(refusal) = refusal {
+            text = format!("{text} — {refusal}");
+        }
+        let mut rich = RichText::new(text);
+        if refusal.is_some() {
+            rich = rich.weak();
+        }
+        let response = ui
+            .selectable_label(selected, rich)
+            // With the id: the pool's rows below have the same names.
+            .accessible_name(format!(
+                "{} ({})",
+                application.display_name, application.app_id
+            ));
+        a11y::list_option(&response, selected, index);
+        if let Some(refusal) = refusal {
+            // Read after the name, as a disabled control's reason is.
+            let reason = format!("Cannot be added: {refusal}.");
+            response.ctx.accesskit_node_builder(response.id, |node| {
+                node.set_description(reason);
+            });
+        }
+        if response.clicked() {
+            self.highlighted = Some(application.app_id.clone());
+        }
+        if response.double_clicked() && refusal.is_none() {
+            sender.send(ApplicationsAction::Add(application.app_id.clone()));
+        }
+    }
+
     /// Draws the modal over the manager.
     pub fn ui(&mut self, ctx: &egui::Context, draft: &PoolDraft, sender: &ActionSender) {
         let candidates = draft.candidates();
@@ -299,40 +340,7 @@ impl SelectApplicationView {
                     .show_rows(ui, row_height, listed.len(), |ui, range| {
                         for index in range {
                             let (application, refusal) = listed[index];
-                            let selected = self.highlighted.as_ref() == Some(&application.app_id);
-                            let mut text =
-                                format!("{}\n{}", application.display_name, application.app_id);
-                            if let Some(refusal) = refusal {
-                                text = format!(
-                                    "{}\n{} — {refusal}",
-                                    application.display_name, application.app_id
-                                );
-                            }
-                            let mut rich = RichText::new(text);
-                            if refusal.is_some() {
-                                rich = rich.weak();
-                            }
-                            let response = ui
-                                .selectable_label(selected, rich)
-                                // With the id: the pool's rows below have the same names.
-                                .accessible_name(format!(
-                                    "{} ({})",
-                                    application.display_name, application.app_id
-                                ));
-                            a11y::list_option(&response, selected, index);
-                            if let Some(refusal) = refusal {
-                                // Read after the name, as a disabled control's reason is.
-                                let reason = format!("Cannot be added: {refusal}.");
-                                response.ctx.accesskit_node_builder(response.id, |node| {
-                                    node.set_description(reason);
-                                });
-                            }
-                            if response.clicked() {
-                                self.highlighted = Some(application.app_id.clone());
-                            }
-                            if response.double_clicked() && refusal.is_none() {
-                                sender.send(ApplicationsAction::Add(application.app_id.clone()));
-                            }
+                            self.option_ui(ui, application, refusal.as_ref(), index, sender);
                         }
                     });
             });
