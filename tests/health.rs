@@ -380,6 +380,7 @@ fn a_pool_larger_than_the_vendor_guidance_is_a_notice_with_its_source() {
             missing_secrets: None,
             now: jiff::Timestamp::now(),
             max_age_days: 90,
+            application_pools: &BTreeMap::new(),
         })
     };
     let pool = |report: &HealthReport| {
@@ -404,4 +405,93 @@ fn a_pool_larger_than_the_vendor_guidance_is_a_notice_with_its_source() {
         "{}",
         finding.describe()
     );
+}
+
+#[test]
+fn backup_application_certificates_feed_the_report() {
+    use backup_accounts::model::application_pool::{
+        ApplicationPool, InstalledCertificate, PooledApplication,
+    };
+    use backup_accounts::model::health::{
+        FindingAction, FindingKind, HealthInputs, HealthReport, Severity,
+    };
+    let directory = demo();
+    let now: jiff::Timestamp = "2026-11-29T12:00:00Z".parse().unwrap();
+    let certificate = |expires: &str| {
+        Some(InstalledCertificate {
+            thumbprint: "00".repeat(20),
+            subject: "CN=test".into(),
+            expires: expires.parse().unwrap(),
+        })
+    };
+    let pooled = |app_id: &str, certificate| PooledApplication {
+        app_id: app_id.into(),
+        certificate,
+    };
+    let pools = BTreeMap::from([(
+        NORTHWIND.to_owned(),
+        ApplicationPool {
+            applications: vec![
+                pooled(
+                    "5b1f3a2e-7c44-4d6a-9e21-0f3c9d2a7b10",
+                    certificate("2028-01-15T00:00:00Z"),
+                ),
+                pooled(
+                    "8d2e4f60-1a3b-4c5d-8e9f-a0b1c2d3e4f5",
+                    certificate("2026-03-01T00:00:00Z"),
+                ),
+                pooled(
+                    "c4d5e6f7-2b3c-4d5e-9f60-718293a4b5c6",
+                    certificate("2026-12-20T00:00:00Z"),
+                ),
+                pooled("e7f8a9b0-3c4d-4e5f-a061-8293a4b5c6d7", None),
+            ],
+        },
+    )]);
+    let report = HealthReport::compute(&HealthInputs {
+        directory: &directory,
+        selections: &BTreeMap::new(),
+        pending_review: &Default::default(),
+        missing_secrets: None,
+        now,
+        max_age_days: 90,
+        application_pools: &pools,
+    });
+    let northwind: Vec<_> = report
+        .findings()
+        .filter(|f| f.organization_id == NORTHWIND)
+        .map(|f| (f.severity, f.kind.clone(), f.action()))
+        .collect();
+    assert_eq!(
+        northwind,
+        [
+            (
+                Severity::Critical,
+                FindingKind::CertificateExpired {
+                    application: "Backup Application 2 (expired certificate)".into(),
+                    date: "2026-03-01".into()
+                },
+                FindingAction::ReviewApplications
+            ),
+            (
+                Severity::Warning,
+                FindingKind::CertificateExpiring {
+                    application: "Backup Application 3 (certificate ends 2026-12-20)".into(),
+                    date: "2026-12-20".into()
+                },
+                FindingAction::ReviewApplications
+            ),
+            (
+                Severity::Warning,
+                FindingKind::CertificateMissing("Reporting Portal (client secret only)".into()),
+                FindingAction::ReviewApplications
+            ),
+            (
+                Severity::Notice,
+                FindingKind::SharedThrottling(4),
+                FindingAction::ReviewApplications
+            ),
+        ]
+    );
+    assert!(report.needs_attention());
 }

@@ -43,6 +43,11 @@ impl ApplicationsSession {
         &self.draft
     }
 
+    /// True while the keyring worker writes the commit.
+    pub fn is_saving(&self) -> bool {
+        self.saving.is_some()
+    }
+
     /// Draws the manager and the dialog over it.
     pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         let covered = self.select.is_some() || self.certificate.is_some();

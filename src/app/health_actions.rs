@@ -32,6 +32,9 @@ impl BackupAccountsApp {
                 self.actions.sender().send(ManagerAction::OpenPassword(upn));
             }
             HealthAction::Review(organization_id) => self.open_manager(organization_id),
+            HealthAction::ReviewApplications(organization_id) => {
+                self.open_applications(organization_id);
+            }
             HealthAction::Export {
                 organization_id,
                 list,

@@ -105,7 +105,12 @@ impl BackupAccountsApp {
 
     /// True while a commit or a revocation is being written on the keyring worker thread.
     pub fn is_saving(&self) -> bool {
-        self.manager.as_ref().is_some_and(ManagerSession::is_saving) || self.is_revoking()
+        self.manager.as_ref().is_some_and(ManagerSession::is_saving)
+            || self
+                .applications
+                .as_ref()
+                .is_some_and(ApplicationsSession::is_saving)
+            || self.is_revoking()
     }
 
     /// The manager's draft while it is open.

@@ -23,6 +23,7 @@ impl AppState {
             directory: self.directory.clone(),
             selections: self.config.organizations.clone(),
             pending_review: self.pending_review.clone(),
+            application_pools: self.config.application_pools.clone(),
             max_age_days: max_age_days.unwrap_or(self.config.max_password_age_days),
         }
     }
@@ -100,6 +101,8 @@ pub struct HealthJob {
     directory: Arc<crate::model::Directory>,
     selections: std::collections::BTreeMap<String, crate::model::OrganizationSelection>,
     pending_review: BTreeSet<(String, String)>,
+    application_pools:
+        std::collections::BTreeMap<String, crate::model::application_pool::ApplicationPool>,
     max_age_days: u32,
 }
 
@@ -117,6 +120,7 @@ impl HealthJob {
             missing_secrets,
             now,
             max_age_days: self.max_age_days,
+            application_pools: &self.application_pools,
         })
     }
 }

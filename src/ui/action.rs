@@ -118,6 +118,8 @@ pub enum HealthAction {
     },
     /// *Review*: the organization's manager.
     Review(String),
+    /// *Review*: the organization's Backup Applications Manager.
+    ReviewApplications(String),
     /// *Export...*: ask where to save a list as CSV.
     Export {
         /// Organization id.

@@ -277,6 +277,9 @@ fn fix_button_ui(
             }),
         ),
         FindingAction::Review => ("Review", Some(HealthAction::Review(id.clone()))),
+        FindingAction::ReviewApplications => {
+            ("Review", Some(HealthAction::ReviewApplications(id.clone())))
+        }
         FindingAction::Export => (
             "Export...",
             finding.list().map(|list| HealthAction::Export {

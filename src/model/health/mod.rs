@@ -1,0 +1,277 @@
+//! Health: what needs the administrator's attention after the accounts were chosen. Secrets
+//! missing from the keyring, old passwords, MFA turned on after a password was set, accounts
+//! pending review, who holds the Site Collection Administrator role through the group, and
+//! the vendor's current guidance. Computed from the saved state only, never from a secret.
+
+mod findings;
+mod footprint;
+
+use std::collections::{BTreeSet, HashSet};
+
+pub use findings::{Finding, FindingAction, FindingKind, HealthList, Severity};
+pub use footprint::{RoleFootprint, RoleHolder};
+
+use super::application::{Expiry, date};
+use super::application_pool::ApplicationPool;
+use super::directory::{AuthenticationMethod, Directory, Organization};
+use super::selection::OrganizationSelection;
+use super::upn::same_upn;
+
+/// Where the legacy-authentication finding comes from.
+pub const LEGACY_AUTHENTICATION_SOURCE: &str =
+    "https://helpcenter.veeam.com/docs/vbo365/rest/authorization_basic_legacy.html";
+/// Where the pool-size finding comes from.
+pub const POOL_SIZE_SOURCE: &str = "https://bp.veeam.com/vb365/guide/operate/orgconfig.html";
+/// The vendor's best-practice guide: one account is the default and best practice; large
+/// tenants add up to five to get through the first full backup.
+pub const RECOMMENDED_POOL_SIZE: usize = 5;
+/// Passwords older than this many days are reported unless the setting says otherwise.
+pub const DEFAULT_MAX_PASSWORD_AGE_DAYS: u32 = 90;
+
+/// How old each saved password of an organization is, for the chart.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PasswordAges {
+    /// Ages in days of the passwords whose age is known.
+    pub known_days: Vec<i64>,
+    /// Passwords saved before ages were recorded.
+    pub unknown: usize,
+}
+
+/// One organization's part of the report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrganizationHealth {
+    /// Organization id.
+    pub organization_id: String,
+    /// Organization name.
+    pub name: String,
+    /// Its findings, worst first.
+    pub findings: Vec<Finding>,
+    /// Who holds the role through the chosen group.
+    pub footprint: RoleFootprint,
+    /// For the chart.
+    pub ages: PasswordAges,
+}
+
+impl OrganizationHealth {
+    /// The accounts of one exported list; `None` for the whole footprint.
+    pub fn list_accounts(&self, list: HealthList) -> Option<&[String]> {
+        self.findings
+            .iter()
+            .find(|f| f.list() == Some(list))
+            .map(Finding::accounts)
+    }
+
+    /// The worst severity among its findings.
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.iter().map(|f| f.severity).min()
+    }
+}
+
+/// What the report is computed from.
+#[derive(Debug)]
+pub struct HealthInputs<'a> {
+    /// The directory.
+    pub directory: &'a Directory,
+    /// The saved selections, by organization id.
+    pub selections: &'a std::collections::BTreeMap<String, OrganizationSelection>,
+    /// (organization id, lower-cased UPN) of accounts pending review (R14).
+    pub pending_review: &'a BTreeSet<(String, String)>,
+    /// (organization id, lower-cased UPN) of saved accounts whose secret the last keyring
+    /// check did not find; `None` before any check.
+    pub missing_secrets: Option<&'a BTreeSet<(String, String)>>,
+    /// Now.
+    pub now: jiff::Timestamp,
+    /// Passwords older than this are reported.
+    pub max_age_days: u32,
+    /// The backup applications of app-only organizations, by organization id.
+    pub application_pools: &'a std::collections::BTreeMap<String, ApplicationPool>,
+}
+
+/// The whole report: organizations that need attention first, the worst first.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HealthReport {
+    /// One per organization with backup accounts or guidance.
+    pub organizations: Vec<OrganizationHealth>,
+}
+
+impl HealthReport {
+    /// Computes the report; costs one group resolution per configured organization.
+    pub fn compute(inputs: &HealthInputs<'_>) -> Self {
+        let mut organizations: Vec<OrganizationHealth> = inputs
+            .directory
+            .organizations
+            .iter()
+            .map(|o| organization_health(inputs, o))
+            .filter(|h| !h.findings.is_empty() || !h.footprint.holders.is_empty())
+            .collect();
+        organizations.sort_by_key(|h| h.worst().unwrap_or(Severity::Notice));
+        Self { organizations }
+    }
+
+    /// Every finding, organizations in report order.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.organizations.iter().flat_map(|o| &o.findings)
+    }
+
+    /// True when a critical or warning finding exists (notices are advice only).
+    pub fn needs_attention(&self) -> bool {
+        self.findings().any(|f| f.severity < Severity::Notice)
+    }
+}
+
+fn organization_health(
+    inputs: &HealthInputs<'_>,
+    organization: &Organization,
+) -> OrganizationHealth {
+    let mut findings = Vec::new();
+    let mut ages = PasswordAges::default();
+    let mut footprint = RoleFootprint::default();
+    let id = &organization.id;
+    let mut push = |severity, kind| {
+        findings.push(Finding {
+            severity,
+            organization_id: id.clone(),
+            kind,
+        });
+    };
+    if organization.authentication != AuthenticationMethod::ModernAppOnly {
+        push(Severity::Notice, FindingKind::LegacyAuthentication);
+    }
+    if let Some(pool) = inputs.application_pools.get(id) {
+        application_findings(organization, pool, inputs.now, &mut push);
+    }
+    if let Some(selection) = inputs.selections.get(id) {
+        let mut unknown = Vec::new();
+        let key = |upn: &str| (id.clone(), upn.to_lowercase());
+        for upn in &selection.accounts {
+            if inputs
+                .missing_secrets
+                .is_some_and(|m| m.contains(&key(upn)))
+            {
+                push(Severity::Critical, FindingKind::SecretMissing(upn.clone()));
+            }
+            if inputs.pending_review.contains(&key(upn)) {
+                push(Severity::Warning, FindingKind::PendingReview(upn.clone()));
+            }
+            let Some(record) = selection.passwords.get(upn) else {
+                unknown.push(upn.clone());
+                continue;
+            };
+            let mfa = organization.user(upn).is_some_and(|u| u.mfa_enabled);
+            if mfa && !record.app_password {
+                push(
+                    Severity::Critical,
+                    FindingKind::MfaWithoutAppPassword(upn.clone()),
+                );
+            }
+            let days = inputs.now.duration_since(record.set).as_hours() / 24;
+            ages.known_days.push(days);
+            if days > i64::from(inputs.max_age_days) {
+                push(
+                    Severity::Warning,
+                    FindingKind::PasswordOld {
+                        upn: upn.clone(),
+                        days,
+                    },
+                );
+            }
+        }
+        ages.unknown = unknown.len();
+        if !unknown.is_empty() {
+            push(Severity::Notice, FindingKind::PasswordAgesUnknown(unknown));
+        }
+        if selection.accounts.len() > RECOMMENDED_POOL_SIZE {
+            push(
+                Severity::Notice,
+                FindingKind::PoolLarger(selection.accounts.len()),
+            );
+        }
+        footprint = RoleFootprint::of(organization, &selection.group_id);
+        footprint_findings(organization, selection, &footprint, &mut push);
+    }
+    findings.sort_by_key(|f| f.severity);
+    OrganizationHealth {
+        organization_id: id.clone(),
+        name: organization.name.clone(),
+        findings,
+        footprint,
+        ages,
+    }
+}
+
+/// Guests and disabled users who hold the role, and members who are not accounts.
+fn footprint_findings(
+    organization: &Organization,
+    selection: &OrganizationSelection,
+    footprint: &RoleFootprint,
+    push: &mut impl FnMut(Severity, FindingKind),
+) {
+    {
+        let (mut inactive, mut unused) = (Vec::new(), Vec::new());
+        let used: HashSet<String> = selection
+            .accounts
+            .iter()
+            .map(|u| u.to_lowercase())
+            .collect();
+        for holder in &footprint.holders {
+            let user = &organization.users[holder.user_index];
+            if user.guest || !user.enabled {
+                inactive.push(user.upn.clone());
+            } else if !used.contains(&user.upn.to_lowercase())
+                && !same_upn(&user.upn, &organization.added_by)
+            {
+                unused.push(user.upn.clone());
+            }
+        }
+        if !inactive.is_empty() {
+            push(
+                Severity::Warning,
+                FindingKind::InactiveRoleHolders(inactive),
+            );
+        }
+        if !unused.is_empty() {
+            push(Severity::Notice, FindingKind::UnusedMembers(unused));
+        }
+    }
+}
+
+/// Certificates missing, expired or expiring soon, and a pool of more than one (R15).
+fn application_findings(
+    organization: &Organization,
+    pool: &ApplicationPool,
+    now: jiff::Timestamp,
+    push: &mut impl FnMut(Severity, FindingKind),
+) {
+    for pooled in &pool.applications {
+        let application = organization
+            .applications
+            .iter()
+            .find(|a| a.app_id.eq_ignore_ascii_case(&pooled.app_id))
+            .map_or_else(|| pooled.app_id.clone(), |a| a.display_name.clone());
+        let Some(certificate) = &pooled.certificate else {
+            push(
+                Severity::Warning,
+                FindingKind::CertificateMissing(application),
+            );
+            continue;
+        };
+        let date = date(certificate.expires);
+        match Expiry::of(certificate.expires, now) {
+            Expiry::Expired => push(
+                Severity::Critical,
+                FindingKind::CertificateExpired { application, date },
+            ),
+            Expiry::Soon => push(
+                Severity::Warning,
+                FindingKind::CertificateExpiring { application, date },
+            ),
+            Expiry::Later => {}
+        }
+    }
+    if pool.applications.len() > 1 {
+        push(
+            Severity::Notice,
+            FindingKind::SharedThrottling(pool.applications.len()),
+        );
+    }
+}
