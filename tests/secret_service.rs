@@ -632,3 +632,59 @@ fn health_finds_a_secret_deleted_outside_the_app_and_check_exits_7() {
         .delete(&SecretKey::new(&organization, ALICE))
         .unwrap();
 }
+
+/// Keyring items of an organization's backup applications, as `secret-tool` finds them.
+fn secret_tool_applications(organization: &str) -> Vec<String> {
+    secret_tool_accounts(organization)
+        .into_iter()
+        .filter(|user| user.starts_with("app/"))
+        .collect()
+}
+
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn backup_application_certificates_go_to_the_real_keyring_and_leave_with_their_application() {
+    use common::applications::*;
+    use common::certificates::PFX_PASSWORD;
+    let _one_at_a_time = one_at_a_time();
+    let folder = tempfile::tempdir().unwrap();
+    let northwind = northwind(folder.path());
+    let mut harness = start_app(northwind.options.clone(), Ok(Arc::new(keyring())));
+    open_manager(&mut harness);
+    click(&mut harness, "Add...");
+    click(&mut harness, &option(THIRD_NAME, THIRD_APP));
+    click(&mut harness, "Add application");
+    install(
+        &mut harness,
+        VEEAM_NAME,
+        "Not configured",
+        &northwind.veeam.pfx,
+        PFX_PASSWORD,
+    );
+    install(
+        &mut harness,
+        THIRD_NAME,
+        "Not configured",
+        &northwind.third.pfx,
+        PFX_PASSWORD,
+    );
+    save(&mut harness);
+    let mut stored = secret_tool_applications(NORTHWIND);
+    stored.sort();
+    assert_eq!(stored, [format!("app/{VEEAM}"), format!("app/{THIRD_APP}")]);
+    let key = secret_tool_lookup(NORTHWIND, &format!("app/{VEEAM}")).unwrap();
+    assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
+
+    // Removing the third application deletes its key, and only its key.
+    open_manager(&mut harness);
+    click(&mut harness, THIRD_NAME);
+    click(&mut harness, "Remove 1 selected");
+    save(&mut harness);
+    assert_eq!(
+        secret_tool_applications(NORTHWIND),
+        [format!("app/{VEEAM}")]
+    );
+    keyring()
+        .delete(&SecretKey::new(NORTHWIND, &format!("app/{VEEAM}")))
+        .unwrap();
+}

@@ -4,6 +4,7 @@
 // A panic is how a test (or a benchmark set-up) reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod applications;
 pub mod certificates;
 
 use std::collections::HashMap;
