@@ -156,3 +156,79 @@ fn menu_shortcuts_are_shown_and_work() {
     harness.run();
     assert_eq!(harness.state().banner_text(), Some("Directory reloaded."));
 }
+
+#[test]
+fn backup_applications_with_key_presses_only() {
+    use common::applications::*;
+    use common::certificates::PFX_PASSWORD;
+    let folder = tempfile::tempdir().unwrap();
+    let northwind = northwind(folder.path());
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut harness = start_app(northwind.options.clone(), Ok(secrets.clone()));
+
+    // The context menu of the app-only organization: its enabled item is the applications'.
+    tab_to(
+        &mut harness,
+        "Northwind Traders (Modern app-only authentication)",
+    );
+    harness.key_press_modifiers(Modifiers::SHIFT, Key::F10);
+    harness.run();
+    press(&mut harness, Key::ArrowDown);
+    if !is_focused(&harness, "Manage backup applications...") {
+        press(&mut harness, Key::ArrowDown);
+    }
+    assert!(is_focused(&harness, "Manage backup applications..."));
+    press(&mut harness, Key::Enter);
+
+    // Add...: the search has the focus; type, Tab to the application, Space, then Add.
+    tab_to(&mut harness, "Add...");
+    press(&mut harness, Key::Enter);
+    assert!(is_focused(&harness, "Search applications"));
+    type_text(&mut harness, "Backup Application 3");
+    tab_to(&mut harness, &option(THIRD_NAME, THIRD_APP));
+    press(&mut harness, Key::Space);
+    tab_to(&mut harness, "Add application");
+    press(&mut harness, Key::Enter);
+    assert!(harness.query_by_label(THIRD_NAME).is_some(), "added");
+
+    // Install Certificate from the link; the file comes from the native dialog.
+    tab_to(
+        &mut harness,
+        &format!("Certificate for {VEEAM_NAME}: Not configured"),
+    );
+    press(&mut harness, Key::Enter);
+    harness
+        .state()
+        .action_sender()
+        .send(backup_accounts::ui::ApplicationsAction::FileChosen {
+            path: northwind.veeam.pfx.clone(),
+            key: false,
+        });
+    harness.run();
+    assert!(is_focused(&harness, "Certificate password:"));
+    type_text(&mut harness, PFX_PASSWORD);
+    // Enter in the field is Install; the focus goes back to the link.
+    press(&mut harness, Key::Enter);
+    assert!(
+        harness.query_by_label("Install Certificate").is_none(),
+        "closed"
+    );
+    assert!(
+        harness
+            .query_by_label_contains(&format!("Certificate for {VEEAM_NAME}: Configured"))
+            .is_some(),
+        "installed"
+    );
+
+    // Select the added application with Space and remove it, then OK.
+    tab_to(&mut harness, THIRD_NAME);
+    press(&mut harness, Key::Space);
+    tab_to(&mut harness, "Remove 1 selected");
+    press(&mut harness, Key::Enter);
+    assert!(harness.query_by_label(THIRD_NAME).is_none(), "removed");
+    tab_to(&mut harness, "OK, save the backup applications");
+    harness.key_press(Key::Enter);
+    harness.step();
+    wait_until_saved(&mut harness);
+    assert!(secrets.get(NORTHWIND, &format!("app/{VEEAM}")).is_some());
+}
