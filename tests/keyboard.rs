@@ -201,7 +201,7 @@ fn backup_applications_with_key_presses_only() {
         .state()
         .action_sender()
         .send(backup_accounts::ui::ApplicationsAction::FileChosen {
-            path: northwind.veeam.pfx.clone(),
+            path: northwind.veeam.pfx,
             key: false,
         });
     harness.run();
