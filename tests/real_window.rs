@@ -232,6 +232,60 @@ fn the_windows_appear_in_the_atspi_tree_with_their_names() {
     }
 }
 
+/// The released binary: the Backup Applications Manager opens from the context menu of the
+/// app-only organization (the focus by AT-SPI, Shift+F10 as a real key press), and its
+/// list and links reach the accessibility tree.
+#[test]
+#[ignore = "needs an X display and at-spi2-core: run scripts/test"]
+fn the_backup_applications_manager_opens_from_the_context_menu() {
+    let _one_window = one_window_at_a_time();
+    let folder = tempfile::tempdir().unwrap();
+    let _bus = start_atspi_bus();
+    let _app = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
+            .arg("--config-dir")
+            .arg(folder.path())
+            .env("RUST_LOG", "warn")
+            .spawn()
+            .unwrap(),
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/atspi/dump_tree.py");
+    let northwind = "Northwind Traders (Modern app-only authentication)";
+    let output = Command::new("/usr/bin/python3")
+        .args([
+            script,
+            "backup-accounts",
+            &format!("wait:{northwind}"),
+            &format!("focus:{northwind}"),
+            "keys:shift+F10",
+            "wait:Manage backup applications...",
+            "click:Manage backup applications...",
+            "wait:Certificate for Veeam Backup for Microsoft 365: Not configured",
+            "dump",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for expected in [
+        "Backup Applications Manager",
+        "table\tBackup applications",
+        "column header\tCertificate",
+        "link\tCertificate for Veeam Backup for Microsoft 365: Not configured",
+        "push button\tAdd...",
+        "push button\tOK, save the backup applications",
+    ] {
+        assert!(
+            stdout.contains(expected),
+            "{expected:?} missing in:\n{stdout}"
+        );
+    }
+}
+
 /// Starts an AT-SPI bus and says a screen reader runs, as Orca does; AccessKit waits for it.
 fn start_atspi_bus() -> StopGroupOnDrop {
     let bus = StopGroupOnDrop(

@@ -3,8 +3,11 @@
 it. The other arguments are steps: "dump" prints the tree, one accessible a line as
 "<role>\t<name>\t<description>\t<position>\t<states>", between "--- dump" markers, where
 position is "posinset/setsize" when the accessible has them and states lists "selected"; "click:<name>" performs the
-default action of the accessible with that name; "wait:<name>" waits for it to appear.
-Each step waits up to 30 seconds."""
+default action of the accessible with that name; "wait:<name>" waits for it to appear;
+"focus:<name>" gives it the keyboard focus; "keys:<keys>" presses keys (xdotool names,
+e.g. "shift+F10") in the app's window through the X server. Each step waits up to 30
+seconds."""
+import subprocess
 import sys
 import time
 
@@ -91,6 +94,15 @@ for step in sys.argv[2:]:
         node.queryAction().doAction(0)
     elif step.startswith("wait:"):
         find(step[len("wait:"):])
+    elif step.startswith("focus:"):
+        find(step[len("focus:"):]).queryComponent().grabFocus()
+    elif step.startswith("keys:"):
+        # Real key presses through the X server, to the app's window.
+        subprocess.run(
+            ["xdotool", "search", "--sync", "--name", "^Backup Accounts$",
+             "windowfocus", "--sync", "key", "--delay", "100", *step[len("keys:"):].split()],
+            check=True,
+        )
     else:
         sys.exit(f"unknown step {step!r}")
     sys.stdout.flush()
