@@ -167,6 +167,12 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
         "never a key in the configuration"
     );
     assert!(!config_text.contains(EXPIRED_APP));
+    // The details pane lists the pool with each certificate's expiry.
+    assert!(has_text(
+        &harness,
+        &format!("{VEEAM_NAME}: certificate expires ")
+    ));
+    assert!(has_text(&harness, "Backup applications (2):"));
 
     // Two applications share one throttling limit: the Health view says so, and its fix
     // opens this manager.

@@ -14,6 +14,7 @@ pub mod modal;
 pub mod organization_settings;
 pub mod organizations;
 pub mod password;
+pub mod pool_details;
 pub mod startup_error;
 
 pub use action::{

@@ -311,6 +311,7 @@ fn details_ui(
     }
     if let Some(refusal) = &refusal {
         ui.label(RichText::new(refusal.to_string()).weak());
+        super::pool_details::pool_details_ui(ui, state, organization, sender);
         return;
     }
     ui.add_space(8.0);
