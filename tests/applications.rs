@@ -139,7 +139,25 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
         &harness,
         &format!("Certificate for {THIRD_NAME}: {expires}")
     ));
-    // The expired one leaves; Ctrl-click selects two, and the added-with one cannot go.
+    // Ctrl-click adds to the selection, Shift-click takes the range; the added-with
+    // application cannot go.
+    click(&mut harness, THIRD_NAME);
+    harness
+        .get_by_label(EXPIRED_NAME)
+        .click_modifiers(egui::Modifiers::COMMAND);
+    harness.run();
+    assert!(
+        !harness
+            .get_by_label("Remove 2 selected")
+            .accesskit_node()
+            .is_disabled()
+    );
+    harness
+        .get_by_label(VEEAM_NAME)
+        .click_modifiers(egui::Modifiers::SHIFT);
+    harness.run();
+    assert!(description(&harness, "Remove 3 selected").contains("always stays in the pool"));
+    // The expired one leaves.
     click(&mut harness, EXPIRED_NAME);
     click(&mut harness, "Remove 1 selected");
     assert!(harness.query_by_label(EXPIRED_NAME).is_none());
