@@ -267,3 +267,45 @@ fn snapshots_of_the_backup_applications_windows() {
     );
     harness.snapshot("install_certificate");
 }
+
+#[test]
+fn an_app_only_import_asks_for_the_application_it_was_added_with() {
+    let folder = tempfile::tempdir().unwrap();
+    let export = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graph/contoso");
+    let options = backup_accounts::state::StartupOptions {
+        config_dir: Some(folder.path().to_path_buf()),
+        directory: Some(export),
+        ..Default::default()
+    };
+    let mut harness = start_app(options, Ok(Arc::new(MemorySecrets::default())));
+    click(&mut harness, "Modern app-only authentication");
+    harness
+        .get_by_role_and_label(Role::TextInput, "Added with account:")
+        .focus();
+    harness.run();
+    harness
+        .get_by_role_and_label(Role::TextInput, "Added with account:")
+        .type_text("admin@contoso.onmicrosoft.com");
+    harness.run();
+    let ok = "OK, save the organization settings";
+    assert!(
+        description(&harness, ok).contains("Choose the application"),
+        "an app-only organization needs its application"
+    );
+    click(&mut harness, "Added with application");
+    click(
+        &mut harness,
+        &format!("{VEEAM_NAME} ({VEEAM})"),
+    );
+    click(&mut harness, ok);
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    let settings = &saved.organization_settings["84841066-274d-4ec0-a5c1-276be684bdd3"];
+    assert_eq!(settings.added_with_application.as_deref(), Some(VEEAM));
+    // Its pool starts with that application, which cannot be removed (R15).
+    harness
+        .get_by_label("Contoso (Modern app-only authentication)")
+        .click_secondary();
+    harness.run();
+    click(&mut harness, "Manage backup applications...");
+    assert!(has_text(&harness, &format!("Certificate for {VEEAM_NAME}: Not configured")));
+}
