@@ -293,10 +293,7 @@ fn an_app_only_import_asks_for_the_application_it_was_added_with() {
         "an app-only organization needs its application"
     );
     click(&mut harness, "Added with application");
-    click(
-        &mut harness,
-        &format!("{VEEAM_NAME} ({VEEAM})"),
-    );
+    click(&mut harness, &format!("{VEEAM_NAME} ({VEEAM})"));
     click(&mut harness, ok);
     let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
     let settings = &saved.organization_settings["84841066-274d-4ec0-a5c1-276be684bdd3"];
@@ -307,5 +304,67 @@ fn an_app_only_import_asks_for_the_application_it_was_added_with() {
         .click_secondary();
     harness.run();
     click(&mut harness, "Manage backup applications...");
-    assert!(has_text(&harness, &format!("Certificate for {VEEAM_NAME}: Not configured")));
+    assert!(has_text(
+        &harness,
+        &format!("Certificate for {VEEAM_NAME}: Not configured")
+    ));
+}
+
+#[test]
+fn a_failed_commit_puts_every_key_back_and_keeps_the_manager_open() {
+    let folder = tempfile::tempdir().unwrap();
+    let northwind = northwind(folder.path());
+    // The second keyring change fails: the first key written is taken back.
+    let secrets = Arc::new(FaultySecrets::new(MemorySecrets::default(), 2));
+    let mut harness = start_app(northwind.options.clone(), Ok(secrets.clone()));
+    open_manager(&mut harness);
+    click(&mut harness, "Add...");
+    click(&mut harness, &option(THIRD_NAME, THIRD_APP));
+    click(&mut harness, "Add application");
+    install(
+        &mut harness,
+        VEEAM_NAME,
+        "Not configured",
+        &northwind.veeam.pfx,
+        PFX_PASSWORD,
+    );
+    // Install Certificate names each control once.
+    harness
+        .query_all_by_label_contains(&format!("Certificate for {VEEAM_NAME}: Configured"))
+        .next()
+        .unwrap()
+        .click();
+    harness.run();
+    assert_interactive_nodes_named_and_unique(&harness, "Install Certificate");
+    click(&mut harness, "Cancel Install Certificate");
+    install(
+        &mut harness,
+        THIRD_NAME,
+        "Not configured",
+        &northwind.third.pfx,
+        PFX_PASSWORD,
+    );
+    save(&mut harness);
+    assert!(
+        has_text(&harness, "injected failure"),
+        "the error is shown in the manager"
+    );
+    assert!(
+        harness
+            .query_by_role_and_label(Role::Dialog, "Backup Applications Manager")
+            .is_some(),
+        "still open"
+    );
+    assert!(
+        secrets.inner.keys().is_empty(),
+        "the first key was taken back"
+    );
+    assert!(
+        ConfigFile::in_folder(&folder.path().join("config"))
+            .load()
+            .unwrap()
+            .application_pools
+            .is_empty(),
+        "the configuration is unchanged"
+    );
 }
