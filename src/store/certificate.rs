@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 
 use sha1::Digest as _;
+use zeroize::Zeroizing;
 
 use crate::model::Password;
 use crate::model::application::CertificateFacts;
@@ -119,9 +120,9 @@ pub fn read_pkcs12(
     if let Some((_, chain)) = store.private_key_chain()
         && let Some(certificate) = chain.certs().first()
     {
-        let key = pem(path, "PRIVATE KEY", chain.key().as_der())?;
-        let certificate_pem = pem(path, "CERTIFICATE", certificate.as_der())?;
-        return certificate_file(path, certificate.as_der(), Some(key + &certificate_pem));
+        let key = Zeroizing::new(pem(path, "PRIVATE KEY", chain.key().as_der())?);
+        let secret = key_and_certificate(&key, &pem(path, "CERTIFICATE", certificate.as_der())?);
+        return certificate_file(path, certificate.as_der(), Some(secret));
     }
     // Without a key, the certificate bag is only kept when read without linking.
     let raw = p12_keystore::KeyStore::from_pkcs12(
@@ -175,9 +176,21 @@ pub fn read_pem_pair(
                 .to_owned(),
         ));
     }
-    let secret = pem(key_path, &key.label, &key.contents)?
-        + &pem(certificate_path, "CERTIFICATE", &certificate.contents)?;
+    let key = Zeroizing::new(pem(key_path, &key.label, &key.contents)?);
+    let secret = key_and_certificate(
+        &key,
+        &pem(certificate_path, "CERTIFICATE", &certificate.contents)?,
+    );
     certificate_file(certificate_path, &certificate.contents, Some(secret))
+}
+
+/// The keyring's item: the key, then the certificate, in one buffer sized once so no copy
+/// of the key is left behind by a reallocation.
+fn key_and_certificate(key: &str, certificate: &str) -> Zeroizing<String> {
+    let mut secret = Zeroizing::new(String::with_capacity(key.len() + certificate.len()));
+    secret.push_str(key);
+    secret.push_str(certificate);
+    secret
 }
 
 fn pem(path: &Path, label: &str, der: &[u8]) -> Result<String, CertificateFileError> {
@@ -192,7 +205,7 @@ fn pem(path: &Path, label: &str, der: &[u8]) -> Result<String, CertificateFileEr
 fn certificate_file(
     path: &Path,
     der: &[u8],
-    secret: Option<String>,
+    secret: Option<Zeroizing<String>>,
 ) -> Result<CertificateFile, CertificateFileError> {
     let not_a_certificate = |detail: String| CertificateFileError::NotACertificate {
         path: path.to_path_buf(),
@@ -216,6 +229,11 @@ fn certificate_file(
             not_after: time(validity.not_after)?,
             has_private_key: secret.is_some(),
         },
-        secret: Password::new(secret.unwrap_or_default()),
+        // Moved out of the wiped buffer, not copied.
+        secret: Password::new(
+            secret
+                .map(|mut s| std::mem::take(&mut *s))
+                .unwrap_or_default(),
+        ),
     })
 }
