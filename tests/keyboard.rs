@@ -232,3 +232,36 @@ fn backup_applications_with_key_presses_only() {
     wait_until_saved(&mut harness);
     assert!(secrets.get(NORTHWIND, &format!("app/{VEEAM}")).is_some());
 }
+
+#[test]
+fn the_health_view_with_key_presses_only() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut harness = start_app(
+        options_in(folder.path()),
+        Ok(Arc::new(MemorySecrets::default())),
+    );
+    tab_to(&mut harness, "Health");
+    press(&mut harness, Key::Enter);
+    // The legacy-authentication notice of Contoso, and its fix, reached with Tab.
+    let review = "Review for Contoso Ltd: legacy authentication";
+    let started = std::time::Instant::now();
+    while harness.query_by_label(review).is_none() {
+        assert!(started.elapsed().as_secs() < 20, "no report");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        harness.step();
+    }
+    harness.run();
+    tab_to(&mut harness, review);
+    press(&mut harness, Key::Enter);
+    assert!(
+        harness.state().manager_draft().is_some(),
+        "Review opened the manager"
+    );
+    press(&mut harness, Key::Escape);
+    tab_to(&mut harness, "Details");
+    press(&mut harness, Key::Enter);
+    assert!(
+        harness.query_by_label(review).is_none(),
+        "back to the details"
+    );
+}
