@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 mod read;
+pub mod signin;
 
 use read::{read_groups, read_members, read_mfa, read_organization, read_users};
 

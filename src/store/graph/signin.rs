@@ -1,0 +1,305 @@
+//! Sign-in to Microsoft 365 with the OAuth 2.0 device authorization grant of the Microsoft
+//! identity platform (`/devicecode`, then `/token` with
+//! `urn:ietf:params:oauth:grant-type:device_code`), through the `oauth2` crate. The
+//! administrator types the code shown at the verification URL; meanwhile the token endpoint
+//! is polled at the interval the server gives, slower on `slow_down`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use oauth2::basic::BasicClient;
+use oauth2::{
+    ClientId, DeviceAuthorizationUrl, DeviceCodeErrorResponseType, RequestTokenError, Scope,
+    StandardDeviceAuthorizationResponse, TokenResponse as _, TokenUrl,
+};
+
+use crate::model::Password;
+
+/// The public client id of Microsoft Graph Command Line Tools, consented in most tenants;
+/// an administrator may use an app registration of their own instead (a setting).
+pub const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+/// The delegated permissions the sync reads with, and a refresh token (`offline_access`).
+pub const SCOPES: [&str; 3] = [
+    "Organization.Read.All",
+    "User.Read.All",
+    "GroupMember.Read.All",
+];
+
+/// A national cloud: its sign-in and Graph hosts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Cloud {
+    /// Microsoft's global service.
+    #[default]
+    Global,
+    /// Microsoft 365 US Government (GCC High and `DoD`).
+    UsGovernment,
+    /// Microsoft 365 operated by 21Vianet in China (the only cloud where basic
+    /// authentication organizations can still be added).
+    China,
+}
+
+impl Cloud {
+    /// The identity platform's base URL.
+    pub fn login_base(self) -> &'static str {
+        match self {
+            Self::Global => "https://login.microsoftonline.com",
+            Self::UsGovernment => "https://login.microsoftonline.us",
+            Self::China => "https://login.chinacloudapi.cn",
+        }
+    }
+
+    /// Microsoft Graph's base URL.
+    pub fn graph_base(self) -> &'static str {
+        match self {
+            Self::Global => "https://graph.microsoft.com",
+            Self::UsGovernment => "https://graph.microsoft.us",
+            Self::China => "https://microsoftgraph.chinacloudapi.cn",
+        }
+    }
+}
+
+/// Where to sign in: the identity platform and Graph base URLs (a cloud's, or a test
+/// server's), the tenant (`organizations` for any work account) and the client id.
+#[derive(Clone, Debug)]
+pub struct SignInSettings {
+    /// The identity platform, e.g. `https://login.microsoftonline.com`.
+    pub login_base: String,
+    /// Microsoft Graph, e.g. `https://graph.microsoft.com` (scopes are named after it).
+    pub graph_base: String,
+    /// Tenant id or domain, or `organizations`.
+    pub tenant: String,
+    /// The application (client) id.
+    pub client_id: String,
+}
+
+impl SignInSettings {
+    /// The defaults for a cloud.
+    pub fn for_cloud(cloud: Cloud) -> Self {
+        Self {
+            login_base: cloud.login_base().to_owned(),
+            graph_base: cloud.graph_base().to_owned(),
+            tenant: "organizations".to_owned(),
+            client_id: DEFAULT_CLIENT_ID.to_owned(),
+        }
+    }
+}
+
+/// What the administrator is asked to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceCodePrompt {
+    /// The code to type.
+    pub user_code: String,
+    /// Where to type it.
+    pub verification_uri: String,
+    /// How long the code is valid.
+    pub expires_in: Duration,
+    /// How often the token endpoint is polled at first.
+    pub interval: Duration,
+}
+
+/// The tokens of a completed sign-in. The refresh token goes to the keyring, the access
+/// token stays in memory.
+#[derive(Debug)]
+pub struct Tokens {
+    /// For Graph requests.
+    pub access_token: Password,
+    /// To get the next access token without signing in again.
+    pub refresh_token: Option<Password>,
+    /// How long the access token is valid.
+    pub expires_in: Option<Duration>,
+}
+
+/// Why the sign-in ended without tokens. Never contains a token.
+#[derive(Debug, thiserror::Error)]
+pub enum SignInError {
+    /// The administrator declined (`access_denied`).
+    #[error(
+        "The sign-in was declined. Sign in again and accept the permissions, or ask an administrator to consent for the organization."
+    )]
+    Declined,
+    /// The code expired before it was used (`expired_token`).
+    #[error("The code expired before it was entered. Sign in again to get a new code.")]
+    Expired,
+    /// Cancelled in the app.
+    #[error("The sign-in was cancelled.")]
+    Cancelled,
+    /// The identity platform refused the request.
+    #[error("The identity platform refused the sign-in: {0}")]
+    Refused(String),
+    /// The network or the server failed.
+    #[error(
+        "The identity platform could not be reached: {0}. Check the network and the cloud setting."
+    )]
+    Unreachable(String),
+}
+
+/// An HTTP client for `oauth2` that returns 4xx answers as answers: the device flow reads
+/// `authorization_pending` and `slow_down` from them. Redirects are not followed (a token
+/// request is never sent elsewhere).
+#[derive(Clone, Debug)]
+pub struct HttpClient(ureq::Agent);
+
+impl Default for HttpClient {
+    fn default() -> Self {
+        Self(
+            ureq::AgentBuilder::new()
+                .redirects(0)
+                .timeout(Duration::from_secs(60))
+                .build(),
+        )
+    }
+}
+
+impl oauth2::SyncHttpClient for HttpClient {
+    type Error = oauth2::HttpClientError<ureq::Error>;
+
+    fn call(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Self::Error> {
+        let mut call = self
+            .0
+            .request(request.method().as_str(), &request.uri().to_string());
+        for (name, value) in request.headers() {
+            let value = value
+                .to_str()
+                .map_err(|e| oauth2::HttpClientError::Other(e.to_string()))?;
+            call = call.set(name.as_str(), value);
+        }
+        let response = match call.send_bytes(request.body()) {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => return Err(oauth2::HttpClientError::Reqwest(Box::new(error))),
+        };
+        let mut builder = oauth2::http::Response::builder().status(response.status());
+        if let Some(content_type) = response.header("Content-Type") {
+            builder = builder.header("Content-Type", content_type);
+        }
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut body)?;
+        builder.body(body).map_err(oauth2::HttpClientError::Http)
+    }
+}
+
+/// A device code issued, waiting for the administrator.
+#[derive(Debug)]
+pub struct PendingSignIn {
+    settings: SignInSettings,
+    details: StandardDeviceAuthorizationResponse,
+    http: HttpClient,
+}
+
+/// Asks the identity platform for a device code.
+pub fn start_sign_in(
+    settings: &SignInSettings,
+    http: HttpClient,
+) -> Result<(DeviceCodePrompt, PendingSignIn), SignInError> {
+    let client = client(settings)?;
+    let details: StandardDeviceAuthorizationResponse = client
+        .exchange_device_code()
+        .add_scopes(scopes(settings))
+        .request(&http)
+        .map_err(|e| request_error(&e))?;
+    let prompt = DeviceCodePrompt {
+        user_code: details.user_code().secret().clone(),
+        verification_uri: details.verification_uri().to_string(),
+        expires_in: details.expires_in(),
+        interval: details.interval(),
+    };
+    Ok((
+        prompt,
+        PendingSignIn {
+            settings: settings.clone(),
+            details,
+            http,
+        },
+    ))
+}
+
+impl PendingSignIn {
+    /// Polls the token endpoint until the administrator signs in, declines, the code
+    /// expires, or `cancel` is set (checked every 50 ms between polls).
+    pub fn wait(self, cancel: &Arc<AtomicBool>) -> Result<Tokens, SignInError> {
+        let client = client(&self.settings)?;
+        let cancelled = cancel.clone();
+        let sleep = |interval: Duration| {
+            let mut slept = Duration::ZERO;
+            while slept < interval && !cancel.load(Ordering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+                slept += Duration::from_millis(50);
+            }
+        };
+        let result = client
+            .exchange_device_access_token(&self.details)
+            // Once cancelled, the time seems past the code's expiry: the poll loop ends.
+            .set_time_fn(move || {
+                let now = chrono::Utc::now();
+                if cancelled.load(Ordering::Relaxed) {
+                    now + chrono::Duration::days(365)
+                } else {
+                    now
+                }
+            })
+            .request(&self.http, sleep, None);
+        if cancel.load(Ordering::Relaxed) {
+            return Err(SignInError::Cancelled);
+        }
+        let token = result.map_err(|e| match &e {
+            RequestTokenError::ServerResponse(response) => match response.error() {
+                DeviceCodeErrorResponseType::AccessDenied => SignInError::Declined,
+                DeviceCodeErrorResponseType::ExpiredToken => SignInError::Expired,
+                _ => request_error(&e),
+            },
+            _ => request_error(&e),
+        })?;
+        Ok(Tokens {
+            access_token: Password::new(token.access_token().secret().clone()),
+            refresh_token: token
+                .refresh_token()
+                .map(|t| Password::new(t.secret().clone())),
+            expires_in: token.expires_in(),
+        })
+    }
+}
+
+type DeviceClient = oauth2::Client<
+    oauth2::basic::BasicErrorResponse,
+    oauth2::basic::BasicTokenResponse,
+    oauth2::basic::BasicTokenIntrospectionResponse,
+    oauth2::StandardRevocableToken,
+    oauth2::basic::BasicRevocationErrorResponse,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointNotSet,
+    oauth2::EndpointSet,
+>;
+
+fn client(settings: &SignInSettings) -> Result<DeviceClient, SignInError> {
+    let base = format!("{}/{}/oauth2/v2.0", settings.login_base, settings.tenant);
+    let bad_url = |e: oauth2::url::ParseError| SignInError::Refused(format!("bad URL: {e}"));
+    Ok(BasicClient::new(ClientId::new(settings.client_id.clone()))
+        .set_device_authorization_url(
+            DeviceAuthorizationUrl::new(format!("{base}/devicecode")).map_err(bad_url)?,
+        )
+        .set_token_uri(TokenUrl::new(format!("{base}/token")).map_err(bad_url)?)
+        // A public client: the client id goes in the form, there is no secret.
+        .set_auth_type(oauth2::AuthType::RequestBody))
+}
+
+fn scopes(settings: &SignInSettings) -> Vec<Scope> {
+    SCOPES
+        .iter()
+        .map(|s| Scope::new(format!("{}/{s}", settings.graph_base)))
+        .chain([Scope::new("offline_access".to_owned())])
+        .collect()
+}
+
+fn request_error<RE: std::error::Error + 'static, T: oauth2::ErrorResponse>(
+    error: &RequestTokenError<RE, T>,
+) -> SignInError {
+    match error {
+        RequestTokenError::ServerResponse(response) => SignInError::Refused(response.to_string()),
+        RequestTokenError::Request(e) => SignInError::Unreachable(e.to_string()),
+        RequestTokenError::Parse(e, _) => SignInError::Refused(format!("unreadable answer: {e}")),
+        RequestTokenError::Other(e) => SignInError::Refused(e.clone()),
+    }
+}
