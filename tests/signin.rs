@@ -146,3 +146,30 @@ fn an_unreachable_identity_platform_is_said_plainly() {
     let error = start_sign_in(&settings, HttpClient::default()).unwrap_err();
     assert!(matches!(error, SignInError::Unreachable(_)), "{error}");
 }
+
+#[test]
+fn a_refresh_token_gives_a_new_access_token_until_it_is_revoked() {
+    use backup_accounts::model::Password;
+    use backup_accounts::store::graph::signin::{refresh_token_key, refresh_tokens};
+    let (settings, seen) = identity_platform(vec![
+        TOKENS,
+        (
+            400,
+            r#"{"error":"invalid_grant","error_description":"AADSTS70008: revoked"}"#,
+        ),
+    ]);
+    let http = HttpClient::default();
+    let tokens = refresh_tokens(&settings, &http, &Password::new("REFRESH-0".into())).unwrap();
+    assert_eq!(tokens.access_token.expose(), "ACCESS-1");
+    let body = seen.lock().unwrap()[0].1.clone();
+    assert!(body.contains("grant_type=refresh_token"), "{body}");
+    assert!(body.contains("refresh_token=REFRESH-0"), "{body}");
+    let error = refresh_tokens(&settings, &http, &Password::new("REFRESH-1".into())).unwrap_err();
+    assert!(matches!(error, SignInError::SignInAgain), "{error}");
+    assert!(!error.to_string().contains("REFRESH"), "never a token");
+    // The refresh token's keyring item is per tenant, apart from the backup accounts.
+    assert_eq!(
+        refresh_token_key("84841066-274D-4ec0-a5c1-276be684bdd3").keyring_user(),
+        "graph/84841066-274d-4ec0-a5c1-276be684bdd3"
+    );
+}

@@ -125,6 +125,9 @@ pub enum SignInError {
     /// Cancelled in the app.
     #[error("The sign-in was cancelled.")]
     Cancelled,
+    /// The refresh token is no longer accepted (revoked or expired).
+    #[error("The sign-in has expired or was revoked. Sign in to Microsoft 365 again.")]
+    SignInAgain,
     /// The identity platform refused the request.
     #[error("The identity platform refused the sign-in: {0}")]
     Refused(String),
@@ -258,6 +261,44 @@ impl PendingSignIn {
             expires_in: token.expires_in(),
         })
     }
+}
+
+/// The keyring item of a tenant's refresh token: user `graph/<tenant id>`. The access token
+/// is never stored.
+pub fn refresh_token_key(tenant_id: &str) -> crate::store::SecretKey {
+    crate::store::SecretKey::new("graph", tenant_id)
+}
+
+/// A new access token (and perhaps a new refresh token) from a refresh token. A refresh
+/// token the identity platform no longer accepts (revoked, expired: `invalid_grant`) asks
+/// for a new sign-in.
+pub fn refresh_tokens(
+    settings: &SignInSettings,
+    http: &HttpClient,
+    refresh_token: &Password,
+) -> Result<Tokens, SignInError> {
+    let client = client(settings)?;
+    let token = client
+        .exchange_refresh_token(&oauth2::RefreshToken::new(
+            refresh_token.expose().to_owned(),
+        ))
+        .add_scopes(scopes(settings))
+        .request(http)
+        .map_err(|e| match &e {
+            RequestTokenError::ServerResponse(response)
+                if *response.error() == oauth2::basic::BasicErrorResponseType::InvalidGrant =>
+            {
+                SignInError::SignInAgain
+            }
+            _ => request_error(&e),
+        })?;
+    Ok(Tokens {
+        access_token: Password::new(token.access_token().secret().clone()),
+        refresh_token: token
+            .refresh_token()
+            .map(|t| Password::new(t.secret().clone())),
+        expires_in: token.expires_in(),
+    })
 }
 
 type DeviceClient = oauth2::Client<
