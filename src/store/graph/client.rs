@@ -115,6 +115,11 @@ impl GraphClient {
         }
     }
 
+    /// The Graph base URL, e.g. `https://graph.microsoft.com`.
+    pub fn graph_base(&self) -> &str {
+        &self.graph_base
+    }
+
     /// Every page of a collection, starting at `path` (e.g. `/v1.0/users?$top=999`), each
     /// page as Graph sent it (`value` and, but for the last, `@odata.nextLink`).
     pub fn get_pages(&self, path: &str) -> Result<Vec<serde_json::Value>, GraphError> {
@@ -139,6 +144,23 @@ impl GraphClient {
 
     /// One GET, retried while throttled, with one token refresh on 401.
     pub fn get(&self, url: &str) -> Result<serde_json::Value, GraphError> {
+        self.send(url, None)
+    }
+
+    /// One JSON POST to a Graph path (e.g. `/v1.0/$batch`), retried like a GET.
+    pub fn post(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, GraphError> {
+        self.send(&format!("{}{path}", self.graph_base), Some(body))
+    }
+
+    fn send(
+        &self,
+        url: &str,
+        body: Option<&serde_json::Value>,
+    ) -> Result<serde_json::Value, GraphError> {
         let path = url.strip_prefix(&self.graph_base).unwrap_or(url).to_owned();
         let mut refreshed = false;
         let mut attempt = 0;
@@ -156,7 +178,15 @@ impl GraphClient {
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
                 zeroize::Zeroizing::new(format!("Bearer {}", token.expose()))
             };
-            let answer = self.http.get(url).set("Authorization", &bearer).call();
+            let answer = match body {
+                None => self.http.get(url).set("Authorization", &bearer).call(),
+                Some(body) => self
+                    .http
+                    .post(url)
+                    .set("Authorization", &bearer)
+                    .set("Content-Type", "application/json")
+                    .send_string(&body.to_string()),
+            };
             drop(bearer);
             let response = match answer {
                 Ok(response) => return read_json(response, &path),

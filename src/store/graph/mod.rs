@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 pub mod client;
 mod read;
 pub mod signin;
+pub mod sync;
 
 use read::{read_groups, read_members, read_mfa, read_organization, read_users};
 
