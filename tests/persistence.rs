@@ -49,6 +49,10 @@ fn sample_config() -> Config {
                 ],
             },
         )]),
+        graph: backup_accounts::store::config::GraphSettings {
+            cloud: backup_accounts::store::graph::signin::Cloud::China,
+            ..Default::default()
+        },
     }
 }
 

@@ -11,6 +11,7 @@ mod manager_session;
 mod revocation_session;
 mod settings_session;
 mod startup_session;
+mod sync_session;
 mod window;
 
 use crate::model::ManagerDraft;
@@ -25,6 +26,7 @@ use health_session::HealthSession;
 use manager_session::{ManagerSession, SessionEnd};
 use revocation_session::RevocationSession;
 use settings_session::SettingsSession;
+use sync_session::SyncSession;
 
 /// A message across the top of the main window, under the menu bar.
 #[derive(Debug)]
@@ -45,6 +47,7 @@ pub struct BackupAccountsApp {
     settings: Option<SettingsSession>,
     revocation: Option<RevocationSession>,
     applications: Option<ApplicationsSession>,
+    sync: Option<SyncSession>,
     health: HealthSession,
     banner: Option<Banner>,
     actions: ActionQueue,
@@ -63,6 +66,7 @@ impl BackupAccountsApp {
             settings: None,
             revocation: None,
             applications: None,
+            sync: None,
             health: HealthSession::default(),
             banner: None,
             actions: ActionQueue::default(),
@@ -149,7 +153,8 @@ impl BackupAccountsApp {
                 let blocked = self.manager.is_some()
                     || self.settings.is_some()
                     || self.revocation.is_some()
-                    || self.applications.is_some();
+                    || self.applications.is_some()
+                    || self.sync.is_some();
                 self.organizations.menu_bar_ui(ui, blocked, &sender);
                 if self.health.visible {
                     self.health.poll(state, ui.ctx());
@@ -189,23 +194,7 @@ impl BackupAccountsApp {
                 );
             }
         }
-        self.poll_saving(ui.ctx());
-        if let Some(session) = &mut self.manager {
-            session.ui(ui.ctx(), &sender);
-        }
-        self.poll_applications(ui.ctx());
-        if let Some(session) = &mut self.applications {
-            session.ui(ui.ctx(), &sender);
-        }
-        self.open_waiting_settings();
-        if let Some(settings) = &mut self.settings {
-            settings.ui(ui.ctx(), &sender);
-        }
-        self.poll_revocation(ui.ctx());
-        self.open_pending_revocations(ui.ctx());
-        if let Some(revocation) = &self.revocation {
-            revocation.ui(ui.ctx(), &sender);
-        }
+        self.dialogs_ui(ui.ctx(), &sender);
         let actions = self.actions.drain();
         if !actions.is_empty() {
             // What the actions changed is drawn in the next frame, even without new input.
@@ -213,6 +202,31 @@ impl BackupAccountsApp {
         }
         for action in actions {
             self.apply(ui.ctx(), action);
+        }
+    }
+
+    /// The windows over the main one, each after collecting what its worker finished.
+    fn dialogs_ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
+        self.poll_saving(ctx);
+        if let Some(session) = &mut self.manager {
+            session.ui(ctx, sender);
+        }
+        self.poll_sync(ctx);
+        if let Some(session) = &self.sync {
+            session.ui(ctx, sender);
+        }
+        self.poll_applications(ctx);
+        if let Some(session) = &mut self.applications {
+            session.ui(ctx, sender);
+        }
+        self.open_waiting_settings();
+        if let Some(settings) = &mut self.settings {
+            settings.ui(ctx, sender);
+        }
+        self.poll_revocation(ctx);
+        self.open_pending_revocations(ctx);
+        if let Some(revocation) = &self.revocation {
+            revocation.ui(ctx, sender);
         }
     }
 
@@ -248,10 +262,21 @@ impl BackupAccountsApp {
             MainAction::DirectoryFileChosen(path) => self.open_directory(&path),
             MainAction::DirectoryFolderChosen(folder) => self.import_folder(&folder),
             MainAction::FileDialogUnavailable(reason) => self.show_banner(reason, true),
+            // F5 on a synced tenant syncs it again.
+            MainAction::ReloadDirectory
+                if self
+                    .state
+                    .as_ref()
+                    .is_ok_and(|s| s.synced_tenant().is_some()) =>
+            {
+                self.start_sync(ctx, false);
+            }
             MainAction::ReloadDirectory => self.reload_directory(),
             MainAction::EditSettings => self.edit_settings(),
             MainAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             MainAction::DismissBanner => self.banner = None,
+            MainAction::SignIn => self.start_sync(ctx, true),
+            MainAction::CancelSync => self.cancel_sync(),
             MainAction::ShowHealth(visible) => {
                 if let Ok(state) = &self.state {
                     self.health.set_visible(visible, state, ctx);

@@ -6,6 +6,7 @@ mod applications;
 mod errors;
 mod health;
 mod revocations;
+mod sync;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use std::sync::atomic::AtomicUsize;
 
 pub use errors::{CommitFailure, ReloadError, StartupError};
 pub use health::{HealthJob, SecretCheck};
+pub use sync::{SyncJob, sign_out};
 
 use crate::model::{
     CommitPlan, Directory, DraftError, ManagerDraft, OrganizationSettings, Revocation,

@@ -66,6 +66,42 @@ pub struct Config {
     /// Per app-only organization id, its backup applications (schema 3).
     #[serde(default)]
     pub application_pools: BTreeMap<String, ApplicationPool>,
+    /// How to sign in to Microsoft 365 (schema 3).
+    #[serde(default)]
+    pub graph: GraphSettings,
+}
+
+/// The national cloud and the application (client) id used to sign in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GraphSettings {
+    /// Global, US Government or China (21Vianet).
+    #[serde(default)]
+    pub cloud: super::graph::signin::Cloud,
+    /// The public client id; an app registration of one's own works too.
+    #[serde(default = "default_client_id")]
+    pub client_id: String,
+    /// Another identity platform URL than the cloud's (a proxy, a test server).
+    #[serde(default)]
+    pub login_url: Option<String>,
+    /// Another Graph URL than the cloud's.
+    #[serde(default)]
+    pub graph_url: Option<String>,
+}
+
+fn default_client_id() -> String {
+    super::graph::signin::DEFAULT_CLIENT_ID.to_owned()
+}
+
+impl Default for GraphSettings {
+    fn default() -> Self {
+        Self {
+            cloud: super::graph::signin::Cloud::default(),
+            client_id: default_client_id(),
+            login_url: None,
+            graph_url: None,
+        }
+    }
 }
 
 fn default_max_password_age_days() -> u32 {
@@ -105,6 +141,7 @@ impl From<ConfigV1> for Config {
             organization_settings: BTreeMap::new(),
             max_password_age_days: default_max_password_age_days(),
             application_pools: BTreeMap::new(),
+            graph: GraphSettings::default(),
         }
     }
 }
@@ -118,6 +155,7 @@ impl Default for Config {
             organization_settings: BTreeMap::new(),
             max_password_age_days: default_max_password_age_days(),
             application_pools: BTreeMap::new(),
+            graph: GraphSettings::default(),
         }
     }
 }

@@ -56,6 +56,10 @@ pub enum MainAction {
     DismissBanner,
     /// The main window's tabs: the selected organization's details, or Health.
     ShowHealth(bool),
+    /// File > *Sign in to Microsoft 365...*: a device-code sign-in, then a sync.
+    SignIn,
+    /// The sign-in and sync window: *Cancel*.
+    CancelSync,
 }
 
 /// The Backup Applications Manager, Select Application and Install Certificate (R15).

@@ -15,6 +15,7 @@ pub mod organization_settings;
 pub mod organizations;
 pub mod password;
 pub mod pool_details;
+pub mod sign_in;
 pub mod startup_error;
 
 pub use action::{

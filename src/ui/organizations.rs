@@ -70,6 +70,13 @@ impl OrganizationsView {
                     {
                         sender.send(MainAction::ImportDirectory);
                     }
+                    if ui
+                        .button("Sign in to Microsoft 365...")
+                        .on_hover_text("Reads the tenant from Microsoft Graph (see README)")
+                        .clicked()
+                    {
+                        sender.send(MainAction::SignIn);
+                    }
                     ui.separator();
                     if ui.add(item("Quit", &QUIT_SHORTCUT)).clicked() {
                         sender.send(MainAction::Quit);

@@ -6,6 +6,7 @@
 
 pub mod applications;
 pub mod certificates;
+pub mod graph_server;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -79,8 +79,8 @@ pub struct GraphClient {
     graph_base: String,
     access_token: Mutex<Password>,
     refresh: Refresh,
-    /// Counts of what was done, for progress.
-    pub stats: GraphStats,
+    /// Counts of what was done, for progress (shared with the progress window).
+    pub stats: std::sync::Arc<GraphStats>,
     cancel: std::sync::Arc<AtomicBool>,
 }
 
@@ -110,9 +110,16 @@ impl GraphClient {
             graph_base: graph_base.trim_end_matches('/').to_owned(),
             access_token: Mutex::new(access_token),
             refresh,
-            stats: GraphStats::default(),
+            stats: std::sync::Arc::default(),
             cancel,
         }
+    }
+
+    /// Counts into `stats`, which the progress window reads.
+    #[must_use]
+    pub fn with_stats(mut self, stats: std::sync::Arc<GraphStats>) -> Self {
+        self.stats = stats;
+        self
     }
 
     /// The Graph base URL, e.g. `https://graph.microsoft.com`.

@@ -74,7 +74,39 @@ pub struct SignInSettings {
     pub client_id: String,
 }
 
+/// Overrides the identity platform's base URL (a proxy, a test server).
+pub const LOGIN_URL_VARIABLE: &str = "BACKUP_ACCOUNTS_LOGIN_URL";
+/// Overrides Microsoft Graph's base URL.
+pub const GRAPH_URL_VARIABLE: &str = "BACKUP_ACCOUNTS_GRAPH_URL";
+
 impl SignInSettings {
+    /// The configuration's URLs if it names them, else those of [`LOGIN_URL_VARIABLE`] and
+    /// [`GRAPH_URL_VARIABLE`], else the cloud's; the tenant (`organizations` before the
+    /// first sign-in) and the client id.
+    pub fn new(graph: &crate::store::config::GraphSettings, tenant: &str) -> Self {
+        let pick = |configured: &Option<String>, name: &str, default: &str| {
+            configured
+                .clone()
+                .or_else(|| std::env::var(name).ok())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        Self {
+            login_base: pick(
+                &graph.login_url,
+                LOGIN_URL_VARIABLE,
+                graph.cloud.login_base(),
+            ),
+            graph_base: pick(
+                &graph.graph_url,
+                GRAPH_URL_VARIABLE,
+                graph.cloud.graph_base(),
+            ),
+            tenant: tenant.to_owned(),
+            client_id: graph.client_id.clone(),
+        }
+    }
+
     /// The defaults for a cloud.
     pub fn for_cloud(cloud: Cloud) -> Self {
         Self {

@@ -1,0 +1,127 @@
+//! The sign-in and sync session: the job on the `graph-sync` worker, its prompt and
+//! progress for the dialog, and the synced snapshot handed to the import (R13, R14).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::store::graph::client::GraphStats;
+use crate::store::graph::signin::DeviceCodePrompt;
+use crate::store::graph::sync::SyncSummary;
+use crate::ui::ActionSender;
+use crate::ui::modal::dialog_closed;
+use crate::ui::sign_in::{self, SignInData, sign_in_ui};
+
+use super::BackupAccountsApp;
+
+/// A sign-in and sync under way.
+#[derive(Debug)]
+pub struct SyncSession {
+    worker: JoinHandle<Result<SyncSummary, String>>,
+    prompt: Arc<Mutex<Option<DeviceCodePrompt>>>,
+    stats: Arc<GraphStats>,
+    cancel: Arc<AtomicBool>,
+}
+
+impl SyncSession {
+    /// Draws the dialog.
+    pub fn ui(&self, ctx: &egui::Context, sender: &ActionSender) {
+        let prompt = self
+            .prompt
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let count = |n: &std::sync::atomic::AtomicUsize| n.load(Ordering::Relaxed);
+        let data = SignInData {
+            prompt: prompt.as_ref(),
+            progress: (
+                count(&self.stats.pages),
+                count(&self.stats.objects),
+                count(&self.stats.throttled),
+            ),
+            reading: count(&self.stats.requests) > 0,
+        };
+        sign_in_ui(ctx, &data, sender);
+        ctx.request_repaint_after(Duration::from_millis(100));
+    }
+}
+
+impl BackupAccountsApp {
+    /// File > Sign in, or F5 on a synced tenant (`sign_in` false: the stored refresh token
+    /// is tried first).
+    pub(super) fn start_sync(&mut self, ctx: &egui::Context, sign_in: bool) {
+        let Ok(state) = &self.state else {
+            return;
+        };
+        if self.sync.is_some() {
+            return;
+        }
+        let job = match state.sync_job(sign_in) {
+            Ok(job) => job,
+            Err(e) => return self.show_banner(e.to_string(), true),
+        };
+        let prompt: Arc<Mutex<Option<DeviceCodePrompt>>> = Arc::default();
+        let stats: Arc<GraphStats> = Arc::default();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (shown, counted, stop, repaint) =
+            (prompt.clone(), stats.clone(), cancel.clone(), ctx.clone());
+        let spawned = std::thread::Builder::new()
+            .name("graph-sync".to_owned())
+            .spawn(move || {
+                let show = move |code: DeviceCodePrompt| {
+                    *shown
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(code);
+                };
+                let result = job.run(&show, counted, &stop);
+                repaint.request_repaint();
+                result
+            });
+        match spawned {
+            Ok(worker) => {
+                self.sync = Some(SyncSession {
+                    worker,
+                    prompt,
+                    stats,
+                    cancel,
+                });
+            }
+            Err(e) => self.show_banner(format!("Could not start the sync: {e}"), true),
+        }
+    }
+
+    /// *Cancel*: the worker stops at its next request or wait; nothing changes.
+    pub(super) fn cancel_sync(&self) {
+        if let Some(session) = &self.sync {
+            session.cancel.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Takes the finished sync: its snapshot is imported like an export folder (Organization
+    /// Settings for a new tenant, consent before revoking anything).
+    pub(super) fn poll_sync(&mut self, ctx: &egui::Context) {
+        if !self.sync.as_ref().is_some_and(|s| s.worker.is_finished()) {
+            return;
+        }
+        let Some(session) = self.sync.take() else {
+            return;
+        };
+        dialog_closed(ctx, sign_in::DIALOG_ID, None);
+        let cancelled = session.cancel.load(Ordering::Relaxed);
+        match session.worker.join() {
+            Ok(Ok(summary)) => self.import_folder(&summary.folder),
+            Ok(Err(_)) if cancelled => {
+                self.show_banner(
+                    "The sign-in and sync were cancelled; nothing changed.".into(),
+                    false,
+                );
+            }
+            Ok(Err(e)) => self.show_banner(e, true),
+            Err(_) => self.show_banner(
+                "The sync stopped unexpectedly; nothing changed.".into(),
+                true,
+            ),
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Sign-in and sync (issue 12): what a sync needs from the state, and the job that runs on
+//! the `graph-sync` worker: tokens (the stored refresh token, or a device-code sign-in),
+//! then a full sync, then the new refresh token in the keyring.
+
+use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, Mutex};
+
+use crate::store::graph::client::{GraphClient, GraphError, GraphStats};
+use crate::store::graph::signin::{
+    DeviceCodePrompt, HttpClient, SignInError, SignInSettings, Tokens, refresh_token_key,
+    refresh_tokens, start_sign_in,
+};
+use crate::store::graph::sync::{SyncSummary, full_sync};
+use crate::store::{DirectorySource, SecretStore};
+
+use super::{AppState, CommitFailure};
+
+/// A sync, ready for a worker thread.
+#[derive(Debug)]
+pub struct SyncJob {
+    graph: crate::store::config::GraphSettings,
+    /// The tenant synced before, whose refresh token may be in the keyring.
+    tenant_id: Option<String>,
+    secrets: Arc<dyn SecretStore>,
+    tenants_folder: PathBuf,
+}
+
+impl AppState {
+    /// Where synced tenants are kept: `tenants/` beside the configuration.
+    pub fn tenants_folder(&self) -> PathBuf {
+        self.config_file
+            .path()
+            .parent()
+            .map_or_else(|| PathBuf::from("tenants"), |p| p.join("tenants"))
+    }
+
+    /// The tenant the directory was synced from, if it was.
+    pub fn synced_tenant(&self) -> Option<String> {
+        let DirectorySource::GraphExport(folder) = &self.config.directory else {
+            return None;
+        };
+        (folder.parent() == Some(self.tenants_folder().as_path()))
+            .then(|| folder.file_name()?.to_str().map(str::to_owned))
+            .flatten()
+    }
+
+    /// A sync of the synced tenant (or, with `sign_in`, a new sign-in first).
+    pub fn sync_job(&self, sign_in: bool) -> Result<SyncJob, CommitFailure> {
+        let secrets = self.writable_secrets()?.clone();
+        Ok(SyncJob {
+            graph: self.config.graph.clone(),
+            tenant_id: self.synced_tenant().filter(|_| !sign_in),
+            secrets,
+            tenants_folder: self.tenants_folder(),
+        })
+    }
+}
+
+impl SyncJob {
+    /// Signs in if needed (showing the code through `prompt`), syncs, and keeps the refresh
+    /// token; `cancel` stops it between requests, leaving everything as it was.
+    pub fn run(
+        self,
+        prompt: &(dyn Fn(DeviceCodePrompt) + Send + Sync),
+        stats: Arc<GraphStats>,
+        cancel: &Arc<AtomicBool>,
+    ) -> Result<SyncSummary, String> {
+        let http = HttpClient::default();
+        let tenant = self
+            .tenant_id
+            .clone()
+            .unwrap_or_else(|| "organizations".to_owned());
+        let settings = SignInSettings::new(&self.graph, &tenant);
+        let tokens = self
+            .tokens(&settings, &http, prompt, cancel)
+            .map_err(|e| e.to_string())?;
+        let refresh_token = Arc::new(Mutex::new(tokens.refresh_token));
+        let holder = refresh_token.clone();
+        let (refresh_settings, refresh_http) = (settings.clone(), http);
+        let refresh = move || {
+            let mut current = holder
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let token = current.as_ref().ok_or(GraphError::SignInAgain)?;
+            let tokens = refresh_tokens(&refresh_settings, &refresh_http, token)
+                .map_err(|_| GraphError::SignInAgain)?;
+            if let Some(next) = tokens.refresh_token {
+                *current = Some(next);
+            }
+            Ok(tokens.access_token)
+        };
+        let client = GraphClient::new(
+            &settings.graph_base,
+            tokens.access_token,
+            Box::new(refresh),
+            cancel.clone(),
+        )
+        .with_stats(stats);
+        let summary = full_sync(&client, &self.tenants_folder).map_err(|e| e.to_string())?;
+        let kept = refresh_token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(token) = kept.as_ref() {
+            self.secrets
+                .write(&refresh_token_key(&summary.tenant_id), token)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(summary)
+    }
+
+    /// The stored refresh token's tokens, or a device-code sign-in when there is none or it
+    /// was revoked.
+    fn tokens(
+        &self,
+        settings: &SignInSettings,
+        http: &HttpClient,
+        prompt: &(dyn Fn(DeviceCodePrompt) + Send + Sync),
+        cancel: &Arc<AtomicBool>,
+    ) -> Result<Tokens, SignInError> {
+        if let Some(tenant) = &self.tenant_id
+            && let Ok(Some(stored)) = self.secrets.read(&refresh_token_key(tenant))
+        {
+            match refresh_tokens(settings, http, &stored) {
+                Ok(tokens) => return Ok(tokens),
+                Err(SignInError::SignInAgain) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        let (code, pending) = start_sign_in(settings, http.clone())?;
+        prompt(code);
+        pending.wait(cancel)
+    }
+}
+
+/// Deletes a tenant's refresh token (*Sign out*).
+pub fn sign_out(secrets: &dyn SecretStore, tenant_id: &str) -> Result<(), String> {
+    secrets
+        .delete(&refresh_token_key(tenant_id))
+        .map_err(|e| e.to_string())
+}
