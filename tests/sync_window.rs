@@ -4,6 +4,8 @@
 //! keyring; F5 syncs again with it, without a new sign-in.
 // A panic is how a test reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+// One story, sign-in to sign-out, told in order.
+#![allow(clippy::too_many_lines)]
 
 mod common;
 
@@ -119,5 +121,17 @@ fn sign_in_sync_and_sync_again_by_label() {
             .filter(|p| *p == "/v1.0/organization")
             .count()
             >= 2
+    );
+
+    // Sign out deletes the refresh token; the snapshot stays.
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label("Sign out of Microsoft 365").click();
+    harness.run();
+    assert_eq!(secrets.get("graph", "tenant-1"), None);
+    assert!(
+        harness
+            .query_by_label("Contoso (Basic authentication)")
+            .is_some()
     );
 }

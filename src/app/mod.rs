@@ -277,6 +277,7 @@ impl BackupAccountsApp {
             MainAction::DismissBanner => self.banner = None,
             MainAction::SignIn => self.start_sync(ctx, true),
             MainAction::CancelSync => self.cancel_sync(),
+            MainAction::SignOut => self.sign_out(),
             MainAction::ShowHealth(visible) => {
                 if let Ok(state) = &self.state {
                     self.health.set_visible(visible, state, ctx);

@@ -91,6 +91,28 @@ impl BackupAccountsApp {
         }
     }
 
+    /// Deletes the synced tenant's refresh token; the snapshot stays.
+    pub(super) fn sign_out(&mut self) {
+        let Ok(state) = &self.state else {
+            return;
+        };
+        let Some(tenant) = state.synced_tenant() else {
+            return self.show_banner(
+                "No tenant was synced from Microsoft 365, so there is nothing to sign out of."
+                    .into(),
+                false,
+            );
+        };
+        let result = state.sign_out();
+        match result {
+            Ok(()) => self.show_banner(
+                format!("Signed out of tenant {tenant}: its refresh token was deleted."),
+                false,
+            ),
+            Err(e) => self.show_banner(e.to_string(), true),
+        }
+    }
+
     /// *Cancel*: the worker stops at its next request or wait; nothing changes.
     pub(super) fn cancel_sync(&self) {
         if let Some(session) = &self.sync {

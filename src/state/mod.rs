@@ -15,7 +15,7 @@ use std::sync::atomic::AtomicUsize;
 
 pub use errors::{CommitFailure, ReloadError, StartupError};
 pub use health::{HealthJob, SecretCheck};
-pub use sync::{SyncJob, sign_out};
+pub use sync::SyncJob;
 
 use crate::model::{
     CommitPlan, Directory, DraftError, ManagerDraft, OrganizationSettings, Revocation,

@@ -133,9 +133,15 @@ impl SyncJob {
     }
 }
 
-/// Deletes a tenant's refresh token (*Sign out*).
-pub fn sign_out(secrets: &dyn SecretStore, tenant_id: &str) -> Result<(), String> {
-    secrets
-        .delete(&refresh_token_key(tenant_id))
-        .map_err(|e| e.to_string())
+impl AppState {
+    /// Deletes the synced tenant's refresh token (*Sign out*); the snapshot stays.
+    pub fn sign_out(&self) -> Result<(), CommitFailure> {
+        let secrets = self.writable_secrets()?;
+        if let Some(tenant) = self.synced_tenant() {
+            secrets
+                .delete(&refresh_token_key(&tenant))
+                .map_err(CommitFailure::Keyring)?;
+        }
+        Ok(())
+    }
 }

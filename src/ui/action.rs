@@ -60,6 +60,8 @@ pub enum MainAction {
     SignIn,
     /// The sign-in and sync window: *Cancel*.
     CancelSync,
+    /// File > *Sign out of Microsoft 365*: the synced tenant's refresh token is deleted.
+    SignOut,
 }
 
 /// The Backup Applications Manager, Select Application and Install Certificate (R15).

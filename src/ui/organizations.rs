@@ -77,6 +77,13 @@ impl OrganizationsView {
                     {
                         sender.send(MainAction::SignIn);
                     }
+                    if ui
+                        .button("Sign out of Microsoft 365")
+                        .on_hover_text("Deletes the synced tenant's refresh token from the keyring")
+                        .clicked()
+                    {
+                        sender.send(MainAction::SignOut);
+                    }
                     ui.separator();
                     if ui.add(item("Quit", &QUIT_SHORTCUT)).clicked() {
                         sender.send(MainAction::Quit);
