@@ -5,6 +5,8 @@
 // top to bottom in one function.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
 
+mod common;
+
 use std::os::unix::process::CommandExt as _;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
@@ -284,6 +286,74 @@ fn the_backup_applications_manager_opens_from_the_context_menu() {
             "{expected:?} missing in:\n{stdout}"
         );
     }
+}
+
+/// The released binary signs in and syncs against a local server that answers as the
+/// identity platform and Graph do (their URLs given by the environment): the code appears,
+/// and the synced tenant, new to the app, asks for its settings.
+#[test]
+#[ignore = "needs an X display, at-spi2-core and a Secret Service: run scripts/test"]
+fn the_binary_signs_in_and_syncs_against_a_local_graph() {
+    let _one_window = one_window_at_a_time();
+    let (base, seen) = common::graph_server::graph_server(std::sync::Arc::default());
+    let folder = tempfile::tempdir().unwrap();
+    let _bus = start_atspi_bus();
+    let _app = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
+            .arg("--config-dir")
+            .arg(folder.path())
+            .env("RUST_LOG", "warn")
+            .env("BACKUP_ACCOUNTS_LOGIN_URL", &base)
+            .env("BACKUP_ACCOUNTS_GRAPH_URL", &base)
+            .spawn()
+            .unwrap(),
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/atspi/dump_tree.py");
+    let output = Command::new("/usr/bin/python3")
+        .args([
+            script,
+            "backup-accounts",
+            "wait:Northwind Traders (Modern app-only authentication)",
+            "click:File",
+            "wait:Sign in to Microsoft 365...",
+            "click:Sign in to Microsoft 365...",
+            "wait:ABCD-EFGH",
+            "wait:Organization Settings",
+            "dump",
+        ])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("OK, save the organization settings"),
+        "{stdout}"
+    );
+    let seen = seen.lock().unwrap();
+    assert!(seen.iter().any(|p| p.ends_with("/devicecode")), "{seen:?}");
+    assert!(seen.iter().any(|p| p == "/v1.0/$batch"), "{seen:?}");
+    assert!(
+        folder
+            .path()
+            .join("tenants/tenant-1/members/g1.json")
+            .is_file(),
+        "the snapshot is in the configuration folder"
+    );
+    drop(seen);
+    // The refresh token went to the session's real keyring; it goes again.
+    let _ = Command::new("secret-tool")
+        .args([
+            "clear",
+            "service",
+            "backup-accounts",
+            "username",
+            "graph/tenant-1",
+        ])
+        .status();
 }
 
 /// Starts an AT-SPI bus and says a screen reader runs, as Orca does; AccessKit waits for it.
