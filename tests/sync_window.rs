@@ -62,6 +62,9 @@ fn sign_in_sync_and_sync_again_by_label() {
         h.query_by_label("ABCD-EFGH").is_some()
     });
     assert!(harness.query_by_label("Copy the code ABCD-EFGH").is_some());
+    // The server answers "pending" for two seconds: time to check the dialog as it is.
+    assert_interactive_nodes_named_and_unique(&harness, "Sign in to Microsoft 365");
+    harness.snapshot("sign_in");
     // Two "pending" answers at one-second intervals, then the tenant is read and, being new,
     // asks how it was added.
     wait_for(&mut harness, "Organization Settings", |h| {
