@@ -143,6 +143,19 @@ pub struct Tokens {
     pub expires_in: Option<Duration>,
 }
 
+impl Tokens {
+    /// The tokens of the identity platform's answer, as `Password`s (wiped on drop).
+    fn from_response(token: &oauth2::basic::BasicTokenResponse) -> Self {
+        Self {
+            access_token: Password::new(token.access_token().secret().clone()),
+            refresh_token: token
+                .refresh_token()
+                .map(|t| Password::new(t.secret().clone())),
+            expires_in: token.expires_in(),
+        }
+    }
+}
+
 /// Why the sign-in ended without tokens. Never contains a token.
 #[derive(Debug, thiserror::Error)]
 pub enum SignInError {
@@ -285,13 +298,7 @@ impl PendingSignIn {
             },
             _ => request_error(&e),
         })?;
-        Ok(Tokens {
-            access_token: Password::new(token.access_token().secret().clone()),
-            refresh_token: token
-                .refresh_token()
-                .map(|t| Password::new(t.secret().clone())),
-            expires_in: token.expires_in(),
-        })
+        Ok(Tokens::from_response(&token))
     }
 }
 
@@ -324,13 +331,7 @@ pub fn refresh_tokens(
             }
             _ => request_error(&e),
         })?;
-    Ok(Tokens {
-        access_token: Password::new(token.access_token().secret().clone()),
-        refresh_token: token
-            .refresh_token()
-            .map(|t| Password::new(t.secret().clone())),
-        expires_in: token.expires_in(),
-    })
+    Ok(Tokens::from_response(&token))
 }
 
 type DeviceClient = oauth2::Client<
