@@ -9,7 +9,7 @@ use super::a11y;
 use super::action::{ActionSender, HealthAction};
 use crate::model::Organization;
 use crate::model::health::{
-    Finding, FindingAction, HealthList, HealthReport, OrganizationHealth, Severity,
+    Finding, FindingAction, HealthList, HealthReport, OrganizationHealth, PasswordAges, Severity,
 };
 
 /// What the view draws, gathered by the app's Health session.
@@ -41,7 +41,7 @@ pub fn health_ui<'a>(
         return;
     };
     ui.separator();
-    password_age_chart_ui(ui, report, data.max_age_days);
+    password_age_chart_ui(ui, report);
     ui.separator();
     findings_table_ui(ui, report, sender);
     ui.separator();
@@ -109,62 +109,52 @@ fn toolbar_ui(ui: &mut egui::Ui, data: &HealthViewData<'_>, sender: &ActionSende
 }
 
 /// A bar of the chart: its name, colour, and how many passwords of an organization it counts.
-type AgeBucket<'a> = (
-    &'static str,
-    egui::Color32,
-    Box<dyn Fn(&OrganizationHealth) -> usize + 'a>,
-);
+type AgeBucket = (&'static str, egui::Color32, fn(&PasswordAges) -> usize);
 
-/// Password ages per organization, stacked: recent, due soon, older than the threshold and
-/// unknown.
-fn password_age_chart_ui(ui: &mut egui::Ui, report: &HealthReport, max_age_days: u32) {
+/// The chart's bars, bottom to top.
+const AGE_BUCKETS: [AgeBucket; 4] = [
+    (
+        "Set within 30 days",
+        egui::Color32::from_rgb(70, 150, 90),
+        |a| a.recent,
+    ),
+    (
+        "Older than 30 days",
+        egui::Color32::from_rgb(200, 170, 60),
+        |a| a.older,
+    ),
+    (
+        "Older than the threshold",
+        egui::Color32::from_rgb(200, 80, 60),
+        |a| a.beyond_threshold,
+    ),
+    ("Age unknown", egui::Color32::GRAY, |a| a.unknown),
+];
+
+/// Password ages per organization, stacked: recent, older, beyond the threshold (counted
+/// with the report) and unknown.
+fn password_age_chart_ui(ui: &mut egui::Ui, report: &HealthReport) {
     let with_accounts: Vec<&OrganizationHealth> = report
         .organizations
         .iter()
-        .filter(|h| !h.ages.known_days.is_empty() || h.ages.unknown > 0)
+        .filter(|h| !h.ages.is_empty())
         .collect();
     if with_accounts.is_empty() {
         return;
     }
-    let limit = i64::from(max_age_days);
-    let buckets: [AgeBucket<'_>; 4] = [
-        (
-            "Set within 30 days",
-            egui::Color32::from_rgb(70, 150, 90),
-            Box::new(|h| h.ages.known_days.iter().filter(|&&d| d <= 30).count()),
-        ),
-        (
-            "Older than 30 days",
-            egui::Color32::from_rgb(200, 170, 60),
-            Box::new(move |h| {
-                let days = &h.ages.known_days;
-                days.iter().filter(|&&d| d > 30 && d <= limit).count()
-            }),
-        ),
-        (
-            "Older than the threshold",
-            egui::Color32::from_rgb(200, 80, 60),
-            Box::new(move |h| h.ages.known_days.iter().filter(|&&d| d > limit).count()),
-        ),
-        (
-            "Age unknown",
-            egui::Color32::GRAY,
-            Box::new(|h| h.ages.unknown),
-        ),
-    ];
     let mut charts: Vec<BarChart> = Vec::new();
     let mut description = Vec::new();
-    for (name, color, count) in &buckets {
+    for (name, color, count) in AGE_BUCKETS {
         let bars = with_accounts
             .iter()
             .enumerate()
             .map(|(x, h)| {
-                let n = count(h);
+                let n = count(&h.ages);
                 description.push(format!("{}: {n} {}", h.name, name.to_lowercase()));
                 Bar::new(x as f64, n as f64).width(0.6).name(&h.name)
             })
             .collect();
-        let chart = BarChart::new(*name, bars).color(*color);
+        let chart = BarChart::new(name, bars).color(color);
         let below: Vec<&BarChart> = charts.iter().collect();
         let chart = chart.stack_on(&below);
         charts.push(chart);

@@ -28,13 +28,34 @@ pub const RECOMMENDED_POOL_SIZE: usize = 5;
 /// Passwords older than this many days are reported unless the setting says otherwise.
 pub const DEFAULT_MAX_PASSWORD_AGE_DAYS: u32 = 90;
 
-/// How old each saved password of an organization is, for the chart.
+/// How many saved passwords of an organization fall in each age band, for the chart:
+/// counted once with the report, not at every frame.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PasswordAges {
-    /// Ages in days of the passwords whose age is known.
-    pub known_days: Vec<i64>,
+    /// Set within the last 30 days.
+    pub recent: usize,
+    /// Older than 30 days, within the threshold.
+    pub older: usize,
+    /// Older than the threshold.
+    pub beyond_threshold: usize,
     /// Passwords saved before ages were recorded.
     pub unknown: usize,
+}
+
+impl PasswordAges {
+    /// Counts a password `days` old against the threshold.
+    fn count(&mut self, days: i64, max_age_days: u32) {
+        match days {
+            d if d > i64::from(max_age_days) => self.beyond_threshold += 1,
+            d if d <= 30 => self.recent += 1,
+            _ => self.older += 1,
+        }
+    }
+
+    /// True when the organization has saved passwords.
+    pub fn is_empty(&self) -> bool {
+        self.recent + self.older + self.beyond_threshold + self.unknown == 0
+    }
 }
 
 /// One organization's part of the report.
@@ -165,7 +186,7 @@ fn organization_health(
                 );
             }
             let days = inputs.now.duration_since(record.set).as_hours() / 24;
-            ages.known_days.push(days);
+            ages.count(days, inputs.max_age_days);
             if days > i64::from(inputs.max_age_days) {
                 push(
                     Severity::Warning,
