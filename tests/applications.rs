@@ -195,16 +195,9 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
     // Two applications share one throttling limit: the Health view says so, and its fix
     // opens this manager.
     click(&mut harness, "Health");
-    let started = std::time::Instant::now();
-    while !has_text(&harness, "2 backup applications: since 1 March 2026") {
-        assert!(
-            started.elapsed().as_secs() < 20,
-            "no shared-throttling notice"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        harness.step();
-    }
-    harness.run();
+    wait_for(&mut harness, "the shared-throttling notice", |h| {
+        has_text(h, "2 backup applications: since 1 March 2026")
+    });
     click(
         &mut harness,
         "Review for Northwind Traders: shared throttling",

@@ -11,7 +11,6 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use backup_accounts::app::BackupAccountsApp;
 use backup_accounts::model::{OrganizationSelection, Password, PasswordRecord};
@@ -80,24 +79,6 @@ fn start_tall(
         .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(secrets)));
     harness.run();
     harness
-}
-
-/// Steps frames (the check and the report run on workers) until `done` holds.
-fn wait_for(
-    harness: &mut Harness<'_, BackupAccountsApp>,
-    what: &str,
-    done: impl Fn(&Harness<'_, BackupAccountsApp>) -> bool,
-) {
-    let started = Instant::now();
-    while !done(harness) {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "waited 20 s for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(5));
-        harness.step();
-    }
-    harness.run();
 }
 
 fn has_finding(harness: &Harness<'_, BackupAccountsApp>, text: &str) -> bool {

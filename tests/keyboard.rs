@@ -244,13 +244,9 @@ fn the_health_view_with_key_presses_only() {
     press(&mut harness, Key::Enter);
     // The legacy-authentication notice of Contoso, and its fix, reached with Tab.
     let review = "Review for Contoso Ltd: legacy authentication";
-    let started = std::time::Instant::now();
-    while harness.query_by_label(review).is_none() {
-        assert!(started.elapsed().as_secs() < 20, "no report");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        harness.step();
-    }
-    harness.run();
+    wait_for(&mut harness, "the report", |h| {
+        h.query_by_label(review).is_some()
+    });
     tab_to(&mut harness, review);
     press(&mut harness, Key::Enter);
     assert!(

@@ -584,16 +584,9 @@ fn health_finds_a_secret_deleted_outside_the_app_and_check_exits_7() {
     harness.get_by_label("Health").click();
     harness.run();
     let missing = "bob@contoso.com: the password is missing from the keyring";
-    let started = std::time::Instant::now();
-    while harness
-        .query_all_by_label_contains(missing)
-        .next()
-        .is_none()
-    {
-        assert!(started.elapsed().as_secs() < 20, "no finding for Bob");
-        std::thread::sleep(std::time::Duration::from_millis(5));
-        harness.step();
-    }
+    wait_for(&mut harness, "a finding for Bob", |h| {
+        h.query_all_by_label_contains(missing).next().is_some()
+    });
     assert!(
         harness
             .query_all_by_label_contains("alice@contoso.com: the password is missing")

@@ -11,33 +11,13 @@ mod common;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
-use std::time::{Duration, Instant};
 
-use backup_accounts::app::BackupAccountsApp;
 use backup_accounts::store::config::GraphSettings;
 use backup_accounts::store::{Config, ConfigFile};
 use common::graph_server::graph_server;
 use common::*;
 use egui::accesskit::Role;
-use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-
-fn wait_for(
-    harness: &mut Harness<'_, BackupAccountsApp>,
-    what: &str,
-    done: impl Fn(&Harness<'_, BackupAccountsApp>) -> bool,
-) {
-    let started = Instant::now();
-    while !done(harness) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "waited 30 s for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.run();
-}
 
 #[test]
 fn sign_in_sync_and_sync_again_by_label() {

@@ -271,3 +271,22 @@ pub fn assert_interactive_nodes_named_and_unique(
         "{window}: only {checked} interactive nodes found"
     );
 }
+
+/// Steps frames until `done` holds (the keyring check, the Health report and the sync run on
+/// workers), at most 20 s.
+pub fn wait_for(
+    harness: &mut egui_kittest::Harness<'_, backup_accounts::app::BackupAccountsApp>,
+    what: &str,
+    done: impl Fn(&egui_kittest::Harness<'_, backup_accounts::app::BackupAccountsApp>) -> bool,
+) {
+    let started = std::time::Instant::now();
+    while !done(harness) {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "waited 20 s for {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        harness.step();
+    }
+    harness.run();
+}
