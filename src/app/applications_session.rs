@@ -179,16 +179,10 @@ impl ApplicationsSession {
 
     /// Collects the keyring worker's result: saved, the manager closes; failed, it stays.
     fn poll_saving(&mut self, ctx: &egui::Context, state: &mut AppState) -> SessionEnd {
-        let Some(result) = KeyringJob::poll(&mut self.saving, ctx) else {
-            return SessionEnd::Open;
-        };
-        match result {
-            Ok(config) => {
-                state.finish_commit(config);
-                SessionEnd::Closed
-            }
-            Err(e) => {
-                log::error!("{e}");
+        match KeyringJob::finish(&mut self.saving, ctx, state) {
+            None => SessionEnd::Open,
+            Some(Ok(())) => SessionEnd::Closed,
+            Some(Err(e)) => {
                 self.view.set_error(Some(e.to_string()));
                 SessionEnd::Open
             }

@@ -62,4 +62,23 @@ impl KeyringJob {
             }))
         }))
     }
+
+    /// Once the job has finished: on success the saved configuration goes to the state;
+    /// a failure is logged and returned for the window to show. `None` while it runs.
+    pub fn finish(
+        job: &mut Option<Self>,
+        ctx: &egui::Context,
+        state: &mut crate::state::AppState,
+    ) -> Option<Result<(), CommitError>> {
+        Some(match Self::poll(job, ctx)? {
+            Ok(config) => {
+                state.finish_commit(config);
+                Ok(())
+            }
+            Err(e) => {
+                log::error!("{e}");
+                Err(e)
+            }
+        })
+    }
 }

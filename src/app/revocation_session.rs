@@ -103,12 +103,11 @@ impl BackupAccountsApp {
         let (Some(session), Ok(state)) = (&mut self.revocation, &mut self.state) else {
             return;
         };
-        let Some(result) = KeyringJob::poll(&mut session.job, ctx) else {
+        let Some(result) = KeyringJob::finish(&mut session.job, ctx, state) else {
             return;
         };
         match result {
-            Ok(config) => {
-                state.finish_commit(config);
+            Ok(()) => {
                 let lines: Vec<String> = session
                     .revocations
                     .iter()
