@@ -98,9 +98,7 @@ impl PoolDraft {
         saved: Option<&ApplicationPool>,
     ) -> Result<Self, DraftError> {
         let organization_index = directory
-            .organizations
-            .iter()
-            .position(|o| o.id == organization_id)
+            .organization_index(organization_id)
             .ok_or_else(|| DraftError::UnknownOrganization(organization_id.to_owned()))?;
         let organization = &directory.organizations[organization_index];
         if organization.authentication != AuthenticationMethod::ModernAppOnly {

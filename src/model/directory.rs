@@ -356,6 +356,11 @@ impl Directory {
 
     /// The organization with this id.
     pub fn organization(&self, id: &str) -> Option<&Organization> {
-        self.organizations.iter().find(|o| o.id == id)
+        self.organization_index(id).map(|i| &self.organizations[i])
+    }
+
+    /// The position in `organizations` of the organization with this id.
+    pub fn organization_index(&self, id: &str) -> Option<usize> {
+        self.organizations.iter().position(|o| o.id == id)
     }
 }

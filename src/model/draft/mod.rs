@@ -46,9 +46,7 @@ impl ManagerDraft {
         saved: Option<&OrganizationSelection>,
     ) -> Result<Self, DraftError> {
         let organization_index = directory
-            .organizations
-            .iter()
-            .position(|o| o.id == organization_id)
+            .organization_index(organization_id)
             .ok_or_else(|| DraftError::UnknownOrganization(organization_id.to_owned()))?;
         check_can_manage_backup_accounts(&directory.organizations[organization_index])?;
         let mfa_correctable = !directory.organizations[organization_index].mfa_reported;
