@@ -150,20 +150,10 @@ fn the_binary_opens_a_window_and_closes_cleanly_through_the_window_system() {
 fn the_windows_appear_in_the_atspi_tree_with_their_names() {
     let _one_window = one_window_at_a_time();
     let folder = tempfile::tempdir().unwrap();
-    let _bus = start_atspi_bus();
-    let _app = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
-            .arg("--config-dir")
-            .arg(folder.path())
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .unwrap(),
-    );
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/atspi/dump_tree.py");
-    let output = Command::new("/usr/bin/python3")
-        .args([
-            script,
-            "backup-accounts",
+    let stdout = atspi_steps(
+        folder.path(),
+        &[],
+        &[
             // The tree fills in as the first frames are drawn: wait for its last items.
             "wait:Northwind Traders (Modern app-only authentication)",
             "wait:Manage backup accounts of Contoso Ltd...",
@@ -180,14 +170,7 @@ fn the_windows_appear_in_the_atspi_tree_with_their_names() {
             "click:Add",
             "wait:Password for carol@contoso.com: Not configured",
             "dump",
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        ],
     );
     let dumps: Vec<&str> = stdout.split("--- dump").skip(1).collect();
     assert_eq!(dumps.len(), 3, "{stdout}");
@@ -242,21 +225,11 @@ fn the_windows_appear_in_the_atspi_tree_with_their_names() {
 fn the_backup_applications_manager_opens_from_the_context_menu() {
     let _one_window = one_window_at_a_time();
     let folder = tempfile::tempdir().unwrap();
-    let _bus = start_atspi_bus();
-    let _app = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
-            .arg("--config-dir")
-            .arg(folder.path())
-            .env("RUST_LOG", "warn")
-            .spawn()
-            .unwrap(),
-    );
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/atspi/dump_tree.py");
     let northwind = "Northwind Traders (Modern app-only authentication)";
-    let output = Command::new("/usr/bin/python3")
-        .args([
-            script,
-            "backup-accounts",
+    let stdout = atspi_steps(
+        folder.path(),
+        &[],
+        &[
             &format!("wait:{northwind}"),
             &format!("focus:{northwind}"),
             "keys:shift+F10",
@@ -264,14 +237,7 @@ fn the_backup_applications_manager_opens_from_the_context_menu() {
             "click:Manage backup applications...",
             "wait:Certificate for Veeam Backup for Microsoft 365: Not configured",
             "dump",
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        ],
     );
     for expected in [
         "Backup Applications Manager",
@@ -297,22 +263,14 @@ fn the_binary_signs_in_and_syncs_against_a_local_graph() {
     let _one_window = one_window_at_a_time();
     let (base, seen) = common::graph_server::graph_server(std::sync::Arc::default());
     let folder = tempfile::tempdir().unwrap();
-    let _bus = start_atspi_bus();
-    let _app = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
-            .arg("--config-dir")
-            .arg(folder.path())
-            .env("RUST_LOG", "warn")
-            .env("BACKUP_ACCOUNTS_LOGIN_URL", &base)
-            .env("BACKUP_ACCOUNTS_GRAPH_URL", &base)
-            .spawn()
-            .unwrap(),
-    );
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/atspi/dump_tree.py");
-    let output = Command::new("/usr/bin/python3")
-        .args([
-            script,
-            "backup-accounts",
+    let urls = [
+        ("BACKUP_ACCOUNTS_LOGIN_URL", base.as_str()),
+        ("BACKUP_ACCOUNTS_GRAPH_URL", base.as_str()),
+    ];
+    let stdout = atspi_steps(
+        folder.path(),
+        &urls,
+        &[
             "wait:Northwind Traders (Modern app-only authentication)",
             "click:File",
             "wait:Sign in to Microsoft 365...",
@@ -320,14 +278,7 @@ fn the_binary_signs_in_and_syncs_against_a_local_graph() {
             "wait:ABCD-EFGH",
             "wait:Organization Settings",
             "dump",
-        ])
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
+        ],
     );
     assert!(
         stdout.contains("OK, save the organization settings"),
@@ -354,6 +305,36 @@ fn the_binary_signs_in_and_syncs_against_a_local_graph() {
             "graph/tenant-1",
         ])
         .status();
+}
+
+/// Starts the binary (its configuration in `folder`, `environment` added) on an AT-SPI bus,
+/// drives it through `tests/atspi/dump_tree.py` with `steps`, and returns what the script
+/// printed; the script must succeed. The app and the bus stop on return.
+fn atspi_steps(folder: &std::path::Path, environment: &[(&str, &str)], steps: &[&str]) -> String {
+    let _bus = start_atspi_bus();
+    let _app = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_backup-accounts"))
+            .arg("--config-dir")
+            .arg(folder)
+            .env("RUST_LOG", "warn")
+            .envs(environment.iter().copied())
+            .spawn()
+            .unwrap(),
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/atspi/dump_tree.py");
+    let output = Command::new("/usr/bin/python3")
+        .arg(script)
+        .arg("backup-accounts")
+        .args(steps)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
 }
 
 /// Starts an AT-SPI bus and says a screen reader runs, as Orca does; AccessKit waits for it.
