@@ -1,88 +1,315 @@
-//! A full sync against a local server that answers as Microsoft Graph does: paged users,
-//! member lists through `$batch` (one throttled inside the batch, one with a second page),
-//! the MFA report refused (403); the snapshot written is read back by the import, and a
-//! failed sync keeps the previous snapshot.
+//! Syncing a tenant from a local server that speaks Microsoft Graph and the identity platform
+//! (`tests/common/tenant_server.rs`): a full read of a generated tenant through pages, `$batch`
+//! and throttling; delta rounds with adds, removals and a member leaving, which must give the
+//! same snapshot as a full read; a refused delta link; an expired access token and a revoked
+//! refresh token; a failed sync keeping the previous snapshot.
 // A panic is how a test reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use backup_accounts::model::{Member, Password};
-use backup_accounts::store::graph::client::GraphClient;
+use backup_accounts::generate::{TenantSize, tenant};
+use backup_accounts::model::{AuthenticationMethod, Directory, Member, OrganizationSettings};
+use backup_accounts::model::Password;
+use backup_accounts::store::graph::client::{GraphClient, GraphError, SyncPhase};
 use backup_accounts::store::graph::import_folder;
-use backup_accounts::store::graph::sync::{SyncError, full_sync};
-use common::graph_server::graph_server;
+use backup_accounts::store::graph::signin::{HttpClient, SignInSettings, Tokens, signed_in_client};
+use backup_accounts::store::graph::sync::{BATCH_SIZE, SyncKind, sync};
+use common::tenant_server::{FIRST_ACCESS_TOKEN, Kind, ServerGroup, ServerUser, Tenant, TenantServer};
 
-fn client(base: &str) -> GraphClient {
+fn client(server: &TenantServer) -> GraphClient {
     GraphClient::new(
-        base,
-        Password::new("TOKEN".into()),
-        Box::new(|| Ok(Password::new("TOKEN".into()))),
+        &server.base,
+        Password::new(FIRST_ACCESS_TOKEN.into()),
+        Box::new(|| Err(GraphError::SignInAgain)),
         Arc::new(AtomicBool::new(false)),
     )
 }
 
-#[test]
-fn a_full_sync_writes_a_snapshot_the_import_reads() {
-    let broken = Arc::new(AtomicBool::new(false));
-    let (base, seen) = graph_server(broken.clone());
-    let data = tempfile::tempdir().unwrap();
-    let summary = full_sync(&client(&base), data.path()).unwrap();
-    assert_eq!(summary.tenant_id, "tenant-1");
-    assert!(!summary.mfa_report, "403 on the MFA report: left out");
-    assert!(summary.applications);
-    let seen = seen.lock().unwrap().clone();
-    assert_eq!(
-        seen.iter().filter(|p| *p == "/v1.0/$batch").count(),
-        1,
-        "{seen:?}"
-    );
+/// A client that refreshes its access token at the server's `/token`, as the app does.
+fn signed_in(server: &TenantServer) -> GraphClient {
+    let settings = SignInSettings {
+        login_base: server.base.clone(),
+        graph_base: server.base.clone(),
+        tenant: "tenant-1".to_owned(),
+        client_id: "test-client".to_owned(),
+    };
+    let tokens = Tokens {
+        access_token: Password::new(FIRST_ACCESS_TOKEN.into()),
+        refresh_token: Some(Password::new(server.refresh_token())),
+        expires_in: None,
+    };
+    let cancel = Arc::new(AtomicBool::new(false));
+    signed_in_client(&settings, HttpClient::default(), tokens, cancel).0
+}
 
-    let tenant = import_folder(&summary.folder).unwrap();
-    assert_eq!(tenant.id, "tenant-1");
-    assert_eq!(tenant.user_upns().count(), 3, "both pages of users");
-    assert!(!tenant.mfa_reported);
-    tenant.require_memberships(["g1"]).unwrap();
-    let settings = backup_accounts::model::OrganizationSettings {
-        authentication: backup_accounts::model::AuthenticationMethod::Basic,
-        added_by: "alice@contoso.com".into(),
+/// The snapshot as the app imports it, users and groups sorted so two snapshots compare.
+fn imported(folder: &Path) -> Directory {
+    let tenant = import_folder(folder).unwrap();
+    let added_by = tenant.user_upns().next().unwrap().to_owned();
+    let settings = OrganizationSettings {
+        authentication: AuthenticationMethod::Basic,
+        added_by,
         mfa_not_enabled: Default::default(),
         added_with_application: None,
     };
-    let directory = tenant.into_directory(&settings).unwrap();
-    let organization = &directory.organizations[0];
-    assert_eq!(
-        organization.group("g1").unwrap().members,
-        [
-            Member::User("alice@contoso.com".into()),
-            Member::Group("g2".into()),
-            Member::User("bob@contoso.com".into()),
-        ],
-        "the batch's first page, then the next link"
-    );
-    assert_eq!(
-        organization.group("g2").unwrap().members,
-        [Member::User("carol@contoso.com".into())],
-        "throttled in the batch, read on its own"
-    );
-    assert_eq!(organization.applications[0].app_id, "app-1");
+    let mut directory = tenant.into_directory(&settings).unwrap();
+    for organization in &mut directory.organizations {
+        organization.users.sort_by(|a, b| a.upn.cmp(&b.upn));
+        organization.groups.sort_by(|a, b| a.id.cmp(&b.id));
+        for group in &mut organization.groups {
+            group.members.sort_by_key(|m| format!("{m:?}"));
+        }
+    }
+    directory
+}
 
-    // A failed sync keeps the previous snapshot and leaves no partial folder.
-    broken.store(true, Ordering::Relaxed);
-    let before = std::fs::read_to_string(summary.folder.join("groups.json")).unwrap();
-    let error = full_sync(&client(&base), data.path()).unwrap_err();
-    assert!(matches!(error, SyncError::Graph(_)), "{error}");
-    assert!(error.to_string().contains("previous snapshot was kept"));
-    assert_eq!(
-        std::fs::read_to_string(summary.folder.join("groups.json")).unwrap(),
-        before
+/// Users and groups, as text, to compare two imports.
+fn comparable(directory: &Directory) -> String {
+    let organization = &directory.organizations[0];
+    format!("{:?}\n{:?}", organization.users, organization.groups)
+}
+
+fn small_tenant() -> Tenant {
+    let mut tenant = Tenant::new("tenant-1", "Contoso");
+    for (id, upn) in [("u1", "alice"), ("u2", "bob"), ("u3", "carol")] {
+        tenant.add_user(ServerUser {
+            id: id.into(),
+            upn: format!("{upn}@contoso.com"),
+            display_name: upn.into(),
+            guest: false,
+            enabled: true,
+            mfa: false,
+        });
+    }
+    let group = |id: &str, name: &str, members: Vec<(Kind, String)>| ServerGroup {
+        id: id.into(),
+        display_name: name.into(),
+        security_enabled: true,
+        mail_enabled: false,
+        group_types: Vec::new(),
+        membership_rule: None,
+        members,
+    };
+    tenant.add_group(group(
+        "g-ops",
+        "Backup Operators",
+        vec![(Kind::User, "u1".into()), (Kind::User, "u2".into()), (Kind::Group, "g-eu".into())],
+    ));
+    tenant.add_group(group("g-eu", "Europe", vec![(Kind::User, "u3".into())]));
+    tenant
+}
+
+#[test]
+fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling() {
+    let generated = tenant(TenantSize::S);
+    let server = TenantServer::start(Tenant::from_directory(&generated), 2);
+    server.faults.throttle_users_page.store(1, Ordering::Relaxed);
+    server.faults.unavailable_groups.store(1, Ordering::Relaxed);
+    server.faults.throttle_in_batch.store(1, Ordering::Relaxed);
+    let folder = tempfile::tempdir().unwrap();
+    let graph = client(&server);
+    let started = Instant::now();
+    let summary = sync(&graph, folder.path(), None).unwrap();
+    assert_eq!(summary.kind, SyncKind::Full);
+    assert!(summary.mfa_report);
+    assert!(
+        started.elapsed() >= Duration::from_secs(2),
+        "two Retry-After: 1 waits (a page, a request inside a batch)"
     );
-    let entries: Vec<String> = std::fs::read_dir(data.path())
+    assert_eq!(graph.stats.throttled.load(Ordering::Relaxed), 3, "429, 503, 429 in a batch");
+
+    // Every user and group, and every group's direct members, as generated.
+    let synced = imported(&summary.folder);
+    let organization = &synced.organizations[0];
+    let source = &generated.organizations[0];
+    assert_eq!(organization.users.len(), source.users.len());
+    for user in &source.users {
+        let got = organization.users.iter().find(|u| u.upn == user.upn).unwrap();
+        assert_eq!(
+            (got.guest, got.enabled, got.mfa_enabled, &got.display_name),
+            (user.guest, user.enabled, user.mfa_enabled, &user.display_name),
+            "{}",
+            user.upn
+        );
+    }
+    assert_eq!(organization.groups.len(), source.groups.len());
+    for group in &source.groups {
+        let got = organization.groups.iter().find(|g| g.id == group.id).unwrap();
+        let mut want = group.members.clone();
+        want.sort_by_key(|m| format!("{m:?}"));
+        assert_eq!(got.members, want, "members of {}", group.id);
+    }
+    let nested = source
+        .groups
+        .iter()
+        .filter(|g| g.members.iter().any(|m| matches!(m, Member::Group(_))))
+        .count();
+    assert!(nested > 0, "nesting is kept as direct members");
+
+    // One batch per 20 groups; users in pages of 999, the throttled page read twice.
+    let batches = source.groups.len().div_ceil(BATCH_SIZE);
+    assert_eq!(server.count("POST /v1.0/$batch"), batches);
+    assert_eq!(
+        server.count("GET /v1.0/users?"),
+        source.users.len().div_ceil(999) + 1
+    );
+    assert!(summary.folder.join("delta.json").exists());
+    let leftovers: Vec<_> = std::fs::read_dir(folder.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(entries, ["tenant-1"]);
+    assert_eq!(leftovers, [std::ffi::OsString::from(&source.id)]);
+}
+
+#[test]
+fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would() {
+    let server = TenantServer::start(small_tenant(), 1);
+    let folder = tempfile::tempdir().unwrap();
+    let graph = client(&server);
+    let first = sync(&graph, folder.path(), None).unwrap();
+    assert_eq!(first.kind, SyncKind::Full);
+
+    server.change(|tenant| {
+        tenant.add_user(ServerUser {
+            id: "u4".into(),
+            upn: "dave@contoso.com".into(),
+            display_name: "Dave".into(),
+            guest: false,
+            enabled: true,
+            mfa: true,
+        });
+        tenant.add_member("g-ops", Kind::User, "u4");
+        tenant.remove_user("u2"); // bob is deleted: Graph takes him out of g-ops too
+        tenant.remove_member("g-eu", "u3"); // carol leaves Europe
+        tenant.rename_user("u1", "Alice Johnson");
+        tenant.add_group(ServerGroup {
+            id: "g-new".into(),
+            display_name: "New team".into(),
+            security_enabled: true,
+            mail_enabled: false,
+            group_types: Vec::new(),
+            membership_rule: None,
+            members: vec![(Kind::User, "u4".into())],
+        });
+    });
+    server.clear_requests();
+    let delta = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
+    assert_eq!(delta.kind, SyncKind::Delta);
+    assert_eq!(delta.changed_objects, 3 + 3, "alice, bob, dave; g-ops, g-eu, g-new");
+    let requests = server.requests.lock().unwrap().clone();
+    assert_eq!(
+        requests.len(),
+        4,
+        "organization, users/delta, groups/delta, applications: {requests:?}"
+    );
+    assert_eq!(server.count("/delta?$deltatoken="), 2);
+
+    let after_delta = imported(&delta.folder);
+    let organization = &after_delta.organizations[0];
+    let upns: Vec<&str> = organization.users.iter().map(|u| u.upn.as_str()).collect();
+    assert_eq!(upns, ["alice@contoso.com", "carol@contoso.com", "dave@contoso.com"]);
+    assert_eq!(organization.users[0].display_name, "Alice Johnson");
+    let members = |id: &str| organization.groups.iter().find(|g| g.id == id).unwrap().members.clone();
+    assert_eq!(
+        members("g-ops"),
+        [
+            Member::Group("g-eu".into()),
+            Member::User("alice@contoso.com".into()),
+            Member::User("dave@contoso.com".into()),
+        ]
+    );
+    assert_eq!(members("g-eu"), []);
+    assert_eq!(members("g-new"), [Member::User("dave@contoso.com".into())]);
+
+    // A full read of the same tenant gives the same directory.
+    let full_folder = tempfile::tempdir().unwrap();
+    let full = sync(&client(&server), full_folder.path(), None).unwrap();
+    assert_eq!(comparable(&imported(&full.folder)), comparable(&after_delta));
+
+    // A round with no change reads two pages and changes nothing.
+    server.clear_requests();
+    let quiet = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
+    assert_eq!(quiet.changed_objects, 0);
+    assert_eq!(comparable(&imported(&quiet.folder)), comparable(&after_delta));
+}
+
+#[test]
+fn a_delta_link_the_server_refuses_falls_back_to_a_full_sync() {
+    let server = TenantServer::start(small_tenant(), 1);
+    let folder = tempfile::tempdir().unwrap();
+    let graph = client(&server);
+    sync(&graph, folder.path(), None).unwrap();
+    server.change(|tenant| tenant.remove_member("g-eu", "u3"));
+    server.forget_delta_links();
+    server.clear_requests();
+    let summary = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
+    assert_eq!(summary.kind, SyncKind::FullAfterDeltaRefused);
+    assert_eq!(graph.stats.phase(), SyncPhase::FullAfterDeltaRefused);
+    assert_eq!(server.count("GET /v1.0/users/delta?$deltatoken=1"), 1, "tried first");
+    assert_eq!(server.count("POST /v1.0/$batch"), 1, "then everything was read");
+    let directory = imported(&summary.folder);
+    let europe = directory.organizations[0].groups.iter().find(|g| g.id == "g-eu").unwrap();
+    assert!(europe.members.is_empty());
+    // The new links work: the next round is a delta again.
+    let next = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
+    assert_eq!(next.kind, SyncKind::Delta);
+}
+
+#[test]
+fn an_expired_access_token_is_refreshed_and_a_revoked_refresh_token_keeps_the_snapshot() {
+    let server = TenantServer::start(small_tenant(), 1);
+    let folder = tempfile::tempdir().unwrap();
+    let graph = signed_in(&server);
+    server.faults.expire_access_token.store(true, Ordering::Relaxed);
+    let first = sync(&graph, folder.path(), None).unwrap();
+    assert_eq!(server.count("POST /tenant-1/oauth2/v2.0/token"), 1, "refreshed once");
+    assert_eq!(server.count("InvalidAuthenticationToken"), 0);
+
+    let snapshot = |name: &str| std::fs::read(first.folder.join(name)).unwrap();
+    let (users, links) = (snapshot("users.json"), snapshot("delta.json"));
+    server.change(|tenant| tenant.remove_member("g-ops", "u1"));
+    server.faults.revoke_refresh_token.store(true, Ordering::Relaxed);
+    server.faults.expire_access_token.store(true, Ordering::Relaxed);
+    let error = sync(&graph, folder.path(), Some("tenant-1")).unwrap_err();
+    assert!(
+        error.to_string().contains("Sign in to Microsoft 365 again"),
+        "{error}"
+    );
+    assert!(!error.to_string().contains("refresh-"), "never a token: {error}");
+    assert_eq!(snapshot("users.json"), users, "previous snapshot kept");
+    assert_eq!(snapshot("delta.json"), links, "previous delta links kept");
+    let entries = std::fs::read_dir(folder.path()).unwrap().count();
+    assert_eq!(entries, 1, "no partial folder left");
+}
+
+#[test]
+fn the_mfa_report_refused_is_left_out_and_a_failed_full_sync_keeps_the_previous_snapshot() {
+    let server = TenantServer::start(small_tenant(), 1);
+    server.faults.refuse_mfa_report.store(true, Ordering::Relaxed);
+    let folder = tempfile::tempdir().unwrap();
+    let summary = sync(&client(&server), folder.path(), None).unwrap();
+    assert!(!summary.mfa_report, "403 on the MFA report: left out");
+    assert!(!summary.folder.join("mfa.json").exists());
+    let directory = imported(&summary.folder);
+    assert!(
+        directory.organizations[0].users.iter().all(|u| u.mfa_enabled),
+        "without the report every account is asked for an app password"
+    );
+
+    server.faults.break_groups.store(true, Ordering::Relaxed);
+    let before = std::fs::read(summary.folder.join("groups.json")).unwrap();
+    let error = sync(&client(&server), folder.path(), None).unwrap_err();
+    assert!(error.to_string().contains("previous snapshot was kept"), "{error}");
+    assert_eq!(std::fs::read(summary.folder.join("groups.json")).unwrap(), before);
+    let entries: Vec<_> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(entries, [std::ffi::OsString::from("tenant-1")]);
 }

@@ -1,17 +1,18 @@
 //! Sign-in and sync (issue 12): what a sync needs from the state, and the job that runs on
 //! the `graph-sync` worker: tokens (the stored refresh token, or a device-code sign-in),
-//! then a full sync, then the new refresh token in the keyring.
+//! then a sync (full, or only the changes since the last one), then the new refresh token in
+//! the keyring.
 
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use crate::store::graph::client::{GraphClient, GraphError, GraphStats};
+use crate::store::graph::client::GraphStats;
 use crate::store::graph::signin::{
     DeviceCodePrompt, HttpClient, SignInError, SignInSettings, Tokens, refresh_token_key,
-    refresh_tokens, start_sign_in,
+    refresh_tokens, signed_in_client, start_sign_in,
 };
-use crate::store::graph::sync::{SyncSummary, full_sync};
+use crate::store::graph::sync::{SyncSummary, sync};
 use crate::store::{DirectorySource, SecretStore};
 
 use super::{AppState, CommitFailure};
@@ -75,29 +76,11 @@ impl SyncJob {
         let tokens = self
             .tokens(&settings, &http, prompt, cancel)
             .map_err(|e| e.to_string())?;
-        let refresh_token = Arc::new(Mutex::new(tokens.refresh_token));
-        let holder = refresh_token.clone();
-        let (refresh_settings, refresh_http) = (settings.clone(), http);
-        let refresh = move || {
-            let mut current = holder
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let token = current.as_ref().ok_or(GraphError::SignInAgain)?;
-            let tokens = refresh_tokens(&refresh_settings, &refresh_http, token)
-                .map_err(|_| GraphError::SignInAgain)?;
-            if let Some(next) = tokens.refresh_token {
-                *current = Some(next);
-            }
-            Ok(tokens.access_token)
-        };
-        let client = GraphClient::new(
-            &settings.graph_base,
-            tokens.access_token,
-            Box::new(refresh),
-            cancel.clone(),
-        )
-        .with_stats(stats);
-        let summary = full_sync(&client, &self.tenants_folder).map_err(|e| e.to_string())?;
+        let (client, refresh_token) = signed_in_client(&settings, http, tokens, cancel.clone());
+        let client = client.with_stats(stats);
+        // A new sign-in reads everything; a known tenant only what changed since.
+        let summary = sync(&client, &self.tenants_folder, self.tenant_id.as_deref())
+            .map_err(|e| e.to_string())?;
         let kept = refresh_token
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);

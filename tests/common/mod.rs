@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod certificates;
 pub mod graph_server;
+pub mod tenant_server;
 
 use std::collections::HashMap;
 use std::sync::Arc;

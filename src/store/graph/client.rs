@@ -52,9 +52,29 @@ pub enum GraphError {
         /// Why.
         message: String,
     },
+    /// 410: Graph no longer knows the saved delta link (a sync reset); a full read is due.
+    #[error("Microsoft Graph no longer accepts the saved delta link for {path} (410).")]
+    Gone {
+        /// The request.
+        path: String,
+    },
     /// Cancelled in the app.
     #[error("The sync was cancelled; nothing was changed.")]
     Cancelled,
+}
+
+/// What a sync is doing, for the progress window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SyncPhase {
+    /// Signing in, or not started.
+    SigningIn = 0,
+    /// Reading the whole tenant.
+    Full = 1,
+    /// Reading only the changes since the last sync.
+    Delta = 2,
+    /// The saved delta link was refused (410), so the whole tenant is read again.
+    FullAfterDeltaRefused = 3,
 }
 
 /// Counts for the progress window and the benchmark.
@@ -68,6 +88,30 @@ pub struct GraphStats {
     pub objects: AtomicUsize,
     /// Waits for throttling.
     pub throttled: AtomicUsize,
+    /// A [`SyncPhase`], as a number.
+    phase: std::sync::atomic::AtomicU8,
+}
+
+impl GraphStats {
+    /// What the sync is doing now.
+    pub fn phase(&self) -> SyncPhase {
+        match self.phase.load(Ordering::Relaxed) {
+            1 => SyncPhase::Full,
+            2 => SyncPhase::Delta,
+            3 => SyncPhase::FullAfterDeltaRefused,
+            _ => SyncPhase::SigningIn,
+        }
+    }
+
+    /// Says what the sync does from now on.
+    pub fn set_phase(&self, phase: SyncPhase) {
+        self.phase.store(phase as u8, Ordering::Relaxed);
+    }
+
+    /// Requests sent so far, retries included.
+    pub fn request_count(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
 }
 
 /// Gets a new access token with the refresh token (the sign-in's), or fails.
@@ -77,7 +121,9 @@ pub type Refresh = Box<dyn Fn() -> Result<Password, GraphError> + Send + Sync>;
 pub struct GraphClient {
     http: ureq::Agent,
     graph_base: String,
-    access_token: Mutex<Password>,
+    /// The access token and how many times it was refreshed, so that requests in flight
+    /// together that all meet a 401 refresh it once.
+    access_token: Mutex<(Password, u64)>,
     refresh: Refresh,
     /// Counts of what was done, for progress (shared with the progress window).
     pub stats: std::sync::Arc<GraphStats>,
@@ -108,7 +154,7 @@ impl GraphClient {
                 .timeout(Duration::from_secs(120))
                 .build(),
             graph_base: graph_base.trim_end_matches('/').to_owned(),
-            access_token: Mutex::new(access_token),
+            access_token: Mutex::new((access_token, 0)),
             refresh,
             stats: std::sync::Arc::default(),
             cancel,
@@ -130,8 +176,32 @@ impl GraphClient {
     /// Every page of a collection, starting at `path` (e.g. `/v1.0/users?$top=999`), each
     /// page as Graph sent it (`value` and, but for the last, `@odata.nextLink`).
     pub fn get_pages(&self, path: &str) -> Result<Vec<serde_json::Value>, GraphError> {
+        self.pages_from(format!("{}{path}", self.graph_base))
+    }
+
+    /// Every page of a delta round starting at `url` (a delta link, or a path of
+    /// `/delta`), and the `@odata.deltaLink` its last page gives for the next round.
+    pub fn get_delta(&self, url: &str) -> Result<(Vec<serde_json::Value>, String), GraphError> {
+        let url = if url.starts_with('/') {
+            format!("{}{url}", self.graph_base)
+        } else {
+            url.to_owned()
+        };
+        let pages = self.pages_from(url.clone())?;
+        let delta_link = pages
+            .last()
+            .and_then(|page| page["@odata.deltaLink"].as_str())
+            .map(str::to_owned)
+            .ok_or_else(|| GraphError::Unreadable {
+                path: self.path_of(&url),
+                message: "the last page has no @odata.deltaLink".to_owned(),
+            })?;
+        Ok((pages, delta_link))
+    }
+
+    fn pages_from(&self, first: String) -> Result<Vec<serde_json::Value>, GraphError> {
         let mut pages = Vec::new();
-        let mut next = Some(format!("{}{path}", self.graph_base));
+        let mut next = Some(first);
         while let Some(url) = next {
             let page = self.get(&url)?;
             next = page
@@ -147,6 +217,11 @@ impl GraphClient {
             pages.push(page);
         }
         Ok(pages)
+    }
+
+    /// The part of `url` after the Graph base, for messages (links carry no token).
+    fn path_of(&self, url: &str) -> String {
+        url.strip_prefix(&self.graph_base).unwrap_or(url).to_owned()
     }
 
     /// One GET, retried while throttled, with one token refresh on 401.
@@ -168,7 +243,7 @@ impl GraphClient {
         url: &str,
         body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value, GraphError> {
-        let path = url.strip_prefix(&self.graph_base).unwrap_or(url).to_owned();
+        let path = self.path_of(url);
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
@@ -178,12 +253,13 @@ impl GraphClient {
             attempt += 1;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             // Wiped once sent; ureq's own copy of the header is not ours to wipe.
-            let bearer = {
+            let (bearer, generation) = {
                 let token = self
                     .access_token
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                zeroize::Zeroizing::new(format!("Bearer {}", token.expose()))
+                let bearer = zeroize::Zeroizing::new(format!("Bearer {}", token.0.expose()));
+                (bearer, token.1)
             };
             let answer = match body {
                 None => self.http.get(url).set("Authorization", &bearer).call(),
@@ -204,14 +280,11 @@ impl GraphClient {
             match status {
                 401 if !refreshed => {
                     refreshed = true;
-                    let token = (self.refresh)()?;
-                    *self
-                        .access_token
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = token;
+                    self.refresh_after(generation)?;
                 }
                 401 => return Err(GraphError::SignInAgain),
                 403 => return Err(GraphError::Forbidden { path }),
+                410 => return Err(GraphError::Gone { path }),
                 429 | 503 | 504 if attempt < MAX_ATTEMPTS => {
                     let wait = retry_after(&response).unwrap_or_else(|| backoff(attempt));
                     self.stats.throttled.fetch_add(1, Ordering::Relaxed);
@@ -232,6 +305,25 @@ impl GraphClient {
                 }
             }
         }
+    }
+
+    /// A new access token, unless another request already got one since `generation`.
+    fn refresh_after(&self, generation: u64) -> Result<(), GraphError> {
+        let mut token = self
+            .access_token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if token.1 == generation {
+            *token = ((self.refresh)()?, generation + 1);
+        }
+        Ok(())
+    }
+
+    /// Waits out throttling that Graph reported inside a `$batch` answer, counted like the
+    /// client's own waits.
+    pub fn wait_throttled(&self, wait: Duration) -> Result<(), GraphError> {
+        self.stats.throttled.fetch_add(1, Ordering::Relaxed);
+        self.sleep(wait)
     }
 
     /// Sleeps, waking every 50 ms to see whether the sync was cancelled.
@@ -258,7 +350,13 @@ fn read_json(response: ureq::Response, path: &str) -> Result<serde_json::Value, 
 
 /// `Retry-After` in seconds, as Graph sends it when throttling.
 fn retry_after(response: &ureq::Response) -> Option<Duration> {
-    let seconds: u64 = response.header("Retry-After")?.trim().parse().ok()?;
+    retry_after_seconds(response.header("Retry-After")?)
+}
+
+/// A `Retry-After` value in seconds (at most five minutes), from a header or from the
+/// headers of a `$batch` answer.
+pub fn retry_after_seconds(value: &str) -> Option<Duration> {
+    let seconds: u64 = value.trim().parse().ok()?;
     Some(Duration::from_secs(seconds.min(300)))
 }
 

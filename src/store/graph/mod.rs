@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 pub mod client;
+pub mod delta;
 mod read;
 pub mod signin;
 pub mod sync;

@@ -15,6 +15,7 @@ use oauth2::{
 };
 
 use crate::model::Password;
+use super::client::{GraphClient, GraphError};
 
 /// The public client id of Microsoft Graph Command Line Tools, consented in most tenants;
 /// an administrator may use an app registration of their own instead (a setting).
@@ -300,6 +301,40 @@ impl PendingSignIn {
         })?;
         Ok(Tokens::from_response(&token))
     }
+}
+
+/// The refresh token as the identity platform last gave it (it may rotate it at each refresh).
+pub type RefreshTokenHolder = std::sync::Arc<std::sync::Mutex<Option<Password>>>;
+
+/// A Graph client signed in with `tokens`: an access token Graph calls expired is replaced
+/// through the refresh token, which the returned holder keeps current for the keyring.
+pub fn signed_in_client(
+    settings: &SignInSettings,
+    http: HttpClient,
+    tokens: Tokens,
+    cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (GraphClient, RefreshTokenHolder) {
+    let holder: RefreshTokenHolder = std::sync::Arc::new(std::sync::Mutex::new(tokens.refresh_token));
+    let (current, refresh_settings) = (holder.clone(), settings.clone());
+    let refresh = move || {
+        let mut current = current
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let token = current.as_ref().ok_or(GraphError::SignInAgain)?;
+        let tokens = refresh_tokens(&refresh_settings, &http, token)
+            .map_err(|_| GraphError::SignInAgain)?;
+        if let Some(next) = tokens.refresh_token {
+            *current = Some(next);
+        }
+        Ok(tokens.access_token)
+    };
+    let client = GraphClient::new(
+        &settings.graph_base,
+        tokens.access_token,
+        Box::new(refresh),
+        cancel,
+    );
+    (client, holder)
 }
 
 /// The keyring item of a tenant's refresh token: user `graph/<tenant id>`. The access token

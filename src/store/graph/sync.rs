@@ -1,20 +1,33 @@
-//! A full sync of one tenant from Microsoft Graph into the export layout the import reads
+//! A sync of one tenant from Microsoft Graph into the export layout the import reads
 //! (`organization.json`, `users.json`, `groups.json`, `members/<group id>.json`, and
-//! `mfa.json`, `applications.json` when the account may read them), written into a
-//! temporary folder and moved into place only when complete: a failed or cancelled sync
-//! leaves the previous snapshot as it was (R13). Members are read with JSON batching,
-//! twenty requests per `$batch`, each member list followed through its `@odata.nextLink`.
+//! `mfa.json`, `applications.json` when the account may read them), plus `delta.json`, the
+//! delta links of the next sync. It is written into a temporary folder and moved into place
+//! only when complete: a failed or cancelled sync leaves the previous snapshot as it was
+//! (R13).
+//!
+//! The first sync reads everything: users and groups by pages of 999, members with JSON
+//! batching (twenty requests per `$batch`, a few batches in flight, each member list followed
+//! through its `@odata.nextLink`). Later syncs read only what changed since, through
+//! `users/delta` and `groups/delta` (members included), and apply it to the previous
+//! snapshot; a delta link Graph refuses (410) falls back to a full read.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::client::{GraphClient, GraphError};
+use super::client::{GraphClient, GraphError, SyncPhase, retry_after_seconds};
+use super::delta::{DeltaLinks, DeltaRound, apply_delta};
 
 /// Requests per `$batch`, Graph's limit.
 pub const BATCH_SIZE: usize = 20;
+/// `$batch` requests in flight at once: Graph throttles per application and tenant, so a
+/// few parallel batches shorten a sync without inviting throttling.
+pub const BATCHES_IN_FLIGHT: usize = 4;
+/// Objects per page of the full read.
+pub const PAGE_SIZE: usize = 999;
 
-const USERS: &str =
-    "/v1.0/users?$select=id,userPrincipalName,displayName,userType,accountEnabled&$top=999";
-const GROUPS: &str = "/v1.0/groups?$select=id,displayName,securityEnabled,mailEnabled,groupTypes,membershipRule&$top=999";
+const USER_FIELDS: &str = "id,userPrincipalName,displayName,userType,accountEnabled";
+const GROUP_FIELDS: &str = "id,displayName,securityEnabled,mailEnabled,groupTypes,membershipRule";
 const MFA: &str = "/v1.0/reports/authenticationMethods/userRegistrationDetails?$top=999";
 const APPLICATIONS: &str =
     "/v1.0/applications?$select=id,appId,displayName,keyCredentials&$top=999";
@@ -36,6 +49,29 @@ pub enum SyncError {
     /// An answer without the fields the sync needs.
     #[error("Microsoft Graph's answer lacked {0}. The previous snapshot was kept.")]
     Unexpected(String),
+    /// The previous snapshot, which a delta sync builds on, could not be read.
+    #[error(
+        "The previous snapshot in {path} could not be read ({message}). Sign in to Microsoft \
+         365 again to read the whole tenant."
+    )]
+    PreviousSnapshot {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+}
+
+/// How a sync read the tenant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SyncKind {
+    /// Everything was read.
+    #[default]
+    Full,
+    /// Only the changes since the previous sync were read.
+    Delta,
+    /// The saved delta link was refused (410), so everything was read.
+    FullAfterDeltaRefused,
 }
 
 /// What a sync did, for the progress window and its notice.
@@ -45,79 +81,180 @@ pub struct SyncSummary {
     pub tenant_id: String,
     /// Where the snapshot is.
     pub folder: PathBuf,
+    /// How it was read.
+    pub kind: SyncKind,
+    /// Users and groups that changed (a delta sync), or were read (a full one).
+    pub changed_objects: usize,
     /// False when the MFA report was refused (403): every account counts as MFA-enabled.
     pub mfa_report: bool,
     /// False when the applications could not be read.
     pub applications: bool,
 }
 
+/// Syncs `<tenants_folder>/<tenant id>`: only the changes when `known_tenant` was synced
+/// before and its delta links are saved, everything otherwise (or when Graph refuses the
+/// links).
+pub fn sync(
+    client: &GraphClient,
+    tenants_folder: &Path,
+    known_tenant: Option<&str>,
+) -> Result<SyncSummary, SyncError> {
+    let previous = known_tenant.map(|tenant| tenants_folder.join(tenant));
+    if let Some(links) = previous.as_deref().and_then(DeltaLinks::read) {
+        client.stats.set_phase(SyncPhase::Delta);
+        match delta_sync(client, tenants_folder, &links) {
+            Err(SyncError::Graph(GraphError::Gone { path })) => {
+                log::info!("Graph refused the delta link for {path}: reading the whole tenant");
+                client.stats.set_phase(SyncPhase::FullAfterDeltaRefused);
+                let mut summary = full_sync(client, tenants_folder)?;
+                summary.kind = SyncKind::FullAfterDeltaRefused;
+                return Ok(summary);
+            }
+            other => return other,
+        }
+    }
+    client.stats.set_phase(SyncPhase::Full);
+    full_sync(client, tenants_folder)
+}
+
 /// Reads the whole tenant into `<tenants_folder>/<tenant id>`, replacing what was there
 /// only once everything was read and written.
 pub fn full_sync(client: &GraphClient, tenants_folder: &Path) -> Result<SyncSummary, SyncError> {
-    let write_error = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| SyncError::Write { path, source }
-    };
-    std::fs::create_dir_all(tenants_folder).map_err(write_error(tenants_folder))?;
+    create_folder(tenants_folder)?;
     let organization = client.get_pages("/v1.0/organization")?;
-    let tenant_id = organization
-        .first()
-        .and_then(|page| page["value"][0]["id"].as_str())
-        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        .ok_or_else(|| SyncError::Unexpected("the organization's id".to_owned()))?
-        .to_owned();
-    let partial =
-        tempfile_folder(tenants_folder, &tenant_id).map_err(write_error(tenants_folder))?;
-    let result = read_into(client, &partial, &organization);
-    let (mfa_report, applications) = match result {
-        Ok(optional) => optional,
+    let tenant_id = tenant_id(&organization)?;
+    in_partial_folder(tenants_folder, &tenant_id, |partial| {
+        // The links come first: whatever changes while the rest is read is then replayed
+        // by the next delta round, which applies it again harmlessly.
+        let links = latest_delta_links(client)?;
+        write_pages(partial, "organization.json", &organization)?;
+        let users = client.get_pages(&format!("/v1.0/users?$select={USER_FIELDS}&$top=999"))?;
+        write_pages(partial, "users.json", &users)?;
+        let groups =
+            client.get_pages(&format!("/v1.0/groups?$select={GROUP_FIELDS}&$top=999"))?;
+        write_pages(partial, "groups.json", &groups)?;
+        let ids: Vec<String> = groups
+            .iter()
+            .flat_map(|page| page["value"].as_array().into_iter().flatten())
+            .filter_map(|group| group["id"].as_str().map(str::to_owned))
+            .collect();
+        read_all_members(client, &partial.join("members"), &ids)?;
+        let mfa = optional(client.get_pages(MFA))?;
+        if let Some(pages) = &mfa {
+            write_pages(partial, "mfa.json", pages)?;
+        }
+        let applications = read_applications(client, partial)?;
+        if let Some(links) = links {
+            links.write(partial).map_err(write_error(partial))?;
+        }
+        Ok(SyncSummary {
+            kind: SyncKind::Full,
+            changed_objects: count_objects(&users) + ids.len(),
+            mfa_report: mfa.is_some(),
+            applications,
+            ..SyncSummary::default()
+        })
+    })
+}
+
+/// Reads the changes since `links` and applies them to the previous snapshot.
+fn delta_sync(
+    client: &GraphClient,
+    tenants_folder: &Path,
+    links: &DeltaLinks,
+) -> Result<SyncSummary, SyncError> {
+    let organization = client.get_pages("/v1.0/organization")?;
+    let tenant_id = tenant_id(&organization)?;
+    let previous = tenants_folder.join(&tenant_id);
+    let (user_pages, users_link) = client.get_delta(&links.users)?;
+    let (group_pages, groups_link) = client.get_delta(&links.groups)?;
+    let round = DeltaRound::new(&user_pages, &group_pages);
+    in_partial_folder(tenants_folder, &tenant_id, |partial| {
+        write_pages(partial, "organization.json", &organization)?;
+        apply_delta(&previous, partial, &round)?;
+        let applications = read_applications(client, partial)?;
+        DeltaLinks {
+            users: users_link,
+            groups: groups_link,
+        }
+        .write(partial)
+        .map_err(write_error(partial))?;
+        Ok(SyncSummary {
+            kind: SyncKind::Delta,
+            changed_objects: round.len(),
+            mfa_report: previous.join("mfa.json").exists(),
+            applications,
+            ..SyncSummary::default()
+        })
+    })
+}
+
+/// Runs `fill` on a new temporary folder and, when it succeeds, moves the folder to
+/// `<tenants_folder>/<tenant_id>`; on failure the folder is removed and nothing else
+/// changes.
+fn in_partial_folder(
+    tenants_folder: &Path,
+    tenant_id: &str,
+    fill: impl FnOnce(&Path) -> Result<SyncSummary, SyncError>,
+) -> Result<SyncSummary, SyncError> {
+    remove_leftovers(tenants_folder, tenant_id);
+    let partial = tempfile_folder(tenants_folder, tenant_id).map_err(write_error(tenants_folder))?;
+    let mut summary = match fill(&partial) {
+        Ok(summary) => summary,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&partial);
             return Err(e);
         }
     };
-    let folder = tenants_folder.join(&tenant_id);
-    replace_folder(&partial, &folder).map_err(write_error(&folder))?;
-    Ok(SyncSummary {
-        tenant_id,
-        folder,
-        mfa_report,
-        applications,
-    })
+    let folder = tenants_folder.join(tenant_id);
+    if let Err(e) = replace_folder(&partial, &folder) {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Err(write_error(&folder)(e));
+    }
+    summary.tenant_id = tenant_id.to_owned();
+    summary.folder = folder;
+    Ok(summary)
 }
 
-/// Reads everything into `folder`; says whether the optional reports could be read.
-fn read_into(
-    client: &GraphClient,
-    folder: &Path,
-    organization: &[serde_json::Value],
-) -> Result<(bool, bool), SyncError> {
-    write_pages(folder, "organization.json", organization)?;
-    write_pages(folder, "users.json", &client.get_pages(USERS)?)?;
-    let groups = client.get_pages(GROUPS)?;
-    write_pages(folder, "groups.json", &groups)?;
-    let ids: Vec<String> = groups
-        .iter()
-        .flat_map(|page| page["value"].as_array().cloned().unwrap_or_default())
-        .filter_map(|group| group["id"].as_str().map(str::to_owned))
-        .collect();
-    let members = folder.join("members");
-    std::fs::create_dir_all(&members).map_err(|source| SyncError::Write {
-        path: members.clone(),
-        source,
-    })?;
-    for chunk in ids.chunks(BATCH_SIZE) {
-        read_members_batch(client, &members, chunk)?;
+fn tenant_id(organization: &[serde_json::Value]) -> Result<String, SyncError> {
+    organization
+        .first()
+        .and_then(|page| page["value"][0]["id"].as_str())
+        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+        .map(str::to_owned)
+        .ok_or_else(|| SyncError::Unexpected("the organization's id".to_owned()))
+}
+
+/// Delta links for the tenant as it is now (`$deltatoken=latest`), or none when Graph does
+/// not offer them here; the next sync is then a full one again.
+fn latest_delta_links(client: &GraphClient) -> Result<Option<DeltaLinks>, SyncError> {
+    let latest = |resource: &str, fields: &str| {
+        client.get_delta(&format!(
+            "/v1.0/{resource}/delta?$select={fields}&$deltatoken=latest"
+        ))
+    };
+    let users = latest("users", USER_FIELDS);
+    let groups = latest("groups", &format!("{GROUP_FIELDS},members"));
+    match (users, groups) {
+        (Ok((_, users)), Ok((_, groups))) => Ok(Some(DeltaLinks { users, groups })),
+        (Err(e), _) | (_, Err(e)) => match e {
+            GraphError::Forbidden { .. }
+            | GraphError::Failed { .. }
+            | GraphError::Unreadable { .. } => {
+                log::info!("no delta links, the next sync reads everything again: {e}");
+                Ok(None)
+            }
+            e => Err(e.into()),
+        },
     }
-    let mfa = optional(client.get_pages(MFA))?;
-    if let Some(pages) = &mfa {
-        write_pages(folder, "mfa.json", pages)?;
-    }
+}
+
+fn read_applications(client: &GraphClient, folder: &Path) -> Result<bool, SyncError> {
     let applications = optional(client.get_pages(APPLICATIONS))?;
     if let Some(pages) = &applications {
         write_pages(folder, "applications.json", pages)?;
     }
-    Ok((mfa.is_some(), applications.is_some()))
+    Ok(applications.is_some())
 }
 
 /// A report the account may not read (403) is left out; any other failure stops the sync.
@@ -131,9 +268,59 @@ fn optional(
     }
 }
 
+/// The members of every group, [`BATCHES_IN_FLIGHT`] batches at a time on named threads;
+/// the first failure stops the others at their next batch.
+fn read_all_members(client: &GraphClient, folder: &Path, ids: &[String]) -> Result<(), SyncError> {
+    create_folder(folder)?;
+    let batches: Vec<&[String]> = ids.chunks(BATCH_SIZE).collect();
+    let next = AtomicUsize::new(0);
+    let failure: Mutex<Option<SyncError>> = Mutex::new(None);
+    let failed = || {
+        failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .is_some()
+    };
+    let work = || {
+        loop {
+            let n = next.fetch_add(1, Ordering::Relaxed);
+            let Some(batch) = batches.get(n) else { break };
+            if failed() {
+                break;
+            }
+            if let Err(e) = read_members_batch(client, folder, batch) {
+                failure
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert(e);
+                break;
+            }
+        }
+    };
+    std::thread::scope(|scope| {
+        let workers = BATCHES_IN_FLIGHT.min(batches.len());
+        for n in 0..workers {
+            let spawned = std::thread::Builder::new()
+                .name(format!("graph-batch-{n}"))
+                .spawn_scoped(scope, work);
+            if spawned.is_err() {
+                // No thread to be had: this one reads what is left.
+                work();
+            }
+        }
+    });
+    match failure
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 /// The first page of each group's members in one `$batch`; further pages by their
-/// `@odata.nextLink`; a request the batch answered with 429 or 5xx is read on its own
-/// (with the client's retries).
+/// `@odata.nextLink`; a request the batch answered with 429 or 5xx is read on its own after
+/// the `Retry-After` the batch gave for it (then with the client's own retries).
 fn read_members_batch(
     client: &GraphClient,
     folder: &Path,
@@ -158,7 +345,15 @@ fn read_members_batch(
             Some(200) => response["body"].clone(),
             Some(403) => return Err(GraphError::Forbidden { path: url(id) }.into()),
             // Throttled or failed inside the batch: read on its own, with retries.
-            _ => client.get(&format!("{}/v1.0{}", client.graph_base(), url(id)))?,
+            _ => {
+                if let Some(wait) = response["headers"]["Retry-After"]
+                    .as_str()
+                    .and_then(retry_after_seconds)
+                {
+                    client.wait_throttled(wait)?;
+                }
+                client.get(&format!("{}/v1.0{}", client.graph_base(), url(id)))?
+            }
         };
         let mut pages = vec![first];
         while let Some(next) = pages
@@ -173,6 +368,13 @@ fn read_members_batch(
     Ok(())
 }
 
+fn count_objects(pages: &[serde_json::Value]) -> usize {
+    pages
+        .iter()
+        .map(|page| page["value"].as_array().map_or(0, Vec::len))
+        .sum()
+}
+
 /// The pages as the import reads them: one JSON array of pages.
 fn write_pages(folder: &Path, name: &str, pages: &[serde_json::Value]) -> Result<(), SyncError> {
     let path = folder.join(name);
@@ -180,23 +382,28 @@ fn write_pages(folder: &Path, name: &str, pages: &[serde_json::Value]) -> Result
     std::fs::write(&path, text).map_err(|source| SyncError::Write { path, source })
 }
 
+pub(super) fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError {
+    let path = path.to_path_buf();
+    move |source| SyncError::Write { path, source }
+}
+
+fn create_folder(folder: &Path) -> Result<(), SyncError> {
+    std::fs::create_dir_all(folder).map_err(write_error(folder))
+}
+
 /// A new folder beside the snapshot, named so that it is never taken for one.
 fn tempfile_folder(parent: &Path, tenant_id: &str) -> std::io::Result<PathBuf> {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let folder = parent.join(format!(
-        ".{tenant_id}.partial-{}-{nanos}",
-        std::process::id()
-    ));
+    let folder = parent.join(format!(".{tenant_id}.partial-{}", unique_suffix()));
     std::fs::create_dir(&folder)?;
     Ok(folder)
 }
 
-/// Moves `new` to `target`: the old snapshot is renamed aside first and removed after.
+/// Moves `new` to `target`: the old snapshot is renamed aside first, put back if the move
+/// fails, and removed afterwards on a worker thread (tens of thousands of files).
 fn replace_folder(new: &Path, target: &Path) -> std::io::Result<()> {
-    let old = target.with_extension("previous");
-    let _ = std::fs::remove_dir_all(&old);
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("tenant");
+    let parent = target.parent().unwrap_or(Path::new("."));
+    let old = parent.join(format!(".{name}.previous-{}", unique_suffix()));
     let had_old = match std::fs::rename(target, &old) {
         Ok(()) => true,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
@@ -209,7 +416,35 @@ fn replace_folder(new: &Path, target: &Path) -> std::io::Result<()> {
         return Err(e);
     }
     if had_old {
-        let _ = std::fs::remove_dir_all(&old);
+        let removal = std::thread::Builder::new()
+            .name("snapshot-cleanup".to_owned())
+            .spawn({
+                let old = old.clone();
+                move || std::fs::remove_dir_all(old)
+            });
+        if removal.is_err() {
+            std::fs::remove_dir_all(&old)?;
+        }
     }
     Ok(())
+}
+
+/// Removes what an interrupted sync of `tenant_id` left beside the snapshots.
+fn remove_leftovers(tenants_folder: &Path, tenant_id: &str) {
+    let prefix = format!(".{tenant_id}.");
+    let Ok(entries) = std::fs::read_dir(tenants_folder) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn unique_suffix() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{}-{nanos}", std::process::id())
 }
