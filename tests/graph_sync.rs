@@ -38,6 +38,7 @@ fn signed_in(server: &TenantServer) -> GraphClient {
         graph_base: server.base.clone(),
         tenant: "tenant-1".to_owned(),
         client_id: "test-client".to_owned(),
+        mfa_report: false,
     };
     let tokens = Tokens {
         access_token: Password::new(FIRST_ACCESS_TOKEN.into()),
@@ -73,36 +74,6 @@ fn imported(folder: &Path) -> Directory {
 fn comparable(directory: &Directory) -> String {
     let organization = &directory.organizations[0];
     format!("{:?}\n{:?}", organization.users, organization.groups)
-}
-
-fn small_tenant() -> Tenant {
-    let mut tenant = Tenant::new("tenant-1", "Contoso");
-    for (id, upn) in [("u1", "alice"), ("u2", "bob"), ("u3", "carol")] {
-        tenant.add_user(ServerUser {
-            id: id.into(),
-            upn: format!("{upn}@contoso.com"),
-            display_name: upn.into(),
-            guest: false,
-            enabled: true,
-            mfa: false,
-        });
-    }
-    let group = |id: &str, name: &str, members: Vec<(Kind, String)>| ServerGroup {
-        id: id.into(),
-        display_name: name.into(),
-        security_enabled: true,
-        mail_enabled: false,
-        group_types: Vec::new(),
-        membership_rule: None,
-        members,
-    };
-    tenant.add_group(group(
-        "g-ops",
-        "Backup Operators",
-        vec![(Kind::User, "u1".into()), (Kind::User, "u2".into()), (Kind::Group, "g-eu".into())],
-    ));
-    tenant.add_group(group("g-eu", "Europe", vec![(Kind::User, "u3".into())]));
-    tenant
 }
 
 #[test]
@@ -169,7 +140,7 @@ fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling()
 
 #[test]
 fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would() {
-    let server = TenantServer::start(small_tenant(), 1);
+    let server = TenantServer::start(Tenant::contoso(), 1);
     let folder = tempfile::tempdir().unwrap();
     let graph = client(&server);
     let first = sync(&graph, folder.path(), None).unwrap();
@@ -241,7 +212,7 @@ fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would
 
 #[test]
 fn a_delta_link_the_server_refuses_falls_back_to_a_full_sync() {
-    let server = TenantServer::start(small_tenant(), 1);
+    let server = TenantServer::start(Tenant::contoso(), 1);
     let folder = tempfile::tempdir().unwrap();
     let graph = client(&server);
     sync(&graph, folder.path(), None).unwrap();
@@ -263,7 +234,7 @@ fn a_delta_link_the_server_refuses_falls_back_to_a_full_sync() {
 
 #[test]
 fn an_expired_access_token_is_refreshed_and_a_revoked_refresh_token_keeps_the_snapshot() {
-    let server = TenantServer::start(small_tenant(), 1);
+    let server = TenantServer::start(Tenant::contoso(), 1);
     let folder = tempfile::tempdir().unwrap();
     let graph = signed_in(&server);
     server.faults.expire_access_token.store(true, Ordering::Relaxed);
@@ -290,7 +261,7 @@ fn an_expired_access_token_is_refreshed_and_a_revoked_refresh_token_keeps_the_sn
 
 #[test]
 fn the_mfa_report_refused_is_left_out_and_a_failed_full_sync_keeps_the_previous_snapshot() {
-    let server = TenantServer::start(small_tenant(), 1);
+    let server = TenantServer::start(Tenant::contoso(), 1);
     server.faults.refuse_mfa_report.store(true, Ordering::Relaxed);
     let folder = tempfile::tempdir().unwrap();
     let summary = sync(&client(&server), folder.path(), None).unwrap();
@@ -312,4 +283,71 @@ fn the_mfa_report_refused_is_left_out_and_a_failed_full_sync_keeps_the_previous_
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(entries, [std::ffi::OsString::from("tenant-1")]);
+}
+
+/// Every file under `folder`, by path, with its bytes.
+fn files(folder: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                files.insert(path.strip_prefix(folder).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+            }
+        }
+    }
+    files
+}
+
+#[test]
+fn a_delta_sync_stopped_after_taking_over_the_member_lists_puts_them_back() {
+    use backup_accounts::store::graph::delta::{
+        DeltaLinks, DeltaRound, PreviousSnapshot, adopt_members, apply_delta, restore_members,
+    };
+    let server = TenantServer::start(Tenant::contoso(), 1);
+    let folder = tempfile::tempdir().unwrap();
+    let graph = client(&server);
+    let previous = sync(&graph, folder.path(), None).unwrap().folder;
+    let before = files(&previous);
+    server.change(|tenant| {
+        tenant.remove_member("g-eu", "u3");
+        tenant.remove_user("u2");
+    });
+    let links = DeltaLinks::read(&previous).unwrap();
+    let (users, _) = graph.get_delta(&links.users).unwrap();
+    let (groups, _) = graph.get_delta(&links.groups).unwrap();
+    let round = DeltaRound::new(&users, &groups);
+    let take_over = |name: &str| {
+        let partial = folder.path().join(name);
+        std::fs::create_dir(&partial).unwrap();
+        let indexed = PreviousSnapshot::read(&previous).unwrap();
+        let lists = apply_delta(&previous, &indexed, &partial, &round).unwrap();
+        adopt_members(&previous, &partial, &lists).unwrap();
+        assert!(!previous.join("members").exists(), "taken over by {name}");
+        partial
+    };
+
+    // Undone in place: the previous snapshot is as it was, byte for byte.
+    let partial = take_over(".tenant-1.partial-undone");
+    restore_members(&previous, &partial);
+    std::fs::remove_dir_all(&partial).unwrap();
+    assert_eq!(files(&previous), before);
+
+    // Stopped (as by a crash) after the take-over: the next sync puts the lists back first,
+    // then applies the same round.
+    take_over(".tenant-1.partial-crashed");
+    let summary = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
+    assert_eq!(summary.kind, SyncKind::Delta);
+    let full_folder = tempfile::tempdir().unwrap();
+    let full = sync(&client(&server), full_folder.path(), None).unwrap();
+    assert_eq!(comparable(&imported(&summary.folder)), comparable(&imported(&full.folder)));
+    let names: Vec<_> = std::fs::read_dir(folder.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, [std::ffi::OsString::from("tenant-1")], "no leftovers");
+    assert!(!summary.folder.join("members.replaced").exists());
 }

@@ -261,7 +261,11 @@ fn the_backup_applications_manager_opens_from_the_context_menu() {
 #[ignore = "needs an X display, at-spi2-core and a Secret Service: run scripts/test"]
 fn the_binary_signs_in_and_syncs_against_a_local_graph() {
     let _one_window = one_window_at_a_time();
-    let (base, seen) = common::graph_server::graph_server(std::sync::Arc::default());
+    let server = common::tenant_server::TenantServer::start(
+        common::tenant_server::Tenant::contoso(),
+        1,
+    );
+    let base = server.base.clone();
     let folder = tempfile::tempdir().unwrap();
     let urls = [
         ("BACKUP_ACCOUNTS_LOGIN_URL", base.as_str()),
@@ -284,17 +288,17 @@ fn the_binary_signs_in_and_syncs_against_a_local_graph() {
         stdout.contains("OK, save the organization settings"),
         "{stdout}"
     );
-    let seen = seen.lock().unwrap();
-    assert!(seen.iter().any(|p| p.ends_with("/devicecode")), "{seen:?}");
-    assert!(seen.iter().any(|p| p == "/v1.0/$batch"), "{seen:?}");
+    assert_eq!(server.count("/devicecode"), 1);
+    assert_eq!(server.count("POST /v1.0/$batch"), 1);
+    let snapshot = folder.path().join("tenants/tenant-1");
     assert!(
-        folder
-            .path()
-            .join("tenants/tenant-1/members/g1.json")
-            .is_file(),
+        snapshot.join("members/g-ops.json").is_file(),
         "the snapshot is in the configuration folder"
     );
-    drop(seen);
+    assert!(
+        snapshot.join("delta.json").is_file(),
+        "with the delta links of the next sync"
+    );
     // The refresh token went to the session's real keyring; it goes again.
     let _ = Command::new("secret-tool")
         .args([

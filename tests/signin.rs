@@ -53,6 +53,7 @@ fn identity_platform(token_answers: Vec<(u16, &'static str)>) -> (SignInSettings
         graph_base: "https://graph.microsoft.com".to_owned(),
         tenant: "organizations".to_owned(),
         client_id: "test-client-id".to_owned(),
+        mfa_report: false,
     };
     (settings, seen)
 }
@@ -96,6 +97,21 @@ fn two_pending_answers_then_tokens_at_the_interval_the_server_gave() {
             .contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code")
     );
     assert!(token_requests[0].1.contains("device_code=DEVICE-CODE-1"));
+    assert!(!body.contains("AuditLog.Read.All"), "not asked for unless set: {body}");
+}
+
+#[test]
+fn the_mfa_report_permission_is_asked_for_when_the_setting_says_so() {
+    let (mut settings, seen) = identity_platform(vec![TOKENS]);
+    settings.mfa_report = true;
+    start_sign_in(&settings, HttpClient::default()).unwrap();
+    let seen = seen.lock().unwrap();
+    let (path, body) = &seen[0];
+    assert!(path.ends_with("/devicecode"));
+    assert!(
+        body.contains("https%3A%2F%2Fgraph.microsoft.com%2FAuditLog.Read.All"),
+        "{body}"
+    );
 }
 
 #[test]

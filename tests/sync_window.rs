@@ -10,18 +10,19 @@
 mod common;
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering;
 
 use backup_accounts::store::config::GraphSettings;
 use backup_accounts::store::{Config, ConfigFile};
-use common::graph_server::graph_server;
+use common::tenant_server::{Tenant, TenantServer};
 use common::*;
 use egui::accesskit::Role;
 use egui_kittest::kittest::Queryable as _;
 
 #[test]
 fn sign_in_sync_and_sync_again_by_label() {
-    let (base, seen) = graph_server(Arc::new(AtomicBool::new(false)));
+    let server = TenantServer::start(Tenant::contoso(), 1);
+    let base = server.base.clone();
     let folder = tempfile::tempdir().unwrap();
     let config = Config {
         graph: GraphSettings {
@@ -71,21 +72,18 @@ fn sign_in_sync_and_sync_again_by_label() {
             .query_by_label("Contoso (Basic authentication)")
             .is_some()
     );
-    assert_eq!(secrets.get("graph", "tenant-1").as_deref(), Some("REFRESH"));
+    assert_eq!(
+        secrets.get("graph", "tenant-1"),
+        Some(server.refresh_token()),
+        "the refresh token the identity platform gave"
+    );
     let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
     assert!(
         matches!(&saved.directory, backup_accounts::store::DirectorySource::GraphExport(p) if p.ends_with("tenants/tenant-1")),
         "{:?}",
         saved.directory
     );
-    let sign_ins = |seen: &std::sync::Mutex<Vec<String>>| {
-        seen.lock()
-            .unwrap()
-            .iter()
-            .filter(|p| p.ends_with("/devicecode"))
-            .count()
-    };
-    assert_eq!(sign_ins(&seen), 1);
+    assert_eq!(server.count("/devicecode"), 1);
 
     // F5 on the synced tenant: the refresh token is used, no new code.
     harness.key_press(egui::Key::F5);
@@ -93,18 +91,12 @@ fn sign_in_sync_and_sync_again_by_label() {
     wait_for(&mut harness, "the second sync", |h| {
         h.state()
             .banner_text()
-            .is_some_and(|b| b.contains("Imported"))
+            .is_some_and(|b| b.contains("changed since the last sync"))
             || h.query_by_label("Sign in to Microsoft 365").is_none()
     });
-    assert_eq!(sign_ins(&seen), 1, "no second sign-in");
-    assert!(
-        seen.lock()
-            .unwrap()
-            .iter()
-            .filter(|p| *p == "/v1.0/organization")
-            .count()
-            >= 2
-    );
+    assert_eq!(server.count("/devicecode"), 1, "no second sign-in");
+    assert_eq!(server.count("GET /v1.0/organization"), 2);
+    assert_eq!(server.count("GET /v1.0/users/delta?$deltatoken=1"), 1, "only the changes");
 
     // Sign out deletes the refresh token; the snapshot stays.
     harness.get_by_label("File").click();
@@ -117,4 +109,129 @@ fn sign_in_sync_and_sync_again_by_label() {
             .query_by_label("Contoso (Basic authentication)")
             .is_some()
     );
+}
+
+/// A configuration folder holding a synced Contoso (Basic, added by alice) whose backup
+/// accounts are bob (a direct member of Backup Operators) and carol (through the nested
+/// Europe), with their passwords and the tenant's refresh token in `secrets`.
+fn synced_contoso(server: &TenantServer, folder: &std::path::Path, secrets: &MemorySecrets) {
+    use backup_accounts::model::{
+        AuthenticationMethod, OrganizationSelection, OrganizationSettings, Password,
+    };
+    use backup_accounts::store::graph::client::GraphClient;
+    let graph = GraphClient::new(
+        &server.base,
+        Password::new(common::tenant_server::FIRST_ACCESS_TOKEN.into()),
+        Box::new(|| Err(backup_accounts::store::graph::client::GraphError::SignInAgain)),
+        Arc::default(),
+    );
+    let summary =
+        backup_accounts::store::graph::sync::sync(&graph, &folder.join("tenants"), None).unwrap();
+    let accounts = vec!["bob@contoso.com".to_owned(), "carol@contoso.com".to_owned()];
+    let config = Config {
+        directory: backup_accounts::store::DirectorySource::GraphExport(summary.folder),
+        organizations: [(
+            "tenant-1".to_owned(),
+            OrganizationSelection {
+                group_id: "g-ops".into(),
+                group_name: "Backup Operators".into(),
+                accounts: accounts.clone(),
+                passwords: Default::default(),
+            },
+        )]
+        .into(),
+        organization_settings: [(
+            "tenant-1".to_owned(),
+            OrganizationSettings {
+                authentication: AuthenticationMethod::Basic,
+                added_by: "alice@contoso.com".into(),
+                mfa_not_enabled: Default::default(),
+                added_with_application: None,
+            },
+        )]
+        .into(),
+        graph: GraphSettings {
+            login_url: Some(server.base.clone()),
+            graph_url: Some(server.base.clone()),
+            ..GraphSettings::default()
+        },
+        ..Config::default()
+    };
+    ConfigFile::in_folder(folder).save(&config).unwrap();
+    let mut items = secrets.items.lock().unwrap();
+    for upn in accounts {
+        items.insert(format!("tenant-1/{upn}"), "secret".into());
+    }
+    items.insert("graph/tenant-1".into(), server.refresh_token());
+}
+
+#[test]
+fn sync_now_reads_only_the_changes_and_asks_before_revoking_a_member_who_left() {
+    let server = TenantServer::start(Tenant::contoso(), 1);
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    synced_contoso(&server, folder.path(), &secrets);
+    let mut harness = start_app(options_in(folder.path()), Ok(secrets.clone()));
+    assert!(harness.query_by_label("Contoso (Basic authentication)").is_some());
+
+    // In the tenant carol leaves Europe (so Backup Operators) and bob is renamed.
+    server.change(|tenant| {
+        tenant.remove_member("g-eu", "u3");
+        tenant.rename_user("u2", "Bob Smith");
+    });
+    server.clear_requests();
+    harness.get_by_label("File").click();
+    harness.run();
+    harness.get_by_label("Sync now").click();
+    harness.run();
+    // R14: the consent dialog names carol before anything is deleted.
+    wait_for(&mut harness, "the consent dialog", |h| {
+        h.query_by_label_contains("carol@contoso.com — Contoso —").is_some()
+    });
+    assert!(secrets.get("tenant-1", "carol@contoso.com").is_some(), "nothing deleted yet");
+    assert_eq!(server.count("POST /v1.0/$batch"), 0, "no full read");
+    assert_eq!(server.count("GET /v1.0/users?"), 0, "no full read");
+    assert_eq!(server.count("/delta?$deltatoken="), 2, "users and groups, changes only");
+    harness.get_by_label("Revoke these accounts").click();
+    harness.run();
+    wait_until_saved(&mut harness);
+    assert_eq!(secrets.get("tenant-1", "carol@contoso.com"), None);
+    assert!(secrets.get("tenant-1", "bob@contoso.com").is_some());
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    assert_eq!(saved.organizations["tenant-1"].accounts, ["bob@contoso.com"]);
+    assert_eq!(
+        secrets.get("graph", "tenant-1"),
+        Some(server.refresh_token()),
+        "the rotated refresh token is kept"
+    );
+}
+
+#[test]
+fn a_refused_delta_link_is_said_in_the_progress_window_and_the_whole_tenant_is_read() {
+    let server = TenantServer::start(Tenant::contoso(), 1);
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    synced_contoso(&server, folder.path(), &secrets);
+    let mut harness = start_app(options_in(folder.path()), Ok(secrets.clone()));
+    server.forget_delta_links();
+    // Slow answers, so the window can be read while the full read runs.
+    server.faults.delay_ms.store(300, Ordering::Relaxed);
+    harness.key_press(egui::Key::F5);
+    harness.run();
+    wait_for(&mut harness, "the refusal in the progress window", |h| {
+        h.query_by_label_contains("no longer accepts the saved delta link (410")
+            .is_some()
+    });
+    assert!(
+        harness
+            .query_by_label_contains("Reading the tenant:")
+            .is_some()
+    );
+    server.faults.delay_ms.store(0, Ordering::Relaxed);
+    wait_for(&mut harness, "the end of the sync", |h| {
+        h.state()
+            .banner_text()
+            .is_some_and(|b| b.contains("the whole tenant was read again"))
+    });
+    assert_eq!(server.count("POST /v1.0/$batch"), 2, "the first sync's, and this one's");
 }

@@ -32,12 +32,18 @@ impl BackupAccountsApp {
 
     /// Imports a Graph export folder; a new tenant opens Organization Settings first.
     pub fn import_folder(&mut self, folder: &Path) {
+        self.import_folder_saying(folder, &format!("Imported {}.", folder.display()));
+    }
+
+    /// Imports `folder`, then says `done` (unless the organization's settings are asked
+    /// for first).
+    pub(super) fn import_folder_saying(&mut self, folder: &Path, done: &str) {
         let Ok(state) = &mut self.state else {
             return;
         };
         let result = state.import_graph_folder(folder);
         if state.awaiting_settings().is_none() {
-            self.show_directory_change(&format!("Imported {}.", folder.display()), result);
+            self.show_directory_change(done, result);
         }
     }
 

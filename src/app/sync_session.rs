@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::store::graph::client::GraphStats;
 use crate::store::graph::signin::DeviceCodePrompt;
-use crate::store::graph::sync::SyncSummary;
+use crate::store::graph::sync::{SyncKind, SyncSummary};
 use crate::ui::ActionSender;
 use crate::ui::modal::dialog_closed;
 use crate::ui::sign_in::{self, SignInData, sign_in_ui};
@@ -41,6 +41,7 @@ impl SyncSession {
                 count(&self.stats.throttled),
             ),
             reading: count(&self.stats.requests) > 0,
+            phase: self.stats.phase(),
         };
         sign_in_ui(ctx, &data, sender);
         ctx.request_repaint_after(Duration::from_millis(100));
@@ -132,7 +133,7 @@ impl BackupAccountsApp {
         dialog_closed(ctx, sign_in::DIALOG_ID, None);
         let cancelled = session.cancel.load(Ordering::Relaxed);
         match session.worker.join() {
-            Ok(Ok(summary)) => self.import_folder(&summary.folder),
+            Ok(Ok(summary)) => self.import_folder_saying(&summary.folder, &synced(&summary)),
             Ok(Err(_)) if cancelled => {
                 self.show_banner(
                     "The sign-in and sync were cancelled; nothing changed.".into(),
@@ -145,5 +146,22 @@ impl BackupAccountsApp {
                 true,
             ),
         }
+    }
+}
+
+/// The notice after a sync: how the tenant was read.
+fn synced(summary: &SyncSummary) -> String {
+    let tenant = &summary.tenant_id;
+    match summary.kind {
+        SyncKind::Delta => format!(
+            "Synced tenant {tenant}: {} users and groups changed since the last sync, and only \
+             those were read.",
+            summary.changed_objects
+        ),
+        SyncKind::Full => format!("Synced tenant {tenant}: the whole tenant was read."),
+        SyncKind::FullAfterDeltaRefused => format!(
+            "Synced tenant {tenant}: Microsoft Graph no longer accepted the saved delta link, \
+             so the whole tenant was read again."
+        ),
     }
 }

@@ -87,6 +87,10 @@ pub struct GraphSettings {
     /// Another Graph URL than the cloud's.
     #[serde(default)]
     pub graph_url: Option<String>,
+    /// Ask for `AuditLog.Read.All` too, to read the MFA registration report (an
+    /// administrator must have consented to it, or the sign-in is refused).
+    #[serde(default)]
+    pub mfa_report: bool,
 }
 
 fn default_client_id() -> String {
@@ -100,6 +104,7 @@ impl Default for GraphSettings {
             client_id: default_client_id(),
             login_url: None,
             graph_url: None,
+            mfa_report: false,
         }
     }
 }

@@ -35,7 +35,14 @@ impl OrganizationsView {
 
     /// Draws the menu bar and takes its shortcuts; `blocked` is true while a modal is open,
     /// so shortcuts do not act behind it.
-    pub fn menu_bar_ui(&mut self, ui: &mut egui::Ui, blocked: bool, sender: &ActionSender) {
+    /// `synced` is true when the directory was synced from Microsoft 365 (*Sync now* works).
+    pub fn menu_bar_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        blocked: bool,
+        synced: bool,
+        sender: &ActionSender,
+    ) {
         if !blocked {
             // Consumed here, outside the menu, so they work while the menu is closed.
             ui.input_mut(|input| {
@@ -76,6 +83,16 @@ impl OrganizationsView {
                         .clicked()
                     {
                         sender.send(MainAction::SignIn);
+                    }
+                    let sync_now = ui.add_enabled(synced, item("Sync now", &RELOAD_SHORTCUT));
+                    let not_synced = (!synced).then_some(
+                        "No tenant was synced from Microsoft 365 yet: use Sign in to Microsoft \
+                         365... first.",
+                    );
+                    let sync_now = super::explain_disabled(sync_now, not_synced)
+                        .on_hover_text("Reads only what changed in the tenant since the last sync");
+                    if sync_now.clicked() {
+                        sender.send(MainAction::ReloadDirectory);
                     }
                     if ui
                         .button("Sign out of Microsoft 365")

@@ -6,6 +6,7 @@ use egui::RichText;
 use super::a11y;
 use super::action::{ActionSender, MainAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
+use crate::store::graph::client::SyncPhase;
 use crate::store::graph::signin::DeviceCodePrompt;
 
 /// The dialog's id, for its frame and its focus hand-back.
@@ -20,6 +21,8 @@ pub struct SignInData<'a> {
     pub progress: (usize, usize, usize),
     /// True once tokens were received and the tenant is being read.
     pub reading: bool,
+    /// Whether everything or only the changes are read.
+    pub phase: SyncPhase,
 }
 
 /// Draws the dialog.
@@ -33,10 +36,20 @@ pub fn sign_in_ui(ctx: &egui::Context, data: &SignInData<'_>, sender: &ActionSen
             }
             (false, Some(prompt)) => code_ui(ui, prompt),
             (true, _) => {
+                if data.phase == SyncPhase::FullAfterDeltaRefused {
+                    let refused = ui.label(
+                        "Microsoft Graph no longer accepts the saved delta link (410, a sync \
+                         reset), so the whole tenant is read again.",
+                    );
+                    a11y::live(ui.ctx(), refused.id, false);
+                }
                 let (pages, objects, throttled) = data.progress;
+                let what = match data.phase {
+                    SyncPhase::Delta => "Reading the changes since the last sync",
+                    _ => "Reading the tenant",
+                };
                 let text = format!(
-                    "Reading the tenant: {pages} pages, {objects} objects, {throttled} \
-                     throttling waits."
+                    "{what}: {pages} pages, {objects} objects, {throttled} throttling waits."
                 );
                 let label = ui.label(text);
                 a11y::live(ui.ctx(), label.id, false);

@@ -6,7 +6,6 @@
 
 pub mod applications;
 pub mod certificates;
-pub mod graph_server;
 pub mod tenant_server;
 
 use std::collections::HashMap;

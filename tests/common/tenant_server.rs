@@ -87,6 +87,38 @@ impl Tenant {
         }
     }
 
+    /// Contoso: alice, bob and carol; Backup Operators (g-ops: alice, bob and the nested
+    /// Europe) and Europe (g-eu: carol).
+    pub fn contoso() -> Self {
+        let mut tenant = Self::new("tenant-1", "Contoso");
+        for (id, upn) in [("u1", "alice"), ("u2", "bob"), ("u3", "carol")] {
+            tenant.add_user(ServerUser {
+                id: id.into(),
+                upn: format!("{upn}@contoso.com"),
+                display_name: upn.into(),
+                guest: false,
+                enabled: true,
+                mfa: false,
+            });
+        }
+        let group = |id: &str, name: &str, members: Vec<(Kind, String)>| ServerGroup {
+            id: id.into(),
+            display_name: name.into(),
+            security_enabled: true,
+            mail_enabled: false,
+            group_types: Vec::new(),
+            membership_rule: None,
+            members,
+        };
+        tenant.add_group(group(
+            "g-ops",
+            "Backup Operators",
+            vec![(Kind::User, "u1".into()), (Kind::User, "u2".into()), (Kind::Group, "g-eu".into())],
+        ));
+        tenant.add_group(group("g-eu", "Europe", vec![(Kind::User, "u3".into())]));
+        tenant
+    }
+
     /// The directory's first organization, with Graph-like ids for its users.
     pub fn from_directory(directory: &Directory) -> Self {
         let organization = &directory.organizations[0];
@@ -403,6 +435,8 @@ pub struct Faults {
     pub pending_polls: AtomicUsize,
     /// The groups request fails (500).
     pub break_groups: AtomicBool,
+    /// Every Graph answer waits this long, so a window can be read while a sync runs.
+    pub delay_ms: AtomicUsize,
 }
 
 #[derive(Debug, Default)]
@@ -429,7 +463,7 @@ pub const FIRST_ACCESS_TOKEN: &str = "access-0";
 impl TenantServer {
     /// Serves `tenant` on a free port of 127.0.0.1, on `threads` threads.
     pub fn start(tenant: Tenant, threads: usize) -> Self {
-        let server = Arc::new(tiny_http::Server::http("127.0.0.1:0").unwrap());
+        let server = Arc::new(tiny_http::Server::from_listener(no_delay_listener(), None).unwrap());
         let base = format!(
             "http://127.0.0.1:{}",
             server.server_addr().to_ip().unwrap().port()
@@ -513,6 +547,19 @@ struct Handler {
     faults: Arc<Faults>,
     requests: Arc<Mutex<Vec<String>>>,
     tokens: Arc<Mutex<Tokens>>,
+}
+
+/// A listener on a free port of 127.0.0.1 whose connections send at once (`TCP_NODELAY`,
+/// inherited by accepted sockets on Linux), as a TLS server's single records do.
+fn no_delay_listener() -> std::net::TcpListener {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket.set_tcp_nodelay(true).unwrap();
+    socket.set_reuse_address(true).unwrap();
+    let address: std::net::SocketAddr = "127.0.0.1:0".parse().unwrap();
+    socket.bind(&address.into()).unwrap();
+    socket.listen(128).unwrap();
+    socket.into()
 }
 
 /// Takes one from a fault counter; true when there was one.
@@ -637,6 +684,8 @@ impl Handler {
     }
 
     fn graph(&self, path: &str) -> Answer {
+        let delay = self.faults.delay_ms.load(Ordering::Relaxed);
+        std::thread::sleep(std::time::Duration::from_millis(delay as u64));
         let tenant = self.tenant.read().unwrap();
         let base = &self.base;
         let (resource, query) = path.split_once('?').unwrap_or((path, ""));

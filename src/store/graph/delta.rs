@@ -1,10 +1,10 @@
 //! Delta rounds: the links a sync keeps for the next one (`delta.json`), and the changes of
 //! `users/delta` and `groups/delta` applied to the previous snapshot to make the next one.
 //!
-//! Objects that did not change are copied as the bytes they were (never parsed into a tree
-//! and written again), member files of groups whose members did not change are hard links
-//! to the previous snapshot's, so a round costs what changed plus one pass over the users
-//! and groups files.
+//! Objects that did not change are copied as the text they were (never parsed into a tree
+//! and written again), and the previous snapshot's member lists move into the new one with
+//! one rename of their folder, only the changed lists replaced: a round costs what changed
+//! plus one pass over the users and groups files, not one file per group.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -152,22 +152,64 @@ struct IdOnly<'a> {
     id: std::borrow::Cow<'a, str>,
 }
 
-/// Writes into `new` the snapshot `previous` with `round` applied: users, groups and the
-/// member lists of changed groups rewritten, every other member list linked, the MFA report
-/// kept (Graph has no delta for it).
-pub fn apply_delta(previous: &Path, new: &Path, round: &DeltaRound) -> Result<(), SyncError> {
-    let user_changes: HashMap<&str, Option<&Map<String, Value>>> = round
-        .users
-        .iter()
-        .map(|(id, change)| (id.as_str(), change.as_ref()))
-        .collect();
-    let new_users = round.user_order.iter().filter_map(|id| {
-        let change = round.users.get(id)?.as_ref()?;
-        Some((id.as_str(), change))
-    });
-    merge_file(previous, new, "users.json", &user_changes, new_users)?;
+/// What [`adopt_members`] replaced, written (in one file, bincode) before it replaces
+/// anything, so that [`restore_members`] can put it back, also after a crash.
+const MEMBERS_JOURNAL: &str = "members.journal";
 
-    let group_changes: HashMap<&str, Option<&Map<String, Value>>> = round
+/// The member lists a round changes, computed before anything of the previous snapshot is
+/// touched.
+#[derive(Debug, Default)]
+pub struct MemberLists {
+    /// File name, the text the previous snapshot had (`None`: a new group), the new text
+    /// (`None`: a deleted group).
+    lists: Vec<(String, Option<String>, Option<String>)>,
+}
+
+/// Writes into `new` the parts of the snapshot `previous` (its users and groups `indexed`)
+/// with `round` applied: users and groups rewritten, the MFA report kept (Graph has no delta for it); returns the changed
+/// member lists for [`adopt_members`]. Nothing of `previous` changes.
+pub fn apply_delta(
+    previous: &Path,
+    indexed: &PreviousSnapshot,
+    new: &Path,
+    round: &DeltaRound,
+) -> Result<MemberLists, SyncError> {
+    let users = || {
+        let changes: Changes<'_> = round
+            .users
+            .iter()
+            .map(|(id, change)| (id.as_str(), change.as_ref()))
+            .collect();
+        let added = round.user_order.iter().filter_map(|id| {
+            let change = round.users.get(id)?.as_ref()?;
+            Some((id.as_str(), change))
+        });
+        merge_file(&indexed.users, new, "users.json", &changes, added)
+    };
+    // The users file is the biggest by far: written on a worker while the rest is done.
+    std::thread::scope(|scope| {
+        let users_worker = std::thread::Builder::new()
+            .name("snapshot-users".to_owned())
+            .spawn_scoped(scope, users);
+        let rest = groups_and_members(previous, indexed, new, round);
+        let users_written = match users_worker {
+            Ok(worker) => worker.join().unwrap_or_else(|_| {
+                Err(SyncError::Unexpected("the users file's writer".to_owned()))
+            }),
+            Err(_) => users(),
+        };
+        users_written.and(rest)
+    })
+}
+
+/// The groups file, the changed member lists, and the MFA report kept.
+fn groups_and_members(
+    previous: &Path,
+    indexed: &PreviousSnapshot,
+    new: &Path,
+    round: &DeltaRound,
+) -> Result<MemberLists, SyncError> {
+    let group_changes: Changes<'_> = round
         .groups
         .iter()
         .map(|(id, change)| (id.as_str(), (!change.removed).then_some(&change.properties)))
@@ -176,118 +218,321 @@ pub fn apply_delta(previous: &Path, new: &Path, round: &DeltaRound) -> Result<()
         let change = round.groups.get(id)?;
         (!change.removed).then_some((id.as_str(), &change.properties))
     });
-    let group_ids = merge_file(previous, new, "groups.json", &group_changes, new_groups)?;
+    merge_file(&indexed.groups, new, "groups.json", &group_changes, new_groups)?;
 
-    let (old_members, new_members) = (previous.join("members"), new.join("members"));
-    std::fs::create_dir_all(&new_members).map_err(write_error(&new_members))?;
-    for id in &group_ids {
+    let mut lists = MemberLists::default();
+    for id in &round.group_order {
+        let change = &round.groups[id];
+        if !change.removed && change.members.is_empty() {
+            continue;
+        }
         let name = format!("{id}.json");
-        let (from, to) = (old_members.join(&name), new_members.join(&name));
-        match round.groups.get(id.as_str()) {
-            Some(change) if !change.members.is_empty() => {
-                write_members(&from, &to, &change.members)?;
-            }
-            // An unchanged list (or one that was never read) stays as it was.
-            _ if from.exists() => link_or_copy(&from, &to)?,
-            _ => {}
-        }
+        let from = previous.join("members").join(&name);
+        let original = if from.exists() {
+            Some(std::fs::read_to_string(&from).map_err(|e| SyncError::PreviousSnapshot {
+                path: from.clone(),
+                message: e.to_string(),
+            })?)
+        } else {
+            None
+        };
+        let text = if change.removed {
+            None
+        } else {
+            let original = original.as_deref().unwrap_or("[]");
+            Some(members_with(original, &from, &change.members)?)
+        };
+        lists.lists.push((name, original, text));
     }
-    for optional in ["mfa.json"] {
-        let from = previous.join(optional);
-        if from.exists() {
-            link_or_copy(&from, &new.join(optional))?;
-        }
+    let mfa = previous.join("mfa.json");
+    if mfa.exists() {
+        link_or_copy(&mfa, &new.join("mfa.json"))?;
+    }
+    Ok(lists)
+}
+
+/// The journal of [`adopt_members`]: each changed list and the text it had (`None`: the
+/// group is new).
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct MembersJournal {
+    replaced: Vec<(String, Option<String>)>,
+}
+
+/// Moves the previous snapshot's `members/` into `new` (one rename, however many groups),
+/// then writes the changed lists over it in place and removes deleted groups' lists, after
+/// keeping what it replaces in one journal file: writing a few files in place costs far
+/// less than creating a new file per group. Any failure undoes it; [`restore_members`]
+/// undoes it until the new snapshot is in place.
+pub fn adopt_members(previous: &Path, new: &Path, lists: &MemberLists) -> Result<(), SyncError> {
+    let (old, members) = (previous.join("members"), new.join("members"));
+    let journal = MembersJournal {
+        replaced: lists
+            .lists
+            .iter()
+            .map(|(name, original, _)| (name.clone(), original.clone()))
+            .collect(),
+    };
+    let journal_path = new.join(MEMBERS_JOURNAL);
+    let bytes = bincode::serde::encode_to_vec(&journal, bincode::config::standard())
+        .map_err(|e| write_error(&journal_path)(std::io::Error::other(e)))?;
+    std::fs::write(&journal_path, bytes).map_err(write_error(&journal_path))?;
+    let moved = if old.is_dir() {
+        std::fs::rename(&old, &members)
+    } else {
+        std::fs::create_dir(&members)
+    };
+    moved.map_err(write_error(&members))?;
+    let written = lists.lists.iter().try_for_each(|(name, _, text)| match text {
+        Some(text) => overwrite(&members.join(name), text),
+        None => match std::fs::remove_file(members.join(name)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+    });
+    if let Err(e) = written {
+        restore_members(previous, new);
+        return Err(write_error(&members)(e));
     }
     Ok(())
 }
 
-/// Writes `name` of `previous` into `new` with `changes` applied (`None`: removed; `Some`:
-/// properties to set) and `added` appended when they were not there; returns the ids kept.
+/// Undoes [`adopt_members`] (also after a crash, from its journal): the replaced lists get
+/// their text back, new ones go, and `members/` returns to the previous snapshot.
+pub fn restore_members(previous: &Path, new: &Path) {
+    let members = new.join("members");
+    let journal: MembersJournal = std::fs::read(new.join(MEMBERS_JOURNAL))
+        .ok()
+        .and_then(|bytes| {
+            bincode::serde::decode_from_slice(&bytes, bincode::config::standard()).ok()
+        })
+        .map(|(journal, _)| journal)
+        .unwrap_or_default();
+    for (name, text) in &journal.replaced {
+        let _ = match text {
+            Some(text) => overwrite(&members.join(name), text),
+            None => std::fs::remove_file(members.join(name)),
+        };
+    }
+    if members.is_dir() && !previous.join("members").exists() {
+        let _ = std::fs::rename(&members, previous.join("members"));
+    }
+}
+
+/// Writes `text` over the file at `path` in place (creating it if needed). Not truncated to
+/// zero first: ext4 flushes a file truncated to zero and rewritten when it is closed, which
+/// made this ten times slower.
+fn overwrite(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)?;
+    file.write_all(text.as_bytes())?;
+    file.set_len(text.len() as u64)
+}
+
+/// Removes the journal of [`adopt_members`] from a snapshot now in place.
+pub fn forget_replaced_members(snapshot: &Path) -> std::io::Result<()> {
+    match std::fs::remove_file(snapshot.join(MEMBERS_JOURNAL)) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// The object's id: found in the text when it is plain (as every id this app writes is),
+/// else parsed.
+fn object_id(raw: &RawValue) -> Result<std::borrow::Cow<'_, str>, serde_json::Error> {
+    let json = raw.get();
+    // Inside a JSON string a quote is escaped, so this can only be a key and its value.
+    // Objects this app writes hold no nested object, so the key is the object's own.
+    if let Some(start) = json.find("\"id\":\"").map(|at| at + 6)
+        && let Some(length) = json[start..].find('"')
+        && !json[start..start + length].contains('\\')
+        && !json[1..].contains('{')
+    {
+        return Ok(std::borrow::Cow::Borrowed(&json[start..start + length]));
+    }
+    serde_json::from_str::<IdOnly<'_>>(json).map(|o| o.id)
+}
+
+/// Changed properties by object id; `None` for an object that was removed.
+type Changes<'a> = HashMap<&'a str, Option<&'a Map<String, Value>>>;
+
+/// A file of the previous snapshot, read and indexed: where each object's text is and its
+/// id. Built while the delta round downloads, so that applying the round is a look-up per
+/// object.
+#[derive(Debug)]
+pub struct IndexedFile {
+    path: std::path::PathBuf,
+    text: String,
+    /// Where each object's text and its id are.
+    objects: Vec<IndexedObject>,
+}
+
+/// An object of an [`IndexedFile`]: its text, and its id (within the text, unless it had
+/// to be unescaped).
+#[derive(Debug)]
+struct IndexedObject {
+    text: std::ops::Range<usize>,
+    id: Result<std::ops::Range<usize>, String>,
+}
+
+impl IndexedFile {
+    fn id<'a>(&'a self, object: &'a IndexedObject) -> &'a str {
+        match &object.id {
+            Ok(range) => &self.text[range.clone()],
+            Err(owned) => owned,
+        }
+    }
+}
+
+impl IndexedFile {
+    fn read(path: &Path) -> Result<Self, SyncError> {
+        let unreadable = |message: String| SyncError::PreviousSnapshot {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+        let pages: Vec<RawPage<'_>> =
+            serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
+        // Places in the text, from the slices serde_json borrowed from it.
+        let offset = |part: &str| part.as_ptr() as usize - text.as_ptr() as usize;
+        let mut objects = Vec::with_capacity(pages.iter().map(|p| p.value.len()).sum());
+        for raw in pages.iter().flat_map(|page| &page.value) {
+            let json = raw.get();
+            let start = offset(json);
+            let id = match object_id(raw).map_err(|e| unreadable(e.to_string()))? {
+                std::borrow::Cow::Borrowed(id) => Ok(offset(id)..offset(id) + id.len()),
+                std::borrow::Cow::Owned(id) => Err(id),
+            };
+            objects.push(IndexedObject {
+                text: start..start + json.len(),
+                id,
+            });
+        }
+        drop(pages);
+        Ok(Self {
+            path: path.to_path_buf(),
+            text,
+            objects,
+        })
+    }
+}
+
+/// The users and groups of the previous snapshot, indexed.
+#[derive(Debug)]
+pub struct PreviousSnapshot {
+    users: IndexedFile,
+    groups: IndexedFile,
+}
+
+impl PreviousSnapshot {
+    /// Reads and indexes `users.json` and `groups.json` of `folder`, the groups on a
+    /// worker.
+    pub fn read(folder: &Path) -> Result<Self, SyncError> {
+        let groups = || IndexedFile::read(&folder.join("groups.json"));
+        std::thread::scope(|scope| {
+            let worker = std::thread::Builder::new()
+                .name("snapshot-groups".to_owned())
+                .spawn_scoped(scope, groups);
+            let users = IndexedFile::read(&folder.join("users.json"))?;
+            let groups = match worker {
+                Ok(worker) => worker.join().unwrap_or_else(|_| {
+                    Err(SyncError::Unexpected("the groups file's reader".to_owned()))
+                }),
+                Err(_) => groups(),
+            }?;
+            Ok(Self { users, groups })
+        })
+    }
+}
+
+/// Writes `file` into `new` as `name` with `changes` applied and `added` appended when they
+/// were not there. Unchanged objects are copied as the text they were.
 fn merge_file<'a>(
-    previous: &Path,
+    file: &IndexedFile,
     new: &Path,
     name: &str,
-    changes: &HashMap<&str, Option<&Map<String, Value>>>,
+    changes: &Changes<'_>,
     added: impl Iterator<Item = (&'a str, &'a Map<String, Value>)>,
-) -> Result<Vec<String>, SyncError> {
-    let path = previous.join(name);
+) -> Result<(), SyncError> {
     let unreadable = |message: String| SyncError::PreviousSnapshot {
-        path: path.clone(),
+        path: file.path.clone(),
         message,
     };
-    let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
-    let pages: Vec<RawPage<'_>> =
-        serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
-    let mut ids = Vec::new();
-    let mut seen = HashSet::new();
-    let mut out = String::with_capacity(text.len() + 4096);
+    let mut out = String::with_capacity(file.text.len() + 4096);
     out.push_str("[{\"value\":[");
-    let push = |out: &mut String, json: &str| {
+    let mut push = |json: &str| {
+        if !out.ends_with('[') {
+            out.push(',');
+        }
+        out.push_str(json);
+    };
+    let mut present = HashSet::new();
+    for object in &file.objects {
+        let (json, id) = (&file.text[object.text.clone()], file.id(object));
+        match changes.get(id) {
+            None => push(json),
+            Some(None) => {}
+            Some(Some(properties)) => {
+                let mut object: Map<String, Value> =
+                    serde_json::from_str(json).map_err(|e| unreadable(e.to_string()))?;
+                object.extend(properties.iter().map(|(k, v)| (k.clone(), v.clone())));
+                push(&Value::Object(object).to_string());
+                present.insert(id);
+            }
+        }
+    }
+    for (id, properties) in added {
+        if !present.contains(id) {
+            let mut object = properties.clone();
+            object.insert("id".to_owned(), Value::String(id.to_owned()));
+            push(&Value::Object(object).to_string());
+        }
+    }
+    out.push_str("]}]");
+    let target = new.join(name);
+    std::fs::write(&target, out).map_err(write_error(&target))
+}
+
+/// The member list `text` (of `from`, for errors) with `changes` applied: members that did
+/// not change are copied as the text they were.
+fn members_with(text: &str, from: &Path, changes: &[MemberChange]) -> Result<String, SyncError> {
+    let unreadable = |message: String| SyncError::PreviousSnapshot {
+        path: from.to_path_buf(),
+        message,
+    };
+    // The last change of each member decides.
+    let last: HashMap<&str, &MemberChange> =
+        changes.iter().map(|c| (c.id.as_str(), c)).collect();
+    let pages: Vec<RawPage<'_>> =
+        serde_json::from_str(text).map_err(|e| unreadable(e.to_string()))?;
+    let mut out = String::with_capacity(text.len() + 64 * changes.len());
+    out.push_str("[{\"value\":[");
+    let mut push = |json: &str| {
         if !out.ends_with('[') {
             out.push(',');
         }
         out.push_str(json);
     };
     for raw in pages.iter().flat_map(|page| &page.value) {
-        let id = serde_json::from_str::<IdOnly<'_>>(raw.get())
-            .map_err(|e| unreadable(e.to_string()))?
-            .id
-            .into_owned();
-        match changes.get(id.as_str()) {
-            None => push(&mut out, raw.get()),
-            Some(None) => continue,
-            Some(Some(properties)) => {
-                let mut object: Map<String, Value> =
-                    serde_json::from_str(raw.get()).map_err(|e| unreadable(e.to_string()))?;
-                object.extend(properties.iter().map(|(k, v)| (k.clone(), v.clone())));
-                push(&mut out, &Value::Object(object).to_string());
-            }
+        let id = object_id(raw).map_err(|e| unreadable(e.to_string()))?;
+        if !last.contains_key(id.as_ref()) {
+            push(raw.get());
         }
-        seen.insert(id.clone());
-        ids.push(id);
     }
-    for (id, properties) in added {
-        if seen.insert(id.to_owned()) {
-            let mut object = properties.clone();
-            object.insert("id".to_owned(), Value::String(id.to_owned()));
-            push(&mut out, &Value::Object(object).to_string());
-            ids.push(id.to_owned());
+    let mut added = HashSet::new();
+    for change in changes.iter().rev() {
+        if !change.removed
+            && last.get(change.id.as_str()).is_some_and(|c| std::ptr::eq(*c, change))
+            && added.insert(change.id.as_str())
+        {
+            push(&serde_json::json!({"@odata.type": change.odata_type, "id": change.id}).to_string());
         }
     }
     out.push_str("]}]");
-    let target = new.join(name);
-    std::fs::write(&target, out).map_err(write_error(&target))?;
-    Ok(ids)
-}
-
-/// The member list at `from` (none when the group is new) with `changes` applied, at `to`.
-fn write_members(from: &Path, to: &Path, changes: &[MemberChange]) -> Result<(), SyncError> {
-    let mut members: Vec<Value> = if from.exists() {
-        let unreadable = |message: String| SyncError::PreviousSnapshot {
-            path: from.to_path_buf(),
-            message,
-        };
-        let text = std::fs::read_to_string(from).map_err(|e| unreadable(e.to_string()))?;
-        let pages: Vec<Value> =
-            serde_json::from_str(&text).map_err(|e| unreadable(e.to_string()))?;
-        pages
-            .into_iter()
-            .flat_map(|mut page| match page["value"].take() {
-                Value::Array(values) => values,
-                _ => Vec::new(),
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    for change in changes {
-        members.retain(|m| m["id"].as_str() != Some(change.id.as_str()));
-        if !change.removed {
-            members.push(serde_json::json!({"@odata.type": change.odata_type, "id": change.id}));
-        }
-    }
-    let text = serde_json::json!([{ "value": members }]).to_string();
-    std::fs::write(to, text).map_err(write_error(to))
+    Ok(out)
 }
 
 /// A hard link to an unchanged file of the previous snapshot (which is removed once the new

@@ -73,6 +73,8 @@ pub struct SignInSettings {
     pub tenant: String,
     /// The application (client) id.
     pub client_id: String,
+    /// Whether `AuditLog.Read.All` is asked for (the MFA registration report).
+    pub mfa_report: bool,
 }
 
 /// Overrides the identity platform's base URL (a proxy, a test server).
@@ -105,6 +107,7 @@ impl SignInSettings {
             ),
             tenant: tenant.to_owned(),
             client_id: graph.client_id.clone(),
+            mfa_report: graph.mfa_report,
         }
     }
 
@@ -115,6 +118,7 @@ impl SignInSettings {
             graph_base: cloud.graph_base().to_owned(),
             tenant: "organizations".to_owned(),
             client_id: DEFAULT_CLIENT_ID.to_owned(),
+            mfa_report: false,
         }
     }
 }
@@ -394,9 +398,14 @@ fn client(settings: &SignInSettings) -> Result<DeviceClient, SignInError> {
         .set_auth_type(oauth2::AuthType::RequestBody))
 }
 
+/// Read by the sync when granted, for the MFA registration report.
+pub const MFA_REPORT_SCOPE: &str = "AuditLog.Read.All";
+
 fn scopes(settings: &SignInSettings) -> Vec<Scope> {
+    let mfa = settings.mfa_report.then_some(&MFA_REPORT_SCOPE);
     SCOPES
         .iter()
+        .chain(mfa)
         .map(|s| Scope::new(format!("{}/{s}", settings.graph_base)))
         .chain([Scope::new("offline_access".to_owned())])
         .collect()

@@ -16,7 +16,10 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::client::{GraphClient, GraphError, SyncPhase, retry_after_seconds};
-use super::delta::{DeltaLinks, DeltaRound, apply_delta};
+use super::delta::{
+    DeltaLinks, DeltaRound, MemberLists, PreviousSnapshot, adopt_members, apply_delta,
+    forget_replaced_members, restore_members,
+};
 
 /// Requests per `$batch`, Graph's limit.
 pub const BATCH_SIZE: usize = 20;
@@ -100,9 +103,11 @@ pub fn sync(
     known_tenant: Option<&str>,
 ) -> Result<SyncSummary, SyncError> {
     let previous = known_tenant.map(|tenant| tenants_folder.join(tenant));
-    if let Some(links) = previous.as_deref().and_then(DeltaLinks::read) {
+    if let Some(previous) = previous
+        && let Some(links) = DeltaLinks::read(&previous)
+    {
         client.stats.set_phase(SyncPhase::Delta);
-        match delta_sync(client, tenants_folder, &links) {
+        match delta_sync(client, &previous, &links) {
             Err(SyncError::Graph(GraphError::Gone { path })) => {
                 log::info!("Graph refused the delta link for {path}: reading the whole tenant");
                 client.stats.set_phase(SyncPhase::FullAfterDeltaRefused);
@@ -123,7 +128,7 @@ pub fn full_sync(client: &GraphClient, tenants_folder: &Path) -> Result<SyncSumm
     create_folder(tenants_folder)?;
     let organization = client.get_pages("/v1.0/organization")?;
     let tenant_id = tenant_id(&organization)?;
-    in_partial_folder(tenants_folder, &tenant_id, |partial| {
+    in_partial_folder(tenants_folder, &tenant_id, None, |partial| {
         // The links come first: whatever changes while the rest is read is then replayed
         // by the next delta round, which applies it again harmlessly.
         let links = latest_delta_links(client)?;
@@ -147,31 +152,65 @@ pub fn full_sync(client: &GraphClient, tenants_folder: &Path) -> Result<SyncSumm
         if let Some(links) = links {
             links.write(partial).map_err(write_error(partial))?;
         }
-        Ok(SyncSummary {
+        let summary = SyncSummary {
             kind: SyncKind::Full,
             changed_objects: count_objects(&users) + ids.len(),
             mfa_report: mfa.is_some(),
             applications,
             ..SyncSummary::default()
-        })
+        };
+        Ok((summary, None))
     })
 }
 
-/// Reads the changes since `links` and applies them to the previous snapshot.
+/// What a worker of a delta sync brought back.
+fn joined<T>(
+    worker: std::io::Result<std::thread::ScopedJoinHandle<'_, Result<T, SyncError>>>,
+) -> Result<T, SyncError> {
+    match worker {
+        Ok(worker) => worker
+            .join()
+            .unwrap_or_else(|_| Err(SyncError::Unexpected("a reader thread's answer".to_owned()))),
+        Err(e) => Err(SyncError::Unexpected(format!("a reader thread ({e})"))),
+    }
+}
+
+/// Reads the changes since `links` and applies them to the previous snapshot (`previous`,
+/// the folder of the tenant synced before), which a worker reads and indexes meanwhile.
+/// The organization and the two rounds are read side by side: a delta sync is mostly
+/// waiting for answers.
 fn delta_sync(
     client: &GraphClient,
-    tenants_folder: &Path,
+    previous: &Path,
     links: &DeltaLinks,
 ) -> Result<SyncSummary, SyncError> {
-    let organization = client.get_pages("/v1.0/organization")?;
+    let (organization, users, groups, indexed) = std::thread::scope(|scope| {
+        let worker = |name: &str| std::thread::Builder::new().name(name.to_owned());
+        let organization = worker("graph-organization").spawn_scoped(scope, || {
+            client.get_pages("/v1.0/organization").map_err(SyncError::from)
+        });
+        let users = worker("graph-users-delta").spawn_scoped(scope, || {
+            client.get_delta(&links.users).map_err(SyncError::from)
+        });
+        let indexed =
+            worker("snapshot-read").spawn_scoped(scope, || PreviousSnapshot::read(previous));
+        let groups = client.get_delta(&links.groups).map_err(SyncError::from);
+        (joined(organization), joined(users), groups, joined(indexed))
+    });
+    let (organization, (user_pages, users_link)) = (organization?, users?);
+    let (group_pages, groups_link) = groups?;
     let tenant_id = tenant_id(&organization)?;
-    let previous = tenants_folder.join(&tenant_id);
-    let (user_pages, users_link) = client.get_delta(&links.users)?;
-    let (group_pages, groups_link) = client.get_delta(&links.groups)?;
+    if previous.file_name() != Some(std::ffi::OsStr::new(&tenant_id)) {
+        return Err(SyncError::Unexpected(format!(
+            "the tenant synced before, but tenant {tenant_id} answered"
+        )));
+    }
     let round = DeltaRound::new(&user_pages, &group_pages);
-    in_partial_folder(tenants_folder, &tenant_id, |partial| {
+    let indexed = indexed?;
+    let tenants_folder = previous.parent().unwrap_or(Path::new("."));
+    in_partial_folder(tenants_folder, &tenant_id, Some(previous), |partial| {
         write_pages(partial, "organization.json", &organization)?;
-        apply_delta(&previous, partial, &round)?;
+        let member_lists = apply_delta(previous, &indexed, partial, &round)?;
         let applications = read_applications(client, partial)?;
         DeltaLinks {
             users: users_link,
@@ -179,27 +218,38 @@ fn delta_sync(
         }
         .write(partial)
         .map_err(write_error(partial))?;
-        Ok(SyncSummary {
+        let summary = SyncSummary {
             kind: SyncKind::Delta,
             changed_objects: round.len(),
             mfa_report: previous.join("mfa.json").exists(),
             applications,
             ..SyncSummary::default()
-        })
+        };
+        Ok((summary, Some(member_lists)))
     })
 }
 
 /// Runs `fill` on a new temporary folder and, when it succeeds, moves the folder to
 /// `<tenants_folder>/<tenant_id>`; on failure the folder is removed and nothing else
-/// changes.
+/// changes. A delta sync's `fill` also gives the changed member lists: the previous
+/// snapshot (`previous`) has its member lists moved into the new folder with those changes
+/// just before the new folder takes its place, and moved back if that fails.
 fn in_partial_folder(
     tenants_folder: &Path,
     tenant_id: &str,
-    fill: impl FnOnce(&Path) -> Result<SyncSummary, SyncError>,
+    previous: Option<&Path>,
+    fill: impl FnOnce(&Path) -> Result<(SyncSummary, Option<MemberLists>), SyncError>,
 ) -> Result<SyncSummary, SyncError> {
     remove_leftovers(tenants_folder, tenant_id);
-    let partial = tempfile_folder(tenants_folder, tenant_id).map_err(write_error(tenants_folder))?;
-    let mut summary = match fill(&partial) {
+    let partial =
+        tempfile_folder(tenants_folder, tenant_id).map_err(write_error(tenants_folder))?;
+    let filled = fill(&partial).and_then(|(summary, member_lists)| {
+        if let (Some(previous), Some(lists)) = (previous, &member_lists) {
+            adopt_members(previous, &partial, lists)?;
+        }
+        Ok(summary)
+    });
+    let mut summary = match filled {
         Ok(summary) => summary,
         Err(e) => {
             let _ = std::fs::remove_dir_all(&partial);
@@ -208,8 +258,14 @@ fn in_partial_folder(
     };
     let folder = tenants_folder.join(tenant_id);
     if let Err(e) = replace_folder(&partial, &folder) {
+        if let Some(previous) = previous {
+            restore_members(previous, &partial);
+        }
         let _ = std::fs::remove_dir_all(&partial);
         return Err(write_error(&folder)(e));
+    }
+    if let Err(e) = forget_replaced_members(&folder) {
+        log::warn!("could not remove the replaced member lists in {}: {e}", folder.display());
     }
     summary.tenant_id = tenant_id.to_owned();
     summary.folder = folder;
@@ -399,7 +455,7 @@ fn tempfile_folder(parent: &Path, tenant_id: &str) -> std::io::Result<PathBuf> {
 }
 
 /// Moves `new` to `target`: the old snapshot is renamed aside first, put back if the move
-/// fails, and removed afterwards on a worker thread (tens of thousands of files).
+/// fails, and removed after.
 fn replace_folder(new: &Path, target: &Path) -> std::io::Result<()> {
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("tenant");
     let parent = target.parent().unwrap_or(Path::new("."));
@@ -416,29 +472,42 @@ fn replace_folder(new: &Path, target: &Path) -> std::io::Result<()> {
         return Err(e);
     }
     if had_old {
-        let removal = std::thread::Builder::new()
-            .name("snapshot-cleanup".to_owned())
-            .spawn({
-                let old = old.clone();
-                move || std::fs::remove_dir_all(old)
-            });
-        if removal.is_err() {
-            std::fs::remove_dir_all(&old)?;
-        }
+        // What is left of it is removed at the next sync if this fails.
+        let _ = std::fs::remove_dir_all(&old);
     }
     Ok(())
 }
 
-/// Removes what an interrupted sync of `tenant_id` left beside the snapshots.
+/// Removes what an interrupted sync of `tenant_id` left beside the snapshots, first putting
+/// back what a sync stopped between its renames had moved: the snapshot set aside, and the
+/// member lists a delta sync had taken over.
 fn remove_leftovers(tenants_folder: &Path, tenant_id: &str) {
     let prefix = format!(".{tenant_id}.");
     let Ok(entries) = std::fs::read_dir(tenants_folder) else {
         return;
     };
-    for entry in entries.flatten() {
-        if entry.file_name().to_string_lossy().starts_with(&prefix) {
-            let _ = std::fs::remove_dir_all(entry.path());
+    let mut leftovers: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+        .map(|e| e.path())
+        .collect();
+    let target = tenants_folder.join(tenant_id);
+    let set_aside = format!("{prefix}previous-");
+    let is_set_aside = |path: &Path| {
+        path.file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(&set_aside))
+    };
+    if !target.exists()
+        && let Some(previous) = leftovers.iter().find(|p| is_set_aside(p))
+    {
+        let _ = std::fs::rename(previous, &target);
+    }
+    leftovers.retain(|p| p.exists());
+    for leftover in &leftovers {
+        if !is_set_aside(leftover) {
+            restore_members(&target, leftover);
         }
+        let _ = std::fs::remove_dir_all(leftover);
     }
 }
 

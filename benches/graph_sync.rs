@@ -1,0 +1,168 @@
+//! Syncing the L tenant (200,000 users, 20,000 groups) from a local server that speaks
+//! Microsoft Graph (`tests/common/tenant_server.rs`): a full sync's wall time and requests
+//! next to the floor (pages at `$top=999` plus member batches) and to a baseline that sends
+//! the same requests plainly, one after another, without reading the answers; then delta
+//! syncs after 1% of the users and groups changed. `cargo test` runs it once on the small
+//! tenant; `scripts/bench` checks the targets from what it writes.
+// A panic is how a benchmark set-up reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+#[path = "../tests/common/tenant_server.rs"]
+mod tenant_server;
+
+use std::io::Read as _;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use backup_accounts::generate::{TenantSize, tenant};
+use backup_accounts::model::{Directory, Password};
+use backup_accounts::store::graph::client::{GraphClient, GraphError};
+use backup_accounts::store::graph::sync::{BATCH_SIZE, PAGE_SIZE, SyncKind, sync};
+use tenant_server::{FIRST_ACCESS_TOKEN, Tenant, TenantServer};
+
+fn client(server: &TenantServer) -> GraphClient {
+    GraphClient::new(
+        &server.base,
+        Password::new(FIRST_ACCESS_TOKEN.into()),
+        Box::new(|| Err(GraphError::SignInAgain)),
+        Arc::new(AtomicBool::new(false)),
+    )
+}
+
+/// The fewest requests that can read the tenant: the organization, users, groups and MFA
+/// report in pages of 999, one `$batch` per 20 groups, the member pages past the first, and
+/// the applications.
+fn floor(directory: &Directory) -> usize {
+    let organization = &directory.organizations[0];
+    let users = organization.users.len().div_ceil(PAGE_SIZE);
+    let groups = organization.groups.len().div_ceil(PAGE_SIZE);
+    let more_member_pages: usize = organization
+        .groups
+        .iter()
+        .map(|g| g.members.len().div_ceil(PAGE_SIZE).saturating_sub(1))
+        .sum();
+    1 + users * 2 + groups + organization.groups.len().div_ceil(BATCH_SIZE) + more_member_pages + 1
+}
+
+/// The requests a full sync sent, sent again plainly, one after another, each answer read
+/// as bytes and dropped: what the transfer alone costs.
+fn plain_requests(server: &TenantServer, requests: &[String], bodies: &[String]) -> Duration {
+    let agent = ureq::AgentBuilder::new().build();
+    let bearer = format!("Bearer {FIRST_ACCESS_TOKEN}");
+    let mut bodies = bodies.iter();
+    let started = Instant::now();
+    for request in requests {
+        let (method, path) = request.split_once(' ').unwrap();
+        let url = format!("{}{path}", server.base);
+        let answer = if method == "POST" {
+            agent
+                .post(&url)
+                .set("Authorization", &bearer)
+                .send_string(bodies.next().unwrap())
+        } else {
+            agent.get(&url).set("Authorization", &bearer).call()
+        };
+        let mut bytes = Vec::new();
+        answer.unwrap().into_reader().read_to_end(&mut bytes).unwrap();
+    }
+    started.elapsed()
+}
+
+/// The `$batch` bodies of a full sync, in order: the groups' ids, 20 at a time.
+fn batch_bodies(directory: &Directory) -> Vec<String> {
+    directory.organizations[0]
+        .groups
+        .chunks(BATCH_SIZE)
+        .map(|chunk| {
+            let requests: Vec<serde_json::Value> = chunk
+                .iter()
+                .enumerate()
+                .map(|(n, g)| {
+                    serde_json::json!({"id": n.to_string(), "method": "GET",
+                        "url": format!("/groups/{}/members?$select=id&$top=999", g.id)})
+                })
+                .collect();
+            serde_json::json!({ "requests": requests }).to_string()
+        })
+        .collect()
+}
+
+/// Before each timed sync, full and delta alike: the files earlier runs wrote are flushed
+/// (`sync`), so that no run pays for writing back another's, and one untimed request is
+/// sent, since the test server's first answer after a pause costs it about 25 ms more
+/// (tiny_http starts its connection threads), which is the server's, not the sync's.
+fn warm_up(server: &TenantServer) {
+    let _ = std::process::Command::new("sync").status();
+    ureq::get(&format!("{}/v1.0/organization", server.base))
+        .set("Authorization", &format!("Bearer {FIRST_ACCESS_TOKEN}"))
+        .call()
+        .unwrap();
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let (size, runs) = if measuring {
+        (TenantSize::L, 5)
+    } else {
+        (TenantSize::S, 1)
+    };
+    let generated = tenant(size);
+    let server = TenantServer::start(Tenant::from_directory(&generated), 2);
+    let floor = floor(&generated);
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
+    let folder = std::path::Path::new(&target).join("criterion");
+    std::fs::create_dir_all(&folder).unwrap();
+    let tenants = tempfile::tempdir_in(&folder).unwrap();
+
+    let (mut full, mut plain, mut full_requests) = (Vec::new(), Vec::new(), 0);
+    for _ in 0..runs {
+        warm_up(&server);
+        server.clear_requests();
+        let started = Instant::now();
+        let summary = sync(&client(&server), tenants.path(), None).unwrap();
+        full.push(started.elapsed().as_secs_f64());
+        assert_eq!(summary.kind, SyncKind::Full);
+        let requests = server.requests.lock().unwrap().clone();
+        full_requests = requests.len();
+        // The same requests, groups in their batches' order (batches finish out of order).
+        let mut ordered: Vec<String> =
+            requests.iter().filter(|r| r.starts_with("GET")).cloned().collect();
+        ordered.extend(requests.iter().filter(|r| r.starts_with("POST")).cloned());
+        plain.push(plain_requests(&server, &ordered, &batch_bodies(&generated)).as_secs_f64());
+    }
+
+    let (mut delta, mut delta_requests) = (Vec::new(), Vec::new());
+    for round in 0..runs + 2 {
+        server.change(|tenant| tenant.churn(1, round));
+        warm_up(&server);
+        server.clear_requests();
+        let started = Instant::now();
+        let summary = sync(&client(&server), tenants.path(), Some(&generated.organizations[0].id))
+            .unwrap();
+        delta.push(started.elapsed().as_secs_f64());
+        assert_eq!(summary.kind, SyncKind::Delta);
+        assert!(summary.changed_objects > 0);
+        delta_requests.push(server.request_count());
+    }
+    eprintln!("full syncs: {full:.2?} s; delta syncs: {delta:.3?} s");
+    let (full, plain, delta) = (median(full), median(plain), median(delta));
+    let delta_requests = delta_requests.into_iter().max().unwrap_or(0);
+    eprintln!(
+        "graph sync ({} users): full {full:.2} s, {full_requests} requests (floor {floor}), \
+         plain requests {plain:.2} s; delta after 1% changed {:.0} ms, {delta_requests} requests",
+        generated.organizations[0].users.len(),
+        delta * 1000.0
+    );
+    std::fs::write(
+        folder.join("graph-sync.txt"),
+        format!("{full} {full_requests} {floor} {plain} {delta} {delta_requests}\n"),
+    )
+    .unwrap();
+    assert!(delta_requests < full_requests);
+}
