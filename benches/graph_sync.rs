@@ -64,7 +64,11 @@ fn plain_requests(server: &TenantServer, requests: &[String], bodies: &[String])
             agent.get(&url).set("Authorization", &bearer).call()
         };
         let mut bytes = Vec::new();
-        answer.unwrap().into_reader().read_to_end(&mut bytes).unwrap();
+        answer
+            .unwrap()
+            .into_reader()
+            .read_to_end(&mut bytes)
+            .unwrap();
     }
     started.elapsed()
 }
@@ -91,7 +95,7 @@ fn batch_bodies(directory: &Directory) -> Vec<String> {
 /// Before each timed sync, full and delta alike: the files earlier runs wrote are flushed
 /// (`sync`), so that no run pays for writing back another's, and one untimed request is
 /// sent, since the test server's first answer after a pause costs it about 25 ms more
-/// (tiny_http starts its connection threads), which is the server's, not the sync's.
+/// (`tiny_http` starts its connection threads), which is the server's, not the sync's.
 fn warm_up(server: &TenantServer) {
     let _ = std::process::Command::new("sync").status();
     ureq::get(&format!("{}/v1.0/organization", server.base))
@@ -131,8 +135,11 @@ fn main() {
         let requests = server.requests.lock().unwrap().clone();
         full_requests = requests.len();
         // The same requests, groups in their batches' order (batches finish out of order).
-        let mut ordered: Vec<String> =
-            requests.iter().filter(|r| r.starts_with("GET")).cloned().collect();
+        let mut ordered: Vec<String> = requests
+            .iter()
+            .filter(|r| r.starts_with("GET"))
+            .cloned()
+            .collect();
         ordered.extend(requests.iter().filter(|r| r.starts_with("POST")).cloned());
         plain.push(plain_requests(&server, &ordered, &batch_bodies(&generated)).as_secs_f64());
     }
@@ -143,8 +150,12 @@ fn main() {
         warm_up(&server);
         server.clear_requests();
         let started = Instant::now();
-        let summary = sync(&client(&server), tenants.path(), Some(&generated.organizations[0].id))
-            .unwrap();
+        let summary = sync(
+            &client(&server),
+            tenants.path(),
+            Some(&generated.organizations[0].id),
+        )
+        .unwrap();
         delta.push(started.elapsed().as_secs_f64());
         assert_eq!(summary.kind, SyncKind::Delta);
         assert!(summary.changed_objects > 0);

@@ -14,13 +14,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use backup_accounts::generate::{TenantSize, tenant};
-use backup_accounts::model::{AuthenticationMethod, Directory, Member, OrganizationSettings};
 use backup_accounts::model::Password;
+use backup_accounts::model::{AuthenticationMethod, Directory, Member, OrganizationSettings};
 use backup_accounts::store::graph::client::{GraphClient, GraphError, SyncPhase};
 use backup_accounts::store::graph::import_folder;
 use backup_accounts::store::graph::signin::{HttpClient, SignInSettings, Tokens, signed_in_client};
 use backup_accounts::store::graph::sync::{BATCH_SIZE, SyncKind, sync};
-use common::tenant_server::{FIRST_ACCESS_TOKEN, Kind, ServerGroup, ServerUser, Tenant, TenantServer};
+use common::tenant_server::{
+    FIRST_ACCESS_TOKEN, Kind, ServerGroup, ServerUser, Tenant, TenantServer,
+};
 
 fn client(server: &TenantServer) -> GraphClient {
     GraphClient::new(
@@ -80,7 +82,10 @@ fn comparable(directory: &Directory) -> String {
 fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling() {
     let generated = tenant(TenantSize::S);
     let server = TenantServer::start(Tenant::from_directory(&generated), 2);
-    server.faults.throttle_users_page.store(1, Ordering::Relaxed);
+    server
+        .faults
+        .throttle_users_page
+        .store(1, Ordering::Relaxed);
     server.faults.unavailable_groups.store(1, Ordering::Relaxed);
     server.faults.throttle_in_batch.store(1, Ordering::Relaxed);
     let folder = tempfile::tempdir().unwrap();
@@ -93,7 +98,11 @@ fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling()
         started.elapsed() >= Duration::from_secs(2),
         "two Retry-After: 1 waits (a page, a request inside a batch)"
     );
-    assert_eq!(graph.stats.throttled.load(Ordering::Relaxed), 3, "429, 503, 429 in a batch");
+    assert_eq!(
+        graph.stats.throttled.load(Ordering::Relaxed),
+        3,
+        "429, 503, 429 in a batch"
+    );
 
     // Every user and group, and every group's direct members, as generated.
     let synced = imported(&summary.folder);
@@ -101,17 +110,30 @@ fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling()
     let source = &generated.organizations[0];
     assert_eq!(organization.users.len(), source.users.len());
     for user in &source.users {
-        let got = organization.users.iter().find(|u| u.upn == user.upn).unwrap();
+        let got = organization
+            .users
+            .iter()
+            .find(|u| u.upn == user.upn)
+            .unwrap();
         assert_eq!(
             (got.guest, got.enabled, got.mfa_enabled, &got.display_name),
-            (user.guest, user.enabled, user.mfa_enabled, &user.display_name),
+            (
+                user.guest,
+                user.enabled,
+                user.mfa_enabled,
+                &user.display_name
+            ),
             "{}",
             user.upn
         );
     }
     assert_eq!(organization.groups.len(), source.groups.len());
     for group in &source.groups {
-        let got = organization.groups.iter().find(|g| g.id == group.id).unwrap();
+        let got = organization
+            .groups
+            .iter()
+            .find(|g| g.id == group.id)
+            .unwrap();
         let mut want = group.members.clone();
         want.sort_by_key(|m| format!("{m:?}"));
         assert_eq!(got.members, want, "members of {}", group.id);
@@ -138,6 +160,32 @@ fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling()
     assert_eq!(leftovers, [std::ffi::OsString::from(&source.id)]);
 }
 
+/// Dave is hired into Backup Operators and a new team, Bob is deleted (Graph takes him out
+/// of Backup Operators too), Carol leaves Europe, Alice is renamed.
+fn dave_joins_bob_goes_carol_leaves_europe(tenant: &mut Tenant) {
+    tenant.add_user(ServerUser {
+        id: "u4".into(),
+        upn: "dave@contoso.com".into(),
+        display_name: "Dave".into(),
+        guest: false,
+        enabled: true,
+        mfa: true,
+    });
+    tenant.add_member("g-ops", Kind::User, "u4");
+    tenant.remove_user("u2"); // bob is deleted: Graph takes him out of g-ops too
+    tenant.remove_member("g-eu", "u3"); // carol leaves Europe
+    tenant.rename_user("u1", "Alice Johnson");
+    tenant.add_group(ServerGroup {
+        id: "g-new".into(),
+        display_name: "New team".into(),
+        security_enabled: true,
+        mail_enabled: false,
+        group_types: Vec::new(),
+        membership_rule: None,
+        members: vec![(Kind::User, "u4".into())],
+    });
+}
+
 #[test]
 fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would() {
     let server = TenantServer::start(Tenant::contoso(), 1);
@@ -146,33 +194,15 @@ fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would
     let first = sync(&graph, folder.path(), None).unwrap();
     assert_eq!(first.kind, SyncKind::Full);
 
-    server.change(|tenant| {
-        tenant.add_user(ServerUser {
-            id: "u4".into(),
-            upn: "dave@contoso.com".into(),
-            display_name: "Dave".into(),
-            guest: false,
-            enabled: true,
-            mfa: true,
-        });
-        tenant.add_member("g-ops", Kind::User, "u4");
-        tenant.remove_user("u2"); // bob is deleted: Graph takes him out of g-ops too
-        tenant.remove_member("g-eu", "u3"); // carol leaves Europe
-        tenant.rename_user("u1", "Alice Johnson");
-        tenant.add_group(ServerGroup {
-            id: "g-new".into(),
-            display_name: "New team".into(),
-            security_enabled: true,
-            mail_enabled: false,
-            group_types: Vec::new(),
-            membership_rule: None,
-            members: vec![(Kind::User, "u4".into())],
-        });
-    });
+    server.change(dave_joins_bob_goes_carol_leaves_europe);
     server.clear_requests();
     let delta = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
     assert_eq!(delta.kind, SyncKind::Delta);
-    assert_eq!(delta.changed_objects, 3 + 3, "alice, bob, dave; g-ops, g-eu, g-new");
+    assert_eq!(
+        delta.changed_objects,
+        3 + 3,
+        "alice, bob, dave; g-ops, g-eu, g-new"
+    );
     let requests = server.requests.lock().unwrap().clone();
     assert_eq!(
         requests.len(),
@@ -184,9 +214,20 @@ fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would
     let after_delta = imported(&delta.folder);
     let organization = &after_delta.organizations[0];
     let upns: Vec<&str> = organization.users.iter().map(|u| u.upn.as_str()).collect();
-    assert_eq!(upns, ["alice@contoso.com", "carol@contoso.com", "dave@contoso.com"]);
+    assert_eq!(
+        upns,
+        ["alice@contoso.com", "carol@contoso.com", "dave@contoso.com"]
+    );
     assert_eq!(organization.users[0].display_name, "Alice Johnson");
-    let members = |id: &str| organization.groups.iter().find(|g| g.id == id).unwrap().members.clone();
+    let members = |id: &str| {
+        organization
+            .groups
+            .iter()
+            .find(|g| g.id == id)
+            .unwrap()
+            .members
+            .clone()
+    };
     assert_eq!(
         members("g-ops"),
         [
@@ -201,13 +242,19 @@ fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would
     // A full read of the same tenant gives the same directory.
     let full_folder = tempfile::tempdir().unwrap();
     let full = sync(&client(&server), full_folder.path(), None).unwrap();
-    assert_eq!(comparable(&imported(&full.folder)), comparable(&after_delta));
+    assert_eq!(
+        comparable(&imported(&full.folder)),
+        comparable(&after_delta)
+    );
 
     // A round with no change reads two pages and changes nothing.
     server.clear_requests();
     let quiet = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
     assert_eq!(quiet.changed_objects, 0);
-    assert_eq!(comparable(&imported(&quiet.folder)), comparable(&after_delta));
+    assert_eq!(
+        comparable(&imported(&quiet.folder)),
+        comparable(&after_delta)
+    );
 }
 
 #[test]
@@ -222,10 +269,22 @@ fn a_delta_link_the_server_refuses_falls_back_to_a_full_sync() {
     let summary = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
     assert_eq!(summary.kind, SyncKind::FullAfterDeltaRefused);
     assert_eq!(graph.stats.phase(), SyncPhase::FullAfterDeltaRefused);
-    assert_eq!(server.count("GET /v1.0/users/delta?$deltatoken=1"), 1, "tried first");
-    assert_eq!(server.count("POST /v1.0/$batch"), 1, "then everything was read");
+    assert_eq!(
+        server.count("GET /v1.0/users/delta?$deltatoken=1"),
+        1,
+        "tried first"
+    );
+    assert_eq!(
+        server.count("POST /v1.0/$batch"),
+        1,
+        "then everything was read"
+    );
     let directory = imported(&summary.folder);
-    let europe = directory.organizations[0].groups.iter().find(|g| g.id == "g-eu").unwrap();
+    let europe = directory.organizations[0]
+        .groups
+        .iter()
+        .find(|g| g.id == "g-eu")
+        .unwrap();
     assert!(europe.members.is_empty());
     // The new links work: the next round is a delta again.
     let next = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
@@ -237,22 +296,38 @@ fn an_expired_access_token_is_refreshed_and_a_revoked_refresh_token_keeps_the_sn
     let server = TenantServer::start(Tenant::contoso(), 1);
     let folder = tempfile::tempdir().unwrap();
     let graph = signed_in(&server);
-    server.faults.expire_access_token.store(true, Ordering::Relaxed);
+    server
+        .faults
+        .expire_access_token
+        .store(true, Ordering::Relaxed);
     let first = sync(&graph, folder.path(), None).unwrap();
-    assert_eq!(server.count("POST /tenant-1/oauth2/v2.0/token"), 1, "refreshed once");
+    assert_eq!(
+        server.count("POST /tenant-1/oauth2/v2.0/token"),
+        1,
+        "refreshed once"
+    );
     assert_eq!(server.count("InvalidAuthenticationToken"), 0);
 
     let snapshot = |name: &str| std::fs::read(first.folder.join(name)).unwrap();
     let (users, links) = (snapshot("users.json"), snapshot("delta.json"));
     server.change(|tenant| tenant.remove_member("g-ops", "u1"));
-    server.faults.revoke_refresh_token.store(true, Ordering::Relaxed);
-    server.faults.expire_access_token.store(true, Ordering::Relaxed);
+    server
+        .faults
+        .revoke_refresh_token
+        .store(true, Ordering::Relaxed);
+    server
+        .faults
+        .expire_access_token
+        .store(true, Ordering::Relaxed);
     let error = sync(&graph, folder.path(), Some("tenant-1")).unwrap_err();
     assert!(
         error.to_string().contains("Sign in to Microsoft 365 again"),
         "{error}"
     );
-    assert!(!error.to_string().contains("refresh-"), "never a token: {error}");
+    assert!(
+        !error.to_string().contains("refresh-"),
+        "never a token: {error}"
+    );
     assert_eq!(snapshot("users.json"), users, "previous snapshot kept");
     assert_eq!(snapshot("delta.json"), links, "previous delta links kept");
     let entries = std::fs::read_dir(folder.path()).unwrap().count();
@@ -262,22 +337,34 @@ fn an_expired_access_token_is_refreshed_and_a_revoked_refresh_token_keeps_the_sn
 #[test]
 fn the_mfa_report_refused_is_left_out_and_a_failed_full_sync_keeps_the_previous_snapshot() {
     let server = TenantServer::start(Tenant::contoso(), 1);
-    server.faults.refuse_mfa_report.store(true, Ordering::Relaxed);
+    server
+        .faults
+        .refuse_mfa_report
+        .store(true, Ordering::Relaxed);
     let folder = tempfile::tempdir().unwrap();
     let summary = sync(&client(&server), folder.path(), None).unwrap();
     assert!(!summary.mfa_report, "403 on the MFA report: left out");
     assert!(!summary.folder.join("mfa.json").exists());
     let directory = imported(&summary.folder);
     assert!(
-        directory.organizations[0].users.iter().all(|u| u.mfa_enabled),
+        directory.organizations[0]
+            .users
+            .iter()
+            .all(|u| u.mfa_enabled),
         "without the report every account is asked for an app password"
     );
 
     server.faults.break_groups.store(true, Ordering::Relaxed);
     let before = std::fs::read(summary.folder.join("groups.json")).unwrap();
     let error = sync(&client(&server), folder.path(), None).unwrap_err();
-    assert!(error.to_string().contains("previous snapshot was kept"), "{error}");
-    assert_eq!(std::fs::read(summary.folder.join("groups.json")).unwrap(), before);
+    assert!(
+        error.to_string().contains("previous snapshot was kept"),
+        "{error}"
+    );
+    assert_eq!(
+        std::fs::read(summary.folder.join("groups.json")).unwrap(),
+        before
+    );
     let entries: Vec<_> = std::fs::read_dir(folder.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
@@ -295,7 +382,10 @@ fn files(folder: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8
             if path.is_dir() {
                 pending.push(path);
             } else {
-                files.insert(path.strip_prefix(folder).unwrap().to_path_buf(), std::fs::read(&path).unwrap());
+                files.insert(
+                    path.strip_prefix(folder).unwrap().to_path_buf(),
+                    std::fs::read(&path).unwrap(),
+                );
             }
         }
     }
@@ -343,11 +433,18 @@ fn a_delta_sync_stopped_after_taking_over_the_member_lists_puts_them_back() {
     assert_eq!(summary.kind, SyncKind::Delta);
     let full_folder = tempfile::tempdir().unwrap();
     let full = sync(&client(&server), full_folder.path(), None).unwrap();
-    assert_eq!(comparable(&imported(&summary.folder)), comparable(&imported(&full.folder)));
+    assert_eq!(
+        comparable(&imported(&summary.folder)),
+        comparable(&imported(&full.folder))
+    );
     let names: Vec<_> = std::fs::read_dir(folder.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(names, [std::ffi::OsString::from("tenant-1")], "no leftovers");
+    assert_eq!(
+        names,
+        [std::ffi::OsString::from("tenant-1")],
+        "no leftovers"
+    );
     assert!(!summary.folder.join("members.replaced").exists());
 }

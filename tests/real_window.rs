@@ -261,10 +261,8 @@ fn the_backup_applications_manager_opens_from_the_context_menu() {
 #[ignore = "needs an X display, at-spi2-core and a Secret Service: run scripts/test"]
 fn the_binary_signs_in_and_syncs_against_a_local_graph() {
     let _one_window = one_window_at_a_time();
-    let server = common::tenant_server::TenantServer::start(
-        common::tenant_server::Tenant::contoso(),
-        1,
-    );
+    let server =
+        common::tenant_server::TenantServer::start(common::tenant_server::Tenant::contoso(), 1);
     let base = server.base.clone();
     let folder = tempfile::tempdir().unwrap();
     let urls = [

@@ -97,7 +97,10 @@ fn two_pending_answers_then_tokens_at_the_interval_the_server_gave() {
             .contains("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code")
     );
     assert!(token_requests[0].1.contains("device_code=DEVICE-CODE-1"));
-    assert!(!body.contains("AuditLog.Read.All"), "not asked for unless set: {body}");
+    assert!(
+        !body.contains("AuditLog.Read.All"),
+        "not asked for unless set: {body}"
+    );
 }
 
 #[test]

@@ -37,6 +37,16 @@ fn sign_in_sync_and_sync_again_by_label() {
     let mut harness = start_app(options_in(folder.path()), Ok(secrets.clone()));
     harness.get_by_label("File").click();
     harness.run();
+    // Nothing synced yet: Sync now is disabled and says why.
+    let sync_now = harness.get_by_label("Sync now F5");
+    assert!(sync_now.accesskit_node().is_disabled());
+    assert!(
+        sync_now
+            .accesskit_node()
+            .description()
+            .unwrap_or_default()
+            .contains("use Sign in to Microsoft 365... first")
+    );
     harness.get_by_label("Sign in to Microsoft 365...").click();
     harness.run();
     wait_for(&mut harness, "the code", |h| {
@@ -96,7 +106,11 @@ fn sign_in_sync_and_sync_again_by_label() {
     });
     assert_eq!(server.count("/devicecode"), 1, "no second sign-in");
     assert_eq!(server.count("GET /v1.0/organization"), 2);
-    assert_eq!(server.count("GET /v1.0/users/delta?$deltatoken=1"), 1, "only the changes");
+    assert_eq!(
+        server.count("GET /v1.0/users/delta?$deltatoken=1"),
+        1,
+        "only the changes"
+    );
 
     // Sign out deletes the refresh token; the snapshot stays.
     harness.get_by_label("File").click();
@@ -172,7 +186,11 @@ fn sync_now_reads_only_the_changes_and_asks_before_revoking_a_member_who_left() 
     let secrets = Arc::new(MemorySecrets::default());
     synced_contoso(&server, folder.path(), &secrets);
     let mut harness = start_app(options_in(folder.path()), Ok(secrets.clone()));
-    assert!(harness.query_by_label("Contoso (Basic authentication)").is_some());
+    assert!(
+        harness
+            .query_by_label("Contoso (Basic authentication)")
+            .is_some()
+    );
 
     // In the tenant carol leaves Europe (so Backup Operators) and bob is renamed.
     server.change(|tenant| {
@@ -182,23 +200,34 @@ fn sync_now_reads_only_the_changes_and_asks_before_revoking_a_member_who_left() 
     server.clear_requests();
     harness.get_by_label("File").click();
     harness.run();
-    harness.get_by_label("Sync now").click();
+    harness.get_by_label("Sync now F5").click();
     harness.run();
     // R14: the consent dialog names carol before anything is deleted.
     wait_for(&mut harness, "the consent dialog", |h| {
-        h.query_by_label_contains("carol@contoso.com — Contoso —").is_some()
+        h.query_by_label_contains("carol@contoso.com — Contoso —")
+            .is_some()
     });
-    assert!(secrets.get("tenant-1", "carol@contoso.com").is_some(), "nothing deleted yet");
+    assert!(
+        secrets.get("tenant-1", "carol@contoso.com").is_some(),
+        "nothing deleted yet"
+    );
     assert_eq!(server.count("POST /v1.0/$batch"), 0, "no full read");
     assert_eq!(server.count("GET /v1.0/users?"), 0, "no full read");
-    assert_eq!(server.count("/delta?$deltatoken="), 2, "users and groups, changes only");
+    assert_eq!(
+        server.count("/delta?$deltatoken="),
+        2,
+        "users and groups, changes only"
+    );
     harness.get_by_label("Revoke these accounts").click();
     harness.run();
     wait_until_saved(&mut harness);
     assert_eq!(secrets.get("tenant-1", "carol@contoso.com"), None);
     assert!(secrets.get("tenant-1", "bob@contoso.com").is_some());
     let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
-    assert_eq!(saved.organizations["tenant-1"].accounts, ["bob@contoso.com"]);
+    assert_eq!(
+        saved.organizations["tenant-1"].accounts,
+        ["bob@contoso.com"]
+    );
     assert_eq!(
         secrets.get("graph", "tenant-1"),
         Some(server.refresh_token()),
@@ -212,7 +241,7 @@ fn a_refused_delta_link_is_said_in_the_progress_window_and_the_whole_tenant_is_r
     let folder = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemorySecrets::default());
     synced_contoso(&server, folder.path(), &secrets);
-    let mut harness = start_app(options_in(folder.path()), Ok(secrets.clone()));
+    let mut harness = start_app(options_in(folder.path()), Ok(secrets));
     server.forget_delta_links();
     // Slow answers, so the window can be read while the full read runs.
     server.faults.delay_ms.store(300, Ordering::Relaxed);
@@ -233,5 +262,9 @@ fn a_refused_delta_link_is_said_in_the_progress_window_and_the_whole_tenant_is_r
             .banner_text()
             .is_some_and(|b| b.contains("the whole tenant was read again"))
     });
-    assert_eq!(server.count("POST /v1.0/$batch"), 2, "the first sync's, and this one's");
+    assert_eq!(
+        server.count("POST /v1.0/$batch"),
+        2,
+        "the first sync's, and this one's"
+    );
 }

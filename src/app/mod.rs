@@ -156,8 +156,7 @@ impl BackupAccountsApp {
                     || self.applications.is_some()
                     || self.sync.is_some();
                 let synced = state.synced_tenant().is_some();
-                self.organizations
-                    .menu_bar_ui(ui, blocked, synced, &sender);
+                self.organizations.menu_bar_ui(ui, blocked, synced, &sender);
                 if self.health.visible {
                     self.health.poll(state, ui.ctx());
                 }

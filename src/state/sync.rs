@@ -4,8 +4,8 @@
 //! the keyring.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use crate::store::graph::client::GraphStats;
 use crate::store::graph::signin::{

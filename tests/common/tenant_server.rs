@@ -1,4 +1,4 @@
-//! A local HTTP server (tiny_http) that answers as the Microsoft identity platform and
+//! A local HTTP server (`tiny_http`) that answers as the Microsoft identity platform and
 //! Microsoft Graph v1.0 do, for a tenant held in memory (a generated one, or a handful of
 //! users): the device code flow and refresh tokens, paged users and groups, `$batch`,
 //! member lists with next links, the MFA report, `users/delta` and `groups/delta` with
@@ -56,7 +56,11 @@ pub struct ServerGroup {
 enum Change {
     User(String),
     Group(String),
-    Member { group: String, member: String, kind: Kind },
+    Member {
+        group: String,
+        member: String,
+        kind: Kind,
+    },
 }
 
 /// The tenant the server answers for. Removed objects leave a hole so that page offsets
@@ -113,7 +117,11 @@ impl Tenant {
         tenant.add_group(group(
             "g-ops",
             "Backup Operators",
-            vec![(Kind::User, "u1".into()), (Kind::User, "u2".into()), (Kind::Group, "g-eu".into())],
+            vec![
+                (Kind::User, "u1".into()),
+                (Kind::User, "u2".into()),
+                (Kind::Group, "g-eu".into()),
+            ],
         ));
         tenant.add_group(group("g-eu", "Europe", vec![(Kind::User, "u3".into())]));
         tenant
@@ -283,10 +291,19 @@ impl Tenant {
         let mut groups_of: HashMap<String, Vec<String>> = HashMap::new();
         for group in self.groups() {
             for (_, member) in &group.members {
-                groups_of.entry(member.clone()).or_default().push(group.id.clone());
+                groups_of
+                    .entry(member.clone())
+                    .or_default()
+                    .push(group.id.clone());
             }
         }
-        for (n, id) in live.iter().skip(seed % step).step_by(step).take(users).enumerate() {
+        for (n, id) in live
+            .iter()
+            .skip(seed % step)
+            .step_by(step)
+            .take(users)
+            .enumerate()
+        {
             match n % 4 {
                 0 => self.delete_user(id, groups_of.get(id).map_or(&[], Vec::as_slice)),
                 1 => self.disable_user(id),
@@ -301,7 +318,7 @@ impl Tenant {
                 display_name: format!("New hire {n}"),
                 guest: false,
                 enabled: true,
-                mfa: index % 2 == 0,
+                mfa: index.is_multiple_of(2),
             });
         }
         let groups: Vec<String> = self
@@ -312,7 +329,13 @@ impl Tenant {
         let count = self.groups().count() * percent / 100;
         let step = (groups.len() / count.max(1)).max(1);
         let live: Vec<String> = self.users().map(|u| u.id.clone()).collect();
-        for (n, group) in groups.iter().skip(seed % step).step_by(step).take(count).enumerate() {
+        for (n, group) in groups
+            .iter()
+            .skip(seed % step)
+            .step_by(step)
+            .take(count)
+            .enumerate()
+        {
             let leaving = self
                 .group(group)
                 .and_then(|g| g.members.iter().find(|(k, _)| *k == Kind::User).cloned());
@@ -355,10 +378,12 @@ impl Tenant {
                 Change::User(id) if seen.insert(id.clone()) => Some(id),
                 _ => None,
             })
-            .map(|id| match self.user_at.get(id).and_then(|&at| self.users[at].as_ref()) {
-                Some(user) => Self::user_json(user),
-                None => json!({"id": id, "@removed": {"reason": "changed"}}),
-            })
+            .map(
+                |id| match self.user_at.get(id).and_then(|&at| self.users[at].as_ref()) {
+                    Some(user) => Self::user_json(user),
+                    None => json!({"id": id, "@removed": {"reason": "changed"}}),
+                },
+            )
             .collect()
     }
 
@@ -572,7 +597,10 @@ fn take(counter: &AtomicUsize) -> bool {
 /// A number after `name=` in a query.
 fn query_number(path: &str, name: &str) -> Option<usize> {
     let start = path.find(&format!("{name}="))? + name.len() + 1;
-    let digits: String = path[start..].chars().take_while(char::is_ascii_digit).collect();
+    let digits: String = path[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.parse().ok()
 }
 
@@ -635,15 +663,19 @@ impl Handler {
                 tiny_http::Header::from_bytes("Content-Type", "application/json").unwrap(),
             );
         if let Some(seconds) = answer.retry_after {
-            response =
-                response.with_header(tiny_http::Header::from_bytes("Retry-After", seconds).unwrap());
+            response = response
+                .with_header(tiny_http::Header::from_bytes("Retry-After", seconds).unwrap());
         }
         let _ = request.respond(response);
     }
 
     fn authorized(&self, bearer: &str) -> bool {
         let mut tokens = self.tokens.lock().unwrap();
-        if self.faults.expire_access_token.swap(false, Ordering::Relaxed) {
+        if self
+            .faults
+            .expire_access_token
+            .swap(false, Ordering::Relaxed)
+        {
             tokens.access = format!("expired-{}", tokens.issued);
         }
         bearer.strip_prefix("Bearer ") == Some(tokens.access.as_str())
@@ -701,7 +733,13 @@ impl Handler {
                         ..error(429, "TooManyRequests")
                     };
                 }
-                ok(page(&tenant.users, start, "/v1.0/users", base, Tenant::user_json))
+                ok(page(
+                    &tenant.users,
+                    start,
+                    "/v1.0/users",
+                    base,
+                    Tenant::user_json,
+                ))
             }
             "/v1.0/groups" => {
                 if self.faults.break_groups.load(Ordering::Relaxed) {
@@ -711,16 +749,20 @@ impl Handler {
                     return error(503, "ServiceUnavailable");
                 }
                 let start = query_number(query, "$skiptoken").unwrap_or(0);
-                ok(page(&tenant.groups, start, "/v1.0/groups", base, Tenant::group_json))
+                ok(page(
+                    &tenant.groups,
+                    start,
+                    "/v1.0/groups",
+                    base,
+                    Tenant::group_json,
+                ))
             }
             "/v1.0/reports/authenticationMethods/userRegistrationDetails" => {
                 if self.faults.refuse_mfa_report.load(Ordering::Relaxed) {
                     return error(403, "Authorization_RequestDenied");
                 }
                 let start = query_number(query, "$skiptoken").unwrap_or(0);
-                let mfa = |u: &ServerUser| {
-                    json!({"id": u.id, "userPrincipalName": u.upn, "isMfaRegistered": u.mfa})
-                };
+                let mfa = |u: &ServerUser| json!({"id": u.id, "userPrincipalName": u.upn, "isMfaRegistered": u.mfa});
                 ok(page(&tenant.users, start, resource, base, mfa))
             }
             "/v1.0/applications" => ok(json!({"value": []})),
@@ -788,8 +830,10 @@ impl Handler {
             body["@odata.nextLink"] =
                 json!(format!("{}{resource}?$skiptoken={since}-{end}", self.base));
         } else {
-            body["@odata.deltaLink"] =
-                json!(format!("{}{resource}?$deltatoken={}", self.base, tenant.round));
+            body["@odata.deltaLink"] = json!(format!(
+                "{}{resource}?$deltatoken={}",
+                self.base, tenant.round
+            ));
         }
         ok(body)
     }

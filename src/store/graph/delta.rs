@@ -104,7 +104,10 @@ impl DeltaRound {
                 };
                 change.members.push(MemberChange {
                     id: member_id.to_owned(),
-                    odata_type: member["@odata.type"].as_str().unwrap_or_default().to_owned(),
+                    odata_type: member["@odata.type"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
                     removed: member.get("@removed").is_some(),
                 });
             }
@@ -218,7 +221,13 @@ fn groups_and_members(
         let change = round.groups.get(id)?;
         (!change.removed).then_some((id.as_str(), &change.properties))
     });
-    merge_file(&indexed.groups, new, "groups.json", &group_changes, new_groups)?;
+    merge_file(
+        &indexed.groups,
+        new,
+        "groups.json",
+        &group_changes,
+        new_groups,
+    )?;
 
     let mut lists = MemberLists::default();
     for id in &round.group_order {
@@ -229,10 +238,12 @@ fn groups_and_members(
         let name = format!("{id}.json");
         let from = previous.join("members").join(&name);
         let original = if from.exists() {
-            Some(std::fs::read_to_string(&from).map_err(|e| SyncError::PreviousSnapshot {
-                path: from.clone(),
-                message: e.to_string(),
-            })?)
+            Some(
+                std::fs::read_to_string(&from).map_err(|e| SyncError::PreviousSnapshot {
+                    path: from.clone(),
+                    message: e.to_string(),
+                })?,
+            )
         } else {
             None
         };
@@ -282,13 +293,16 @@ pub fn adopt_members(previous: &Path, new: &Path, lists: &MemberLists) -> Result
         std::fs::create_dir(&members)
     };
     moved.map_err(write_error(&members))?;
-    let written = lists.lists.iter().try_for_each(|(name, _, text)| match text {
-        Some(text) => overwrite(&members.join(name), text),
-        None => match std::fs::remove_file(members.join(name)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        },
-    });
+    let written = lists
+        .lists
+        .iter()
+        .try_for_each(|(name, _, text)| match text {
+            Some(text) => overwrite(&members.join(name), text),
+            None => match std::fs::remove_file(members.join(name)) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            },
+        });
     if let Err(e) = written {
         restore_members(previous, new);
         return Err(write_error(&members)(e));
@@ -504,8 +518,7 @@ fn members_with(text: &str, from: &Path, changes: &[MemberChange]) -> Result<Str
         message,
     };
     // The last change of each member decides.
-    let last: HashMap<&str, &MemberChange> =
-        changes.iter().map(|c| (c.id.as_str(), c)).collect();
+    let last: HashMap<&str, &MemberChange> = changes.iter().map(|c| (c.id.as_str(), c)).collect();
     let pages: Vec<RawPage<'_>> =
         serde_json::from_str(text).map_err(|e| unreadable(e.to_string()))?;
     let mut out = String::with_capacity(text.len() + 64 * changes.len());
@@ -525,10 +538,14 @@ fn members_with(text: &str, from: &Path, changes: &[MemberChange]) -> Result<Str
     let mut added = HashSet::new();
     for change in changes.iter().rev() {
         if !change.removed
-            && last.get(change.id.as_str()).is_some_and(|c| std::ptr::eq(*c, change))
+            && last
+                .get(change.id.as_str())
+                .is_some_and(|c| std::ptr::eq(*c, change))
             && added.insert(change.id.as_str())
         {
-            push(&serde_json::json!({"@odata.type": change.odata_type, "id": change.id}).to_string());
+            push(
+                &serde_json::json!({"@odata.type": change.odata_type, "id": change.id}).to_string(),
+            );
         }
     }
     out.push_str("]}]");
@@ -541,7 +558,5 @@ fn link_or_copy(from: &Path, to: &Path) -> Result<(), SyncError> {
     if std::fs::hard_link(from, to).is_ok() {
         return Ok(());
     }
-    std::fs::copy(from, to)
-        .map(|_| ())
-        .map_err(write_error(to))
+    std::fs::copy(from, to).map(|_| ()).map_err(write_error(to))
 }

@@ -14,8 +14,8 @@ use oauth2::{
     StandardDeviceAuthorizationResponse, TokenResponse as _, TokenUrl,
 };
 
-use crate::model::Password;
 use super::client::{GraphClient, GraphError};
+use crate::model::Password;
 
 /// The public client id of Microsoft Graph Command Line Tools, consented in most tenants;
 /// an administrator may use an app registration of their own instead (a setting).
@@ -318,15 +318,16 @@ pub fn signed_in_client(
     tokens: Tokens,
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> (GraphClient, RefreshTokenHolder) {
-    let holder: RefreshTokenHolder = std::sync::Arc::new(std::sync::Mutex::new(tokens.refresh_token));
+    let holder: RefreshTokenHolder =
+        std::sync::Arc::new(std::sync::Mutex::new(tokens.refresh_token));
     let (current, refresh_settings) = (holder.clone(), settings.clone());
     let refresh = move || {
         let mut current = current
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let token = current.as_ref().ok_or(GraphError::SignInAgain)?;
-        let tokens = refresh_tokens(&refresh_settings, &http, token)
-            .map_err(|_| GraphError::SignInAgain)?;
+        let tokens =
+            refresh_tokens(&refresh_settings, &http, token).map_err(|_| GraphError::SignInAgain)?;
         if let Some(next) = tokens.refresh_token {
             *current = Some(next);
         }

@@ -135,8 +135,7 @@ pub fn full_sync(client: &GraphClient, tenants_folder: &Path) -> Result<SyncSumm
         write_pages(partial, "organization.json", &organization)?;
         let users = client.get_pages(&format!("/v1.0/users?$select={USER_FIELDS}&$top=999"))?;
         write_pages(partial, "users.json", &users)?;
-        let groups =
-            client.get_pages(&format!("/v1.0/groups?$select={GROUP_FIELDS}&$top=999"))?;
+        let groups = client.get_pages(&format!("/v1.0/groups?$select={GROUP_FIELDS}&$top=999"))?;
         write_pages(partial, "groups.json", &groups)?;
         let ids: Vec<String> = groups
             .iter()
@@ -187,7 +186,9 @@ fn delta_sync(
     let (organization, users, groups, indexed) = std::thread::scope(|scope| {
         let worker = |name: &str| std::thread::Builder::new().name(name.to_owned());
         let organization = worker("graph-organization").spawn_scoped(scope, || {
-            client.get_pages("/v1.0/organization").map_err(SyncError::from)
+            client
+                .get_pages("/v1.0/organization")
+                .map_err(SyncError::from)
         });
         let users = worker("graph-users-delta").spawn_scoped(scope, || {
             client.get_delta(&links.users).map_err(SyncError::from)
@@ -265,7 +266,10 @@ fn in_partial_folder(
         return Err(write_error(&folder)(e));
     }
     if let Err(e) = forget_replaced_members(&folder) {
-        log::warn!("could not remove the replaced member lists in {}: {e}", folder.display());
+        log::warn!(
+            "could not remove the replaced member lists in {}: {e}",
+            folder.display()
+        );
     }
     summary.tenant_id = tenant_id.to_owned();
     summary.folder = folder;
@@ -457,7 +461,10 @@ fn tempfile_folder(parent: &Path, tenant_id: &str) -> std::io::Result<PathBuf> {
 /// Moves `new` to `target`: the old snapshot is renamed aside first, put back if the move
 /// fails, and removed after.
 fn replace_folder(new: &Path, target: &Path) -> std::io::Result<()> {
-    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("tenant");
+    let name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("tenant");
     let parent = target.parent().unwrap_or(Path::new("."));
     let old = parent.join(format!(".{name}.previous-{}", unique_suffix()));
     let had_old = match std::fs::rename(target, &old) {
