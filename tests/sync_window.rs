@@ -17,7 +17,7 @@ use backup_accounts::store::{Config, ConfigFile};
 use common::tenant_server::{Tenant, TenantServer};
 use common::*;
 use egui::accesskit::Role;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
 #[test]
 fn sign_in_sync_and_sync_again_by_label() {
