@@ -56,6 +56,13 @@ fn sign_in_sync_and_sync_again_by_label() {
     // The server answers "pending" for two seconds: time to check the dialog as it is.
     assert_interactive_nodes_named_and_unique(&harness, "Sign in to Microsoft 365");
     harness.snapshot("sign_in");
+    harness.get_by_label("Copy the code ABCD-EFGH").click();
+    harness.step();
+    let commands = format!("{:?}", harness.output().platform_output.commands);
+    assert!(
+        commands.contains("ABCD-EFGH"),
+        "Copy code copies it: {commands}"
+    );
     // Two "pending" answers at one-second intervals, then the tenant is read and, being new,
     // asks how it was added.
     wait_for(&mut harness, "Organization Settings", |h| {

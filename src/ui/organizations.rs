@@ -60,29 +60,30 @@ impl OrganizationsView {
         egui::Panel::top("menu_bar").show(ui, |ui| {
             egui::MenuBar::new().ui(ui, |ui| {
                 ui.menu_button("File", |ui| {
+                    let mut chosen = None;
                     let ctx = ui.ctx().clone();
                     let item = |label, shortcut| {
                         Button::new(label).shortcut_text(ctx.format_shortcut(shortcut))
                     };
                     if ui.add(item("Open directory...", &OPEN_SHORTCUT)).clicked() {
-                        sender.send(MainAction::OpenDirectory);
+                        chosen = Some(MainAction::OpenDirectory);
                     }
                     if ui.add(item("Reload directory", &RELOAD_SHORTCUT)).clicked() {
-                        sender.send(MainAction::ReloadDirectory);
+                        chosen = Some(MainAction::ReloadDirectory);
                     }
                     if ui
                         .button("Import directory...")
                         .on_hover_text("A folder of Microsoft Graph responses (see README)")
                         .clicked()
                     {
-                        sender.send(MainAction::ImportDirectory);
+                        chosen = Some(MainAction::ImportDirectory);
                     }
                     if ui
                         .button("Sign in to Microsoft 365...")
                         .on_hover_text("Reads the tenant from Microsoft Graph (see README)")
                         .clicked()
                     {
-                        sender.send(MainAction::SignIn);
+                        chosen = Some(MainAction::SignIn);
                     }
                     let sync_now = ui.add_enabled(synced, item("Sync now", &RELOAD_SHORTCUT));
                     let not_synced = (!synced).then_some(
@@ -92,18 +93,25 @@ impl OrganizationsView {
                     let sync_now = super::explain_disabled(sync_now, not_synced)
                         .on_hover_text("Reads only what changed in the tenant since the last sync");
                     if sync_now.clicked() {
-                        sender.send(MainAction::ReloadDirectory);
+                        chosen = Some(MainAction::ReloadDirectory);
                     }
                     if ui
                         .button("Sign out of Microsoft 365")
                         .on_hover_text("Deletes the synced tenant's refresh token from the keyring")
                         .clicked()
                     {
-                        sender.send(MainAction::SignOut);
+                        chosen = Some(MainAction::SignOut);
                     }
                     ui.separator();
                     if ui.add(item("Quit", &QUIT_SHORTCUT)).clicked() {
-                        sender.send(MainAction::Quit);
+                        chosen = Some(MainAction::Quit);
+                    }
+                    // A menu closes by itself on a pointer click, not when an item is
+                    // pressed with Enter or Space: left open, it kept the keys from the
+                    // dialog the item opened.
+                    if let Some(action) = chosen {
+                        sender.send(action);
+                        ui.close();
                     }
                 });
             });
