@@ -3,7 +3,8 @@
 //! next to the floor (pages at `$top=999` plus member batches) and to a baseline that sends
 //! the same requests plainly, one after another, without reading the answers; then delta
 //! syncs after 1% of the users and groups changed. `cargo test` runs it once on the small
-//! tenant; `scripts/bench` checks the targets from what it writes.
+//! tenant; `scripts/bench` checks the targets from what it writes. Last, the same with
+//! every answer 50 ms away, as Graph's are at best.
 // A panic is how a benchmark set-up reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -109,27 +110,20 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-fn main() {
-    let measuring = std::env::args().any(|a| a == "--bench");
-    let (size, runs) = if measuring {
-        (TenantSize::L, 5)
-    } else {
-        (TenantSize::S, 1)
-    };
-    let generated = tenant(size);
-    let server = TenantServer::start(Tenant::from_directory(&generated), 2);
-    let floor = floor(&generated);
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
-    let folder = std::path::Path::new(&target).join("criterion");
-    std::fs::create_dir_all(&folder).unwrap();
-    let tenants = tempfile::tempdir_in(&folder).unwrap();
-
+/// `runs` full syncs into `tenants`: their times, the times of the same requests sent
+/// plainly, and how many requests a full sync sends.
+fn full_syncs(
+    server: &TenantServer,
+    generated: &Directory,
+    tenants: &std::path::Path,
+    runs: usize,
+) -> (Vec<f64>, Vec<f64>, usize) {
     let (mut full, mut plain, mut full_requests) = (Vec::new(), Vec::new(), 0);
     for _ in 0..runs {
-        warm_up(&server);
+        warm_up(server);
         server.clear_requests();
         let started = Instant::now();
-        let summary = sync(&client(&server), tenants.path(), None).unwrap();
+        let summary = sync(&client(server), tenants, None).unwrap();
         full.push(started.elapsed().as_secs_f64());
         assert_eq!(summary.kind, SyncKind::Full);
         let requests = server.requests.lock().unwrap().clone();
@@ -141,26 +135,73 @@ fn main() {
             .cloned()
             .collect();
         ordered.extend(requests.iter().filter(|r| r.starts_with("POST")).cloned());
-        plain.push(plain_requests(&server, &ordered, &batch_bodies(&generated)).as_secs_f64());
+        plain.push(plain_requests(server, &ordered, &batch_bodies(generated)).as_secs_f64());
     }
+    (full, plain, full_requests)
+}
 
-    let (mut delta, mut delta_requests) = (Vec::new(), Vec::new());
-    for round in 0..runs + 2 {
-        server.change(|tenant| tenant.churn(1, round));
-        warm_up(&server);
-        server.clear_requests();
-        let started = Instant::now();
-        let summary = sync(
-            &client(&server),
-            tenants.path(),
-            Some(&generated.organizations[0].id),
-        )
-        .unwrap();
-        delta.push(started.elapsed().as_secs_f64());
-        assert_eq!(summary.kind, SyncKind::Delta);
-        assert!(summary.changed_objects > 0);
-        delta_requests.push(server.request_count());
-    }
+fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let (size, runs) = if measuring {
+        (TenantSize::L, 5)
+    } else {
+        (TenantSize::S, 1)
+    };
+    let generated = tenant(size);
+    // As many server threads as batches in flight, so that answers 50 ms away overlap.
+    let server = TenantServer::start(Tenant::from_directory(&generated), 4);
+    let floor = floor(&generated);
+    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
+    let folder = std::path::Path::new(&target).join("criterion");
+    std::fs::create_dir_all(&folder).unwrap();
+    let tenants = tempfile::tempdir_in(&folder).unwrap();
+
+    let (full, plain, full_requests) = full_syncs(&server, &generated, tenants.path(), runs);
+
+    let mut round = 0;
+    let mut delta_rounds = |count: usize| {
+        let (mut times, mut requests) = (Vec::new(), Vec::new());
+        for _ in 0..count {
+            round += 1;
+            server.change(|tenant| tenant.churn(1, round));
+            warm_up(&server);
+            server.clear_requests();
+            let started = Instant::now();
+            let summary = sync(
+                &client(&server),
+                tenants.path(),
+                Some(&generated.organizations[0].id),
+            )
+            .unwrap();
+            times.push(started.elapsed().as_secs_f64());
+            assert_eq!(summary.kind, SyncKind::Delta);
+            assert!(summary.changed_objects > 0);
+            requests.push(server.request_count());
+        }
+        (times, requests)
+    };
+    let (delta, delta_requests) = delta_rounds(runs + 2);
+
+    // The same, with every answer 50 ms away, as Graph's are at best: one full sync, then
+    // delta syncs.
+    server
+        .faults
+        .delay_ms
+        .store(50, std::sync::atomic::Ordering::Relaxed);
+    warm_up(&server);
+    let started = Instant::now();
+    sync(&client(&server), tenants.path(), None).unwrap();
+    let far_full = started.elapsed().as_secs_f64();
+    let (far_delta, _) = delta_rounds(3);
+    server
+        .faults
+        .delay_ms
+        .store(0, std::sync::atomic::Ordering::Relaxed);
+    let far_delta = median(far_delta);
+    eprintln!(
+        "50 ms away: full {far_full:.2} s, delta {:.0} ms",
+        far_delta * 1000.0
+    );
     eprintln!("full syncs: {full:.2?} s; delta syncs: {delta:.3?} s");
     let (full, plain, delta) = (median(full), median(plain), median(delta));
     let delta_requests = delta_requests.into_iter().max().unwrap_or(0);
@@ -172,7 +213,10 @@ fn main() {
     );
     std::fs::write(
         folder.join("graph-sync.txt"),
-        format!("{full} {full_requests} {floor} {plain} {delta} {delta_requests}\n"),
+        format!(
+            "{full} {full_requests} {floor} {plain} {delta} {delta_requests} {far_full} \
+             {far_delta}\n"
+        ),
     )
     .unwrap();
     assert!(delta_requests < full_requests);

@@ -155,7 +155,7 @@ impl BackupAccountsApp {
                     || self.revocation.is_some()
                     || self.applications.is_some()
                     || self.sync.is_some();
-                let synced = state.synced_tenant().is_some();
+                let synced = || state.synced_tenant().is_some();
                 self.organizations.menu_bar_ui(ui, blocked, synced, &sender);
                 if self.health.visible {
                     self.health.poll(state, ui.ctx());

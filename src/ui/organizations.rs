@@ -35,12 +35,13 @@ impl OrganizationsView {
 
     /// Draws the menu bar and takes its shortcuts; `blocked` is true while a modal is open,
     /// so shortcuts do not act behind it.
-    /// `synced` is true when the directory was synced from Microsoft 365 (*Sync now* works).
+    /// `synced` says whether the directory was synced from Microsoft 365 (*Sync now*
+    /// works); asked only while the menu is open.
     pub fn menu_bar_ui(
         &mut self,
         ui: &mut egui::Ui,
         blocked: bool,
-        synced: bool,
+        synced: impl Fn() -> bool,
         sender: &ActionSender,
     ) {
         if !blocked {
@@ -85,6 +86,7 @@ impl OrganizationsView {
                     {
                         chosen = Some(MainAction::SignIn);
                     }
+                    let synced = synced();
                     let sync_now = ui.add_enabled(synced, item("Sync now", &RELOAD_SHORTCUT));
                     let not_synced = (!synced).then_some(
                         "No tenant was synced from Microsoft 365 yet: use Sign in to Microsoft \

@@ -650,12 +650,12 @@ impl Handler {
             }))
         } else if path.ends_with("/token") {
             self.token(&body)
-        } else if !self.authorized(&bearer) {
-            error(401, "InvalidAuthenticationToken")
-        } else if path == "/v1.0/$batch" {
-            self.batch(&body)
+        } else if let delay @ 1.. = self.faults.delay_ms.load(Ordering::Relaxed) {
+            // As far away as Graph is: the wait comes before the answer, whatever it is.
+            std::thread::sleep(std::time::Duration::from_millis(delay as u64));
+            self.graph_answer(&bearer, &path, &body)
         } else {
-            self.graph(&path)
+            self.graph_answer(&bearer, &path, &body)
         };
         let mut response = tiny_http::Response::from_string(answer.body.to_string())
             .with_status_code(answer.status)
@@ -667,6 +667,16 @@ impl Handler {
                 .with_header(tiny_http::Header::from_bytes("Retry-After", seconds).unwrap());
         }
         let _ = request.respond(response);
+    }
+
+    fn graph_answer(&self, bearer: &str, path: &str, body: &str) -> Answer {
+        if !self.authorized(bearer) {
+            error(401, "InvalidAuthenticationToken")
+        } else if path == "/v1.0/$batch" {
+            self.batch(body)
+        } else {
+            self.graph(path)
+        }
     }
 
     fn authorized(&self, bearer: &str) -> bool {
@@ -716,8 +726,6 @@ impl Handler {
     }
 
     fn graph(&self, path: &str) -> Answer {
-        let delay = self.faults.delay_ms.load(Ordering::Relaxed);
-        std::thread::sleep(std::time::Duration::from_millis(delay as u64));
         let tenant = self.tenant.read().unwrap();
         let base = &self.base;
         let (resource, query) = path.split_once('?').unwrap_or((path, ""));

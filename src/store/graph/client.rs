@@ -111,11 +111,6 @@ impl GraphStats {
     pub fn set_phase(&self, phase: SyncPhase) {
         self.phase.store(phase as u8, Ordering::Relaxed);
     }
-
-    /// Requests sent so far, retries included.
-    pub fn request_count(&self) -> usize {
-        self.requests.load(Ordering::Relaxed)
-    }
 }
 
 /// Gets a new access token with the refresh token (the sign-in's), or fails.
