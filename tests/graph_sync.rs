@@ -19,7 +19,7 @@ use backup_accounts::model::{AuthenticationMethod, Directory, Member, Organizati
 use backup_accounts::store::graph::client::{GraphClient, GraphError, SyncPhase};
 use backup_accounts::store::graph::import_folder;
 use backup_accounts::store::graph::signin::{HttpClient, SignInSettings, Tokens, signed_in_client};
-use backup_accounts::store::graph::sync::{BATCH_SIZE, SyncKind, sync};
+use backup_accounts::store::graph::sync::{BATCH_SIZE, BATCHES_IN_FLIGHT, SyncKind, sync};
 use common::tenant_server::{
     FIRST_ACCESS_TOKEN, Kind, ServerGroup, ServerUser, Tenant, TenantServer,
 };
@@ -81,7 +81,9 @@ fn comparable(directory: &Directory) -> String {
 #[test]
 fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling() {
     let generated = tenant(TenantSize::S);
-    let server = TenantServer::start(Tenant::from_directory(&generated), 2);
+    // More server threads than the sync may use, so that too many requests would show.
+    let server = TenantServer::start(Tenant::from_directory(&generated), 8);
+    server.faults.delay_ms.store(20, Ordering::Relaxed);
     server
         .faults
         .throttle_users_page
@@ -151,6 +153,11 @@ fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling()
     assert_eq!(
         server.count("GET /v1.0/users?"),
         source.users.len().div_ceil(999) + 1
+    );
+    let most = server.in_flight.1.load(Ordering::SeqCst);
+    assert!(
+        (2..=BATCHES_IN_FLIGHT).contains(&most),
+        "batches overlap, at most {BATCHES_IN_FLIGHT} at once: {most}"
     );
     assert!(summary.folder.join("delta.json").exists());
     let leftovers: Vec<_> = std::fs::read_dir(folder.path())

@@ -479,6 +479,8 @@ pub struct TenantServer {
     pub faults: Arc<Faults>,
     /// Every request, as "METHOD path", in the order received.
     pub requests: Arc<Mutex<Vec<String>>>,
+    /// Requests being answered now, and the most there were at once.
+    pub in_flight: Arc<(AtomicUsize, AtomicUsize)>,
     tokens: Arc<Mutex<Tokens>>,
 }
 
@@ -501,6 +503,7 @@ impl TenantServer {
                 ..Faults::default()
             }),
             requests: Arc::default(),
+            in_flight: Arc::default(),
             tokens: Arc::new(Mutex::new(Tokens {
                 access: FIRST_ACCESS_TOKEN.to_owned(),
                 refresh: "refresh-0".to_owned(),
@@ -513,6 +516,7 @@ impl TenantServer {
                 tenant: this.tenant.clone(),
                 faults: this.faults.clone(),
                 requests: this.requests.clone(),
+                in_flight: this.in_flight.clone(),
                 tokens: this.tokens.clone(),
             };
             let server = server.clone();
@@ -571,6 +575,7 @@ struct Handler {
     tenant: Arc<RwLock<Tenant>>,
     faults: Arc<Faults>,
     requests: Arc<Mutex<Vec<String>>>,
+    in_flight: Arc<(AtomicUsize, AtomicUsize)>,
     tokens: Arc<Mutex<Tokens>>,
 }
 
@@ -627,7 +632,14 @@ fn error(status: u16, code: &str) -> Answer {
 }
 
 impl Handler {
-    fn handle(&self, mut request: tiny_http::Request) {
+    fn handle(&self, request: tiny_http::Request) {
+        let (now, most) = &*self.in_flight;
+        most.fetch_max(now.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
+        self.answer(request);
+        now.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    fn answer(&self, mut request: tiny_http::Request) {
         let path = request.url().to_owned();
         let method = request.method().to_string();
         let mut body = String::new();
