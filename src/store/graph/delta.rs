@@ -53,7 +53,7 @@ struct MemberChange {
 /// What changed for one group.
 #[derive(Debug, Default)]
 struct GroupChange {
-    /// Changed properties (`None` when only members changed).
+    /// Changed properties (none when only members changed).
     properties: Map<String, Value>,
     removed: bool,
     members: Vec<MemberChange>,
