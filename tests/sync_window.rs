@@ -22,6 +22,11 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 #[test]
 fn sign_in_sync_and_sync_again_by_label() {
     let server = TenantServer::start(Tenant::contoso(), 1);
+    // The account may not read the MFA report, as without AuditLog.Read.All.
+    server
+        .faults
+        .refuse_mfa_report
+        .store(true, Ordering::Relaxed);
     let base = server.base.clone();
     let folder = tempfile::tempdir().unwrap();
     let config = Config {
@@ -112,6 +117,11 @@ fn sign_in_sync_and_sync_again_by_label() {
             || h.query_by_label("Sign in to Microsoft 365").is_none()
     });
     assert_eq!(server.count("/devicecode"), 1, "no second sign-in");
+    let banner = harness.state().banner_text().unwrap_or_default().to_owned();
+    assert!(
+        banner.contains("refused the MFA report (403"),
+        "one notice: {banner}"
+    );
     assert_eq!(server.count("GET /v1.0/organization"), 2);
     assert_eq!(
         server.count("GET /v1.0/users/delta?$deltatoken=1"),

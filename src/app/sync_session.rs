@@ -149,10 +149,11 @@ impl BackupAccountsApp {
     }
 }
 
-/// The notice after a sync: how the tenant was read.
+/// The notice after a sync: how the tenant was read, and that the MFA report was refused
+/// when it was.
 fn synced(summary: &SyncSummary) -> String {
     let tenant = &summary.tenant_id;
-    match summary.kind {
+    let read = match summary.kind {
         SyncKind::Delta => format!(
             "Synced tenant {tenant}: {} users and groups changed since the last sync, and only \
              those were read.",
@@ -163,5 +164,13 @@ fn synced(summary: &SyncSummary) -> String {
             "Synced tenant {tenant}: Microsoft Graph no longer accepted the saved delta link, \
              so the whole tenant was read again."
         ),
+    };
+    if summary.mfa_report {
+        return read;
     }
+    format!(
+        "{read} Microsoft Graph refused the MFA report (403: AuditLog.Read.All is not granted), \
+         so every account counts as MFA-enabled and is asked for an app password; see README \
+         to grant it."
+    )
 }
