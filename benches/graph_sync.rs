@@ -12,24 +12,12 @@
 mod tenant_server;
 
 use std::io::Read as _;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 use std::time::{Duration, Instant};
 
 use backup_accounts::generate::{TenantSize, tenant};
-use backup_accounts::model::{Directory, Password};
-use backup_accounts::store::graph::client::{GraphClient, GraphError};
+use backup_accounts::model::Directory;
 use backup_accounts::store::graph::sync::{BATCH_SIZE, PAGE_SIZE, SyncKind, sync};
 use tenant_server::{FIRST_ACCESS_TOKEN, Tenant, TenantServer};
-
-fn client(server: &TenantServer) -> GraphClient {
-    GraphClient::new(
-        &server.base,
-        Password::new(FIRST_ACCESS_TOKEN.into()),
-        Box::new(|| Err(GraphError::SignInAgain)),
-        Arc::new(AtomicBool::new(false)),
-    )
-}
 
 /// The fewest requests that can read the tenant: the organization, users, groups and MFA
 /// report in pages of 999, one `$batch` per 20 groups, the member pages past the first, and
@@ -123,7 +111,7 @@ fn full_syncs(
         warm_up(server);
         server.clear_requests();
         let started = Instant::now();
-        let summary = sync(&client(server), tenants, None).unwrap();
+        let summary = sync(&server.client(), tenants, None).unwrap();
         full.push(started.elapsed().as_secs_f64());
         assert_eq!(summary.kind, SyncKind::Full);
         let requests = server.requests.lock().unwrap().clone();
@@ -168,7 +156,7 @@ fn main() {
             server.clear_requests();
             let started = Instant::now();
             let summary = sync(
-                &client(&server),
+                &server.client(),
                 tenants.path(),
                 Some(&generated.organizations[0].id),
             )
@@ -190,7 +178,7 @@ fn main() {
         .store(50, std::sync::atomic::Ordering::Relaxed);
     warm_up(&server);
     let started = Instant::now();
-    sync(&client(&server), tenants.path(), None).unwrap();
+    sync(&server.client(), tenants.path(), None).unwrap();
     let far_full = started.elapsed().as_secs_f64();
     let (far_delta, _) = delta_rounds(3);
     server

@@ -16,22 +16,13 @@ use std::time::{Duration, Instant};
 use backup_accounts::generate::{TenantSize, tenant};
 use backup_accounts::model::Password;
 use backup_accounts::model::{AuthenticationMethod, Directory, Member, OrganizationSettings};
-use backup_accounts::store::graph::client::{GraphClient, GraphError, SyncPhase};
+use backup_accounts::store::graph::client::{GraphClient, SyncPhase};
 use backup_accounts::store::graph::import_folder;
 use backup_accounts::store::graph::signin::{HttpClient, SignInSettings, Tokens, signed_in_client};
 use backup_accounts::store::graph::sync::{BATCH_SIZE, BATCHES_IN_FLIGHT, SyncKind, sync};
 use common::tenant_server::{
     FIRST_ACCESS_TOKEN, Kind, ServerGroup, ServerUser, Tenant, TenantServer,
 };
-
-fn client(server: &TenantServer) -> GraphClient {
-    GraphClient::new(
-        &server.base,
-        Password::new(FIRST_ACCESS_TOKEN.into()),
-        Box::new(|| Err(GraphError::SignInAgain)),
-        Arc::new(AtomicBool::new(false)),
-    )
-}
 
 /// A client that refreshes its access token at the server's `/token`, as the app does.
 fn signed_in(server: &TenantServer) -> GraphClient {
@@ -91,7 +82,7 @@ fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling()
     server.faults.unavailable_groups.store(1, Ordering::Relaxed);
     server.faults.throttle_in_batch.store(1, Ordering::Relaxed);
     let folder = tempfile::tempdir().unwrap();
-    let graph = client(&server);
+    let graph = server.client();
     let started = Instant::now();
     let summary = sync(&graph, folder.path(), None).unwrap();
     assert_eq!(summary.kind, SyncKind::Full);
@@ -197,7 +188,7 @@ fn dave_joins_bob_goes_carol_leaves_europe(tenant: &mut Tenant) {
 fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would() {
     let server = TenantServer::start(Tenant::contoso(), 1);
     let folder = tempfile::tempdir().unwrap();
-    let graph = client(&server);
+    let graph = server.client();
     let first = sync(&graph, folder.path(), None).unwrap();
     assert_eq!(first.kind, SyncKind::Full);
 
@@ -248,7 +239,7 @@ fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would
 
     // A full read of the same tenant gives the same directory.
     let full_folder = tempfile::tempdir().unwrap();
-    let full = sync(&client(&server), full_folder.path(), None).unwrap();
+    let full = sync(&server.client(), full_folder.path(), None).unwrap();
     assert_eq!(
         comparable(&imported(&full.folder)),
         comparable(&after_delta)
@@ -268,7 +259,7 @@ fn a_delta_round_applies_adds_removals_and_a_member_leaving_as_a_full_read_would
 fn a_delta_link_the_server_refuses_falls_back_to_a_full_sync() {
     let server = TenantServer::start(Tenant::contoso(), 1);
     let folder = tempfile::tempdir().unwrap();
-    let graph = client(&server);
+    let graph = server.client();
     sync(&graph, folder.path(), None).unwrap();
     server.change(|tenant| tenant.remove_member("g-eu", "u3"));
     server.forget_delta_links();
@@ -349,7 +340,7 @@ fn the_mfa_report_refused_is_left_out_and_a_failed_full_sync_keeps_the_previous_
         .refuse_mfa_report
         .store(true, Ordering::Relaxed);
     let folder = tempfile::tempdir().unwrap();
-    let summary = sync(&client(&server), folder.path(), None).unwrap();
+    let summary = sync(&server.client(), folder.path(), None).unwrap();
     assert!(!summary.mfa_report, "403 on the MFA report: left out");
     assert!(!summary.folder.join("mfa.json").exists());
     let directory = imported(&summary.folder);
@@ -363,7 +354,7 @@ fn the_mfa_report_refused_is_left_out_and_a_failed_full_sync_keeps_the_previous_
 
     server.faults.break_groups.store(true, Ordering::Relaxed);
     let before = std::fs::read(summary.folder.join("groups.json")).unwrap();
-    let error = sync(&client(&server), folder.path(), None).unwrap_err();
+    let error = sync(&server.client(), folder.path(), None).unwrap_err();
     assert!(
         error.to_string().contains("previous snapshot was kept"),
         "{error}"
@@ -406,7 +397,7 @@ fn a_delta_sync_stopped_after_taking_over_the_member_lists_puts_them_back() {
     };
     let server = TenantServer::start(Tenant::contoso(), 1);
     let folder = tempfile::tempdir().unwrap();
-    let graph = client(&server);
+    let graph = server.client();
     let previous = sync(&graph, folder.path(), None).unwrap().folder;
     let before = files(&previous);
     server.change(|tenant| {
@@ -439,7 +430,7 @@ fn a_delta_sync_stopped_after_taking_over_the_member_lists_puts_them_back() {
     let summary = sync(&graph, folder.path(), Some("tenant-1")).unwrap();
     assert_eq!(summary.kind, SyncKind::Delta);
     let full_folder = tempfile::tempdir().unwrap();
-    let full = sync(&client(&server), full_folder.path(), None).unwrap();
+    let full = sync(&server.client(), full_folder.path(), None).unwrap();
     assert_eq!(
         comparable(&imported(&summary.folder)),
         comparable(&imported(&full.folder))

@@ -147,15 +147,9 @@ fn sign_in_sync_and_sync_again_by_label() {
 /// Europe), with their passwords and the tenant's refresh token in `secrets`.
 fn synced_contoso(server: &TenantServer, folder: &std::path::Path, secrets: &MemorySecrets) {
     use backup_accounts::model::{
-        AuthenticationMethod, OrganizationSelection, OrganizationSettings, Password,
+        AuthenticationMethod, OrganizationSelection, OrganizationSettings,
     };
-    use backup_accounts::store::graph::client::GraphClient;
-    let graph = GraphClient::new(
-        &server.base,
-        Password::new(common::tenant_server::FIRST_ACCESS_TOKEN.into()),
-        Box::new(|| Err(backup_accounts::store::graph::client::GraphError::SignInAgain)),
-        Arc::default(),
-    );
+    let graph = server.client();
     let summary =
         backup_accounts::store::graph::sync::sync(&graph, &folder.join("tenants"), None).unwrap();
     let accounts = vec!["bob@contoso.com".to_owned(), "carol@contoso.com".to_owned()];

@@ -488,6 +488,18 @@ pub struct TenantServer {
 pub const FIRST_ACCESS_TOKEN: &str = "access-0";
 
 impl TenantServer {
+    /// A Graph client for this server with the access token it accepts first, and no way to
+    /// refresh it.
+    pub fn client(&self) -> backup_accounts::store::graph::client::GraphClient {
+        use backup_accounts::store::graph::client::{GraphClient, GraphError};
+        GraphClient::new(
+            &self.base,
+            backup_accounts::model::Password::new(FIRST_ACCESS_TOKEN.into()),
+            Box::new(|| Err(GraphError::SignInAgain)),
+            Arc::default(),
+        )
+    }
+
     /// Serves `tenant` on a free port of 127.0.0.1, on `threads` threads.
     pub fn start(tenant: Tenant, threads: usize) -> Self {
         let server = Arc::new(tiny_http::Server::from_listener(no_delay_listener(), None).unwrap());
