@@ -91,6 +91,7 @@ fn client(base: &str, refreshes: Arc<Mutex<usize>>) -> GraphClient {
         }),
         Arc::new(AtomicBool::new(false)),
     )
+    .unwrap()
 }
 
 #[test]
@@ -158,7 +159,8 @@ fn a_refresh_that_fails_asks_to_sign_in_again() {
         Password::new("FIRST".into()),
         Box::new(|| Err(GraphError::SignInAgain)),
         Arc::new(AtomicBool::new(false)),
-    );
+    )
+    .unwrap();
     let error = graph.get_pages("/v1.0/organization").unwrap_err();
     assert!(matches!(error, GraphError::SignInAgain), "{error}");
     assert!(error.to_string().contains("Sign in to Microsoft 365 again"));

@@ -39,7 +39,9 @@ fn signed_in(server: &TenantServer) -> GraphClient {
         expires_in: None,
     };
     let cancel = Arc::new(AtomicBool::new(false));
-    signed_in_client(&settings, HttpClient::default(), tokens, cancel).0
+    signed_in_client(&settings, HttpClient::default(), tokens, cancel)
+        .unwrap()
+        .0
 }
 
 /// The snapshot as the app imports it, users and groups sorted so two snapshots compare.
@@ -407,7 +409,7 @@ fn a_delta_sync_stopped_after_taking_over_the_member_lists_puts_them_back() {
     let links = DeltaLinks::read(&previous).unwrap();
     let (users, _) = graph.get_delta(&links.users).unwrap();
     let (groups, _) = graph.get_delta(&links.groups).unwrap();
-    let round = DeltaRound::new(&users, &groups);
+    let round = DeltaRound::new(&users, &groups).unwrap();
     let take_over = |name: &str| {
         let partial = folder.path().join(name);
         std::fs::create_dir(&partial).unwrap();

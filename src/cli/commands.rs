@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::lookup::find_organization;
-use super::{CliError, Exit};
+use super::{CliError, Exit, shown};
 use crate::model::rules::{check_can_manage_backup_accounts, is_listed_in_group_picker};
 use crate::state::AppState;
 
@@ -51,13 +51,24 @@ pub(super) fn orgs(state: &AppState, json: bool) -> String {
     }
     let mut text = String::new();
     for row in &rows {
-        let _ = writeln!(text, "{}  {}  ({})", row.id, row.name, row.authentication);
+        let _ = writeln!(
+            text,
+            "{}  {}  ({})",
+            row.id,
+            shown(&row.name),
+            row.authentication
+        );
         match (&row.reason, row.group) {
             (Some(reason), _) => {
                 let _ = writeln!(text, "    R1: {reason}");
             }
             (None, Some(group)) => {
-                let _ = writeln!(text, "    group {group}, {} accounts", row.accounts);
+                let _ = writeln!(
+                    text,
+                    "    group {}, {} accounts",
+                    shown(group),
+                    row.accounts
+                );
             }
             (None, None) => {
                 let _ = writeln!(text, "    no backup accounts configured");
@@ -118,7 +129,10 @@ pub(super) fn groups(
         let _ = writeln!(
             text,
             "{}  {}  ({}, {} users)",
-            row.id, row.name, row.kind, row.members
+            row.id,
+            shown(&row.name),
+            row.kind,
+            row.members
         );
         if let (Some(rule), Some(reason)) = (row.rule, &row.reason) {
             let _ = writeln!(text, "    {rule}: {reason}");
@@ -192,23 +206,25 @@ pub(super) fn accounts(state: &AppState, org: &str, json: bool) -> Result<String
     }
     let mut text = format!(
         "{}: group {}\n",
-        report.organization,
-        report.group.unwrap_or("(none chosen)")
+        shown(report.organization),
+        shown(report.group.unwrap_or("(none chosen)"))
     );
     for account in &report.configured {
         let _ = writeln!(
             text,
             "  configured  {}  password {}",
-            account.upn, account.password
+            shown(account.upn),
+            account.password
         );
     }
     for member in report.members.iter().filter(|m| !m.configured) {
         match (member.rule, &member.reason) {
             (Some(rule), Some(reason)) => {
-                let _ = writeln!(text, "  refused     {}  {rule}: {reason}", member.upn);
+                let upn = shown(member.upn);
+                let _ = writeln!(text, "  refused     {upn}  {rule}: {reason}");
             }
             _ => {
-                let _ = writeln!(text, "  can add     {}", member.upn);
+                let _ = writeln!(text, "  can add     {}", shown(member.upn));
             }
         }
     }

@@ -87,7 +87,7 @@ fn report_text(report: &HealthReport) -> String {
         let _ = writeln!(
             text,
             "{} ({}): {} holders of the Site Collection Administrator role",
-            organization.name,
+            super::shown(&organization.name),
             organization.organization_id,
             organization.footprint.holders.len()
         );

@@ -4,7 +4,7 @@
 
 pub mod args;
 mod commands;
-mod export;
+pub mod export;
 mod health;
 mod lookup;
 mod passwords;
@@ -96,14 +96,42 @@ impl From<StartupError> for CliError {
 pub fn run(arguments: &Arguments, command: &Command) -> Exit {
     match run_command(arguments, command) {
         Ok((text, exit)) => {
-            print!("{text}");
+            print!("{}", terminal_safe(&text, arguments.json));
             exit
         }
         Err(error) => {
-            eprintln!("backup-accounts: {}", error.message);
+            eprintln!("backup-accounts: {}", terminal_safe(&error.message, false));
             error.exit
         }
     }
+}
+
+/// Output as a terminal may receive it: tenant text can hold ANSI sequences, C1 controls or
+/// bidirectional overrides, which a terminal would act on. Each is escaped (`\u{1b}` in text,
+/// `\u001b` inside JSON strings, where it means the same character); the program's own line
+/// breaks and tabs stay. Names in listings are escaped on their own too (see [`shown`]), so
+/// a line break in a display name cannot forge a line either.
+pub fn terminal_safe(text: &str, json: bool) -> std::borrow::Cow<'_, str> {
+    use crate::model::text::is_acting_character;
+    let acts = |c: char| is_acting_character(c) && c != '\n' && c != '\t';
+    if !text.chars().any(acts) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match (acts(c), json) {
+            (false, _) => out.push(c),
+            (true, true) => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            (true, false) => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Tenant text inside a line of text output, every control character escaped (line breaks
+/// included).
+fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::model::text::escape_controls(text)
 }
 
 fn run_command(arguments: &Arguments, command: &Command) -> Result<(String, Exit), CliError> {

@@ -10,7 +10,7 @@ use super::args::Selection;
 use super::commands::to_json;
 use super::lookup::{find_group, find_organization};
 use super::passwords::collect_passwords;
-use super::{CliError, Exit};
+use super::{CliError, Exit, shown};
 use crate::model::{CommitSummary, ManagerDraft, same_upn};
 use crate::state::AppState;
 
@@ -62,11 +62,11 @@ fn draft_for(state: &AppState, selection: &Selection) -> Result<ManagerDraft, Cl
 fn plan_text(report: &PlanReport<'_>) -> String {
     let mut text = format!(
         "{}: group {}",
-        report.organization,
-        report.group.unwrap_or("(none)")
+        shown(report.organization),
+        shown(report.group.unwrap_or("(none)"))
     );
     if let Some(previous) = report.previous_group {
-        let _ = write!(text, " (was {previous})");
+        let _ = write!(text, " (was {})", shown(previous));
     }
     let _ = writeln!(
         text,
@@ -80,7 +80,7 @@ fn plan_text(report: &PlanReport<'_>) -> String {
         ("password needed", report.passwords_needed),
     ] {
         for upn in list {
-            let _ = writeln!(text, "  {label}: {upn}");
+            let _ = writeln!(text, "  {label}: {}", shown(upn));
         }
     }
     let _ = writeln!(

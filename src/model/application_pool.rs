@@ -14,10 +14,6 @@ use super::directory::{AuthenticationMethod, Directory, Organization};
 use super::draft::{CommitPlan, DraftError};
 use super::password::Password;
 
-/// The keyring user of an application's certificate is `<organization id>/app/<app id>`;
-/// commit plans name it by this prefix and the application id.
-pub const APPLICATION_SECRET_PREFIX: &str = "app/";
-
 /// The saved pool of an app-only organization. Never holds a key (R10).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -228,7 +224,7 @@ impl PoolDraft {
     /// What OK writes: new keys first, keys of removed applications deleted, then the pool
     /// (the same commit path as backup accounts, R9).
     pub fn commit(&self) -> CommitPlan {
-        let secret_name = |app: &Application| format!("{APPLICATION_SECRET_PREFIX}{}", app.app_id);
+        let secret_name = |app: &Application| app.app_id.clone();
         let secrets_to_store = self
             .rows
             .iter()
@@ -244,7 +240,7 @@ impl PoolDraft {
             .iter()
             .filter(|p| p.certificate.is_some())
             .filter(|p| !kept.iter().any(|k| k.eq_ignore_ascii_case(&p.app_id)))
-            .map(|p| format!("{APPLICATION_SECRET_PREFIX}{}", p.app_id))
+            .map(|p| p.app_id.clone())
             .collect();
         let pool = ApplicationPool {
             applications: self

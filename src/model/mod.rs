@@ -10,6 +10,7 @@ pub mod password;
 pub mod revocation;
 pub mod rules;
 pub mod selection;
+pub mod text;
 pub mod upn;
 
 pub use directory::{

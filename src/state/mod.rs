@@ -21,7 +21,8 @@ use crate::model::{
     CommitPlan, Directory, DraftError, ManagerDraft, OrganizationSettings, Revocation,
 };
 use crate::store::graph::{ImportedTenant, import_folder};
-use crate::store::journal::CommitJournal;
+use crate::store::journal::{CommitJournal, move_legacy_keys};
+use sync::synced_tenant_of;
 use crate::store::snapshot_cache::SnapshotCache;
 use crate::store::{
     CommitError, Config, ConfigFile, DirectorySource, InstanceLock, LoadedDirectory, LockError,
@@ -127,14 +128,27 @@ impl AppState {
             }
         };
         let startup_notices = match (&lock, &secrets) {
-            (Ok(_), Ok(secrets)) => CommitJournal::beside(config_file.path())
-                .reconcile(&config, secrets.as_ref())
-                .unwrap_or_else(|e| {
-                    vec![format!(
-                        "A commit did not finish, and its leftovers could not be removed \
-                         yet: {e}"
-                    )]
-                }),
+            (Ok(_), Ok(secrets)) => {
+                let journal = CommitJournal::beside(config_file.path());
+                let mut notices = journal
+                    .reconcile(&config, secrets.as_ref())
+                    .unwrap_or_else(|e| {
+                        vec![format!(
+                            "A commit did not finish, and its leftovers could not be removed \
+                             yet: {e}"
+                        )]
+                    });
+                let synced = synced_tenant_of(&config, &config_file);
+                if let Err(e) =
+                    move_legacy_keys(&journal, &config, synced.as_deref(), secrets.as_ref())
+                {
+                    notices.push(format!(
+                        "Keyring items of an earlier version could not be moved to their own \
+                         services yet; the next start tries again: {e}"
+                    ));
+                }
+                notices
+            }
             _ => Vec::new(),
         };
         let mut state = Self {

@@ -13,7 +13,7 @@ use crate::store::graph::signin::{
     refresh_tokens, signed_in_client, start_sign_in,
 };
 use crate::store::graph::sync::{SyncSummary, sync};
-use crate::store::{DirectorySource, SecretStore};
+use crate::store::{Config, ConfigFile, DirectorySource, SecretStore};
 
 use super::{AppState, CommitFailure};
 
@@ -27,23 +27,33 @@ pub struct SyncJob {
     tenants_folder: PathBuf,
 }
 
+/// Where synced tenants are kept: `tenants/` beside the configuration.
+fn tenants_folder_of(config_file: &ConfigFile) -> PathBuf {
+    config_file
+        .path()
+        .parent()
+        .map_or_else(|| PathBuf::from("tenants"), |p| p.join("tenants"))
+}
+
+/// The tenant `config`'s directory was synced from, if it was.
+pub(super) fn synced_tenant_of(config: &Config, config_file: &ConfigFile) -> Option<String> {
+    let DirectorySource::GraphExport(folder) = &config.directory else {
+        return None;
+    };
+    (folder.parent() == Some(tenants_folder_of(config_file).as_path()))
+        .then(|| folder.file_name()?.to_str().map(str::to_owned))
+        .flatten()
+}
+
 impl AppState {
     /// Where synced tenants are kept: `tenants/` beside the configuration.
     pub fn tenants_folder(&self) -> PathBuf {
-        self.config_file
-            .path()
-            .parent()
-            .map_or_else(|| PathBuf::from("tenants"), |p| p.join("tenants"))
+        tenants_folder_of(&self.config_file)
     }
 
     /// The tenant the directory was synced from, if it was.
     pub fn synced_tenant(&self) -> Option<String> {
-        let DirectorySource::GraphExport(folder) = &self.config.directory else {
-            return None;
-        };
-        (folder.parent() == Some(self.tenants_folder().as_path()))
-            .then(|| folder.file_name()?.to_str().map(str::to_owned))
-            .flatten()
+        synced_tenant_of(&self.config, &self.config_file)
     }
 
     /// A sync of the synced tenant (or, with `sign_in`, a new sign-in first).
@@ -76,7 +86,8 @@ impl SyncJob {
         let tokens = self
             .tokens(&settings, &http, prompt, cancel)
             .map_err(|e| e.to_string())?;
-        let (client, refresh_token) = signed_in_client(&settings, http, tokens, cancel.clone());
+        let (client, refresh_token) = signed_in_client(&settings, http, tokens, cancel.clone())
+            .map_err(|e| e.to_string())?;
         let client = client.with_stats(stats);
         // A new sign-in reads everything; a known tenant only what changed since.
         let summary = sync(&client, &self.tenants_folder, self.tenant_id.as_deref())

@@ -43,6 +43,16 @@ struct Undo {
     previous: Option<Password>,
 }
 
+/// The keyring item of a secret a plan names: a certificate key in a plan of backup
+/// applications, an account password otherwise.
+pub fn secret_key(plan: &CommitPlan, name: &str) -> SecretKey {
+    if plan.application_pool.is_some() {
+        SecretKey::certificate(&plan.organization_id, name)
+    } else {
+        SecretKey::new(&plan.organization_id, name)
+    }
+}
+
 /// The number of keyring changes [`apply_commits`] counts for these plans.
 pub fn keyring_steps(plans: &[CommitPlan]) -> usize {
     plans
@@ -91,17 +101,12 @@ fn apply_keyring_then_config(
         for plan in plans {
             let saved = config.organizations.get(&plan.organization_id);
             for (upn, password) in &plan.secrets_to_store {
-                let key = SecretKey::new(&plan.organization_id, upn);
+                let key = secret_key(plan, upn);
                 change(secrets, &mut undo_log, &key, Some(password))?;
                 progress.fetch_add(1, Ordering::Relaxed);
             }
             for upn in &plan.secrets_to_delete {
-                change(
-                    secrets,
-                    &mut undo_log,
-                    &SecretKey::new(&plan.organization_id, upn),
-                    None,
-                )?;
+                change(secrets, &mut undo_log, &secret_key(plan, upn), None)?;
                 progress.fetch_add(1, Ordering::Relaxed);
             }
             if plan.application_pool.is_none() {
@@ -228,7 +233,7 @@ fn move_keys_spelled_before(
             continue;
         };
         let new_key = SecretKey::new(&plan.organization_id, upn);
-        if kept.contains(&new_key.upn) && secrets.read(&new_key)?.is_none() {
+        if kept.contains(&new_key.name) && secrets.read(&new_key)?.is_none() {
             change(secrets, undo_log, &new_key, Some(&password))?;
         }
         change(secrets, undo_log, &old_key, None)?;
@@ -252,7 +257,7 @@ fn restore(secrets: &dyn SecretStore, undo_log: Vec<Undo>) -> Option<(String, St
         };
         if let Err(e) = result {
             first_error.get_or_insert_with(|| e.to_string());
-            unrestored.push(undo.key.keyring_user());
+            unrestored.push(undo.key.to_string());
         }
     }
     first_error.map(|e| (e, unrestored.join(", ")))

@@ -57,12 +57,16 @@ pub fn role_holders_csv(
     text
 }
 
-/// One RFC 4180 line. A field a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) gets
-/// a leading apostrophe: display names come from the tenant, not from the administrator.
-fn csv_line(fields: impl Iterator<Item = String>) -> String {
+/// Characters that make a spreadsheet read a cell as a formula when it starts with one
+/// (OWASP's list: a tab or carriage return first lets `=` follow unseen).
+pub const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// One RFC 4180 line. A field a spreadsheet would run as a formula (see [`FORMULA_STARTS`])
+/// gets a leading apostrophe: display names come from the tenant, not from the administrator.
+pub fn csv_line(fields: impl Iterator<Item = String>) -> String {
     let fields: Vec<String> = fields
         .map(|mut field| {
-            if field.starts_with(['=', '+', '-', '@']) {
+            if field.starts_with(FORMULA_STARTS) {
                 field.insert(0, '\'');
             }
             if field.contains([',', '"', '\n', '\r']) {

@@ -8,6 +8,7 @@ pub mod csv_export;
 pub mod graph;
 pub mod journal;
 pub mod lock;
+pub mod origin;
 pub mod private_files;
 pub mod secrets;
 pub mod snapshot;

@@ -1,21 +1,52 @@
-//! Backup account passwords in the operating system's keyring.
+//! Secrets in the operating system's keyring: backup account passwords, certificate keys of
+//! backup applications, Microsoft 365 refresh tokens. Each kind lives under its own keyring
+//! service, so no value from the tenant can name an item of another kind: an organization
+//! whose id is `graph`, or a UPN holding `/`, still names an account password.
 
 use std::sync::Arc;
 
 use keyring_core::{CredentialStore, Entry};
+use serde::{Deserialize, Serialize};
 
 use crate::model::Password;
 
-/// The keyring service name of every entry.
+/// The keyring service of account passwords (`secret-tool lookup service backup-accounts
+/// username ORG/UPN` finds one).
 pub const SERVICE: &str = "backup-accounts";
 
-/// Which secret: one account of one organization.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// What a keyring item holds. Each kind has its own keyring service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum SecretKind {
+    /// A backup account's password: service `backup-accounts`, user `<organization id>/<UPN>`.
+    AccountPassword,
+    /// A backup application's private key and certificate: service
+    /// `backup-accounts-certificate`, user `<organization id>/<application id>`.
+    CertificateKey,
+    /// A Microsoft 365 refresh token: service `backup-accounts-graph`, user `<tenant id>`.
+    GraphRefreshToken,
+}
+
+impl SecretKind {
+    /// The keyring service of this kind.
+    pub fn service(self) -> &'static str {
+        match self {
+            Self::AccountPassword => SERVICE,
+            Self::CertificateKey => "backup-accounts-certificate",
+            Self::GraphRefreshToken => "backup-accounts-graph",
+        }
+    }
+}
+
+/// Which secret: its kind, whose it is (an organization or tenant id) and its name within
+/// that (a UPN, an application id; empty for a refresh token).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct SecretKey {
-    /// Organization id.
-    pub organization_id: String,
-    /// Account UPN.
-    pub upn: String,
+    /// What it holds.
+    pub kind: SecretKind,
+    /// Organization or tenant id.
+    pub owner: String,
+    /// Lower-cased UPN or application id; empty for a refresh token.
+    pub name: String,
 }
 
 impl SecretKey {
@@ -24,8 +55,27 @@ impl SecretKey {
     /// so they must be one keyring item.
     pub fn new(organization_id: &str, upn: &str) -> Self {
         Self {
-            organization_id: organization_id.to_owned(),
-            upn: upn.to_lowercase(),
+            kind: SecretKind::AccountPassword,
+            owner: organization_id.to_owned(),
+            name: upn.to_lowercase(),
+        }
+    }
+
+    /// The key of a backup application's certificate in an organization's pool.
+    pub fn certificate(organization_id: &str, app_id: &str) -> Self {
+        Self {
+            kind: SecretKind::CertificateKey,
+            owner: organization_id.to_owned(),
+            name: app_id.to_lowercase(),
+        }
+    }
+
+    /// The key of a tenant's Microsoft 365 refresh token.
+    pub fn graph_refresh_token(tenant_id: &str) -> Self {
+        Self {
+            kind: SecretKind::GraphRefreshToken,
+            owner: tenant_id.to_lowercase(),
+            name: String::new(),
         }
     }
 
@@ -33,14 +83,37 @@ impl SecretKey {
     /// it was spelled in the configuration. `None` when that is the lower-cased key anyway.
     pub fn as_spelled_before(organization_id: &str, upn: &str) -> Option<Self> {
         (upn.to_lowercase() != upn).then(|| Self {
-            organization_id: organization_id.to_owned(),
-            upn: upn.to_owned(),
+            kind: SecretKind::AccountPassword,
+            owner: organization_id.to_owned(),
+            name: upn.to_owned(),
         })
     }
 
-    /// The keyring user name: `<organization id>/<lower-cased UPN>`.
+    /// The keyring service: one per [`SecretKind`].
+    pub fn service(&self) -> &'static str {
+        self.kind.service()
+    }
+
+    /// The keyring user name: `<organization id>/<lower-cased UPN>`, `<organization
+    /// id>/<application id>`, or `<tenant id>`.
     pub fn keyring_user(&self) -> String {
-        format!("{}/{}", self.organization_id, self.upn)
+        match self.kind {
+            SecretKind::GraphRefreshToken => self.owner.clone(),
+            SecretKind::AccountPassword | SecretKind::CertificateKey => {
+                format!("{}/{}", self.owner, self.name)
+            }
+        }
+    }
+}
+
+/// As messages name an item: `<user>` for account passwords (as before), `<service>:<user>`
+/// for the other kinds.
+impl std::fmt::Display for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.kind {
+            SecretKind::AccountPassword => write!(f, "{}", self.keyring_user()),
+            _ => write!(f, "{}:{}", self.service(), self.keyring_user()),
+        }
     }
 }
 
@@ -155,7 +228,7 @@ impl KeyringSecrets {
     }
 
     fn entry(&self, key: &SecretKey, action: &'static str) -> Result<Entry, SecretError> {
-        Entry::new_in_store(&self.store, SERVICE, &key.keyring_user())
+        Entry::new_in_store(&self.store, key.service(), &key.keyring_user())
             .map_err(|e| self.error(action, key, &e))
     }
 
@@ -165,7 +238,7 @@ impl KeyringSecrets {
         key: &SecretKey,
         error: &keyring_core::Error,
     ) -> SecretError {
-        let account = key.keyring_user();
+        let account = key.to_string();
         let detail = describe(error);
         match error {
             keyring_core::Error::NoStorageAccess(_) => SecretError::Locked {

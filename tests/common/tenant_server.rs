@@ -498,6 +498,7 @@ impl TenantServer {
             Box::new(|| Err(GraphError::SignInAgain)),
             Arc::default(),
         )
+        .unwrap()
     }
 
     /// Serves `tenant` on a free port of 127.0.0.1, on `threads` threads.

@@ -143,7 +143,7 @@ pub struct CommitPlan {
     /// Accounts the administrator said do not use MFA during this visit.
     pub mfa_not_enabled: Vec<String>,
     /// For the Backup Applications Manager: the organization's new pool, saved instead of an
-    /// account selection; its secrets are named `app/<application id>`.
+    /// account selection; its secrets are named by application id (certificate keys).
     pub application_pool: Option<crate::model::application_pool::ApplicationPool>,
 }
 

@@ -1,16 +1,32 @@
 //! Reading Microsoft Graph: every `@odata.nextLink` followed, throttling (429, 503, 504)
 //! waited out as `Retry-After` says or with exponential backoff and jitter, an expired access
 //! token refreshed once. Tokens never appear in errors or logs.
+//!
+//! Nothing Graph sends is trusted: a link is followed only when it names the configured
+//! Graph server (scheme, host and port, parsed), an answer is read up to
+//! [`ANSWER_SIZE_LIMIT`], and a collection ends with an error when a link repeats or after
+//! [`PAGE_LIMIT`] pages.
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::model::Password;
+use crate::store::origin::{Origin, OriginError};
 
-/// Answers larger than this are cut off (and then fail to parse): a page of 999 objects is
-/// well under a megabyte.
-const ANSWER_SIZE_LIMIT: u64 = 256 << 20;
+/// Larger answers are refused: a page of 999 users is under a megabyte, a `$batch` of twenty
+/// full member pages a few.
+pub const ANSWER_SIZE_LIMIT: u64 = 16 << 20;
+
+/// The part of an error answer that is read: enough for Graph's error message.
+pub const ERROR_BODY_LIMIT: u64 = 64 << 10;
+
+/// Pages of one collection: 100,000 pages of 999 objects is more than any tenant holds, so a
+/// server that keeps sending next links is stopped here.
+pub const PAGE_LIMIT: usize = 100_000;
+
+/// Characters of a server's error message shown to the user.
+const MESSAGE_LENGTH: usize = 300;
 
 /// Attempts per request before throttling is reported as an error.
 const MAX_ATTEMPTS: u32 = 6;
@@ -65,6 +81,126 @@ pub enum GraphError {
     /// Cancelled in the app.
     #[error("The sync was cancelled; nothing was changed.")]
     Cancelled,
+    /// A link to another server, or a configured Graph URL that is not https.
+    #[error("{0}")]
+    Origin(#[from] OriginError),
+    /// An answer larger than [`ANSWER_SIZE_LIMIT`].
+    #[error(
+        "Microsoft Graph's answer for {path} is larger than 16 MiB, far more than a page of \
+         the tenant; the sync stopped."
+    )]
+    TooLarge {
+        /// The request.
+        path: String,
+    },
+    /// A collection whose next link repeats, or with more than [`PAGE_LIMIT`] pages.
+    #[error("Microsoft Graph kept sending next links for {path} ({reason}); the sync stopped.")]
+    EndlessCollection {
+        /// The first request.
+        path: String,
+        /// A repeated link, or the page count.
+        reason: String,
+    },
+}
+
+/// One request as the client sends it; the transport adds nothing but what HTTP needs.
+#[derive(Debug)]
+pub struct HttpRequest<'a> {
+    /// The URL, already checked to name the configured Graph server.
+    pub url: &'a url::Url,
+    /// `Bearer <token>`; never logged.
+    pub authorization: &'a str,
+    /// A JSON body to POST, or `None` for a GET.
+    pub json_body: Option<&'a str>,
+}
+
+/// An answer as the client reads it.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
+    /// The body: at most [`ANSWER_SIZE_LIMIT`] bytes of a success, [`ERROR_BODY_LIMIT`] of
+    /// an error.
+    pub body: Vec<u8>,
+}
+
+/// Why a transport gave no answer.
+#[derive(Debug)]
+pub enum TransportError {
+    /// The network failed.
+    Unreachable(String),
+    /// The answer's body is larger than [`ANSWER_SIZE_LIMIT`].
+    TooLarge,
+}
+
+/// What carries requests to Graph: HTTP(S) in the app, an in-memory fake in the fuzz target.
+pub trait Transport: Send + Sync {
+    /// Sends one request and reads its answer, bounded as [`HttpAnswer`] says.
+    fn send(&self, request: &HttpRequest<'_>) -> Result<HttpAnswer, TransportError>;
+}
+
+/// HTTP(S) through `ureq`; redirects are never followed (they would carry the token).
+struct UreqTransport(ureq::Agent);
+
+impl Transport for UreqTransport {
+    fn send(&self, request: &HttpRequest<'_>) -> Result<HttpAnswer, TransportError> {
+        let answer = match request.json_body {
+            None => self
+                .0
+                .get(request.url.as_str())
+                .set("Authorization", request.authorization)
+                .call(),
+            Some(body) => self
+                .0
+                .post(request.url.as_str())
+                .set("Authorization", request.authorization)
+                .set("Content-Type", "application/json")
+                .send_string(body),
+        };
+        let response = match answer {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => return Err(TransportError::Unreachable(error.kind().to_string())),
+        };
+        let status = response.status();
+        let retry_after = response.header("Retry-After").map(str::to_owned);
+        let limit = if status < 300 {
+            ANSWER_SIZE_LIMIT
+        } else {
+            ERROR_BODY_LIMIT
+        };
+        let length = response
+            .header("Content-Length")
+            .and_then(|n| n.parse::<u64>().ok());
+        if status < 300 && length.is_some_and(|n| n > limit) {
+            return Err(TransportError::TooLarge);
+        }
+        let body = read_bounded(response.into_reader(), limit, length)
+            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        if status < 300 && body.len() as u64 > limit {
+            return Err(TransportError::TooLarge);
+        }
+        Ok(HttpAnswer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// At most `limit` bytes of `reader`, and one more when there are more, so the caller can
+/// tell a full answer from one cut off. `length` (the announced size) sizes the buffer once.
+pub fn read_bounded(
+    reader: impl std::io::Read,
+    limit: u64,
+    length: Option<u64>,
+) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let capacity = length.unwrap_or(0).min(limit).min(64 << 20);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    reader.take(limit + 1).read_to_end(&mut body)?;
+    Ok(body)
 }
 
 /// What a sync is doing, for the progress window.
@@ -118,8 +254,9 @@ pub type Refresh = Box<dyn Fn() -> Result<Password, GraphError> + Send + Sync>;
 
 /// A signed-in reader of one Graph endpoint.
 pub struct GraphClient {
-    http: ureq::Agent,
+    transport: Box<dyn Transport>,
     graph_base: String,
+    origin: Origin,
     /// The access token and how many times it was refreshed, so that requests in flight
     /// together that all meet a 401 refresh it once.
     access_token: Mutex<(Password, u64)>,
@@ -139,25 +276,46 @@ impl std::fmt::Debug for GraphClient {
 }
 
 impl GraphClient {
-    /// A client for `graph_base` (e.g. `https://graph.microsoft.com`) with an access token,
-    /// how to refresh it, and a flag that cancels between requests and waits.
+    /// A client for `graph_base` (e.g. `https://graph.microsoft.com`; https, or plain http
+    /// on a loopback address) with an access token, how to refresh it, and a flag that
+    /// cancels between requests and waits.
     pub fn new(
         graph_base: &str,
         access_token: Password,
         refresh: Refresh,
         cancel: std::sync::Arc<AtomicBool>,
-    ) -> Self {
-        Self {
-            http: ureq::AgentBuilder::new()
-                .redirects(0)
-                .timeout(Duration::from_secs(120))
-                .build(),
-            graph_base: graph_base.trim_end_matches('/').to_owned(),
+    ) -> Result<Self, GraphError> {
+        let http = ureq::AgentBuilder::new()
+            .redirects(0)
+            .timeout(Duration::from_secs(120))
+            .build();
+        Self::with_transport(
+            graph_base,
+            Box::new(UreqTransport(http)),
+            access_token,
+            refresh,
+            cancel,
+        )
+    }
+
+    /// Like [`GraphClient::new`], over another transport (the fuzz target's fake).
+    pub fn with_transport(
+        graph_base: &str,
+        transport: Box<dyn Transport>,
+        access_token: Password,
+        refresh: Refresh,
+        cancel: std::sync::Arc<AtomicBool>,
+    ) -> Result<Self, GraphError> {
+        let graph_base = graph_base.trim_end_matches('/').to_owned();
+        Ok(Self {
+            transport,
+            origin: Origin::secure(&graph_base)?,
+            graph_base,
             access_token: Mutex::new((access_token, 0)),
             refresh,
             stats: std::sync::Arc::default(),
             cancel,
-        }
+        })
     }
 
     /// Counts into `stats`, which the progress window reads.
@@ -179,11 +337,14 @@ impl GraphClient {
     }
 
     /// Every page of a delta round starting at `url` (a delta link, or a path of
-    /// `/delta`), and the `@odata.deltaLink` its last page gives for the next round.
+    /// `/delta`), and the `@odata.deltaLink` its last page gives for the next round. A link
+    /// to another server than the configured Graph is refused, whether read from a file or
+    /// sent by Graph.
     pub fn get_delta(&self, url: &str) -> Result<(Vec<serde_json::Value>, String), GraphError> {
         let url = if url.starts_with('/') {
             format!("{}{url}", self.graph_base)
         } else {
+            self.origin.check(url)?;
             url.to_owned()
         };
         let pages = self.pages_from(url.clone())?;
@@ -195,15 +356,31 @@ impl GraphClient {
                 path: self.path_of(&url),
                 message: "the last page has no @odata.deltaLink".to_owned(),
             })?;
+        self.origin.check(&delta_link)?;
         Ok((pages, delta_link))
     }
 
     fn pages_from(&self, first: String) -> Result<Vec<serde_json::Value>, GraphError> {
+        let page = self.get(&first)?;
+        self.rest_of_pages(&first, page)
+    }
+
+    /// `first_page` (the answer to `first`) and every page after it, by `@odata.nextLink`.
+    /// Stops with an error when a link repeats or after [`PAGE_LIMIT`] pages.
+    pub fn rest_of_pages(
+        &self,
+        first: &str,
+        first_page: serde_json::Value,
+    ) -> Result<Vec<serde_json::Value>, GraphError> {
+        let endless = |reason: String| GraphError::EndlessCollection {
+            path: self.path_of(first),
+            reason,
+        };
+        let mut seen = std::collections::HashSet::from([first.to_owned()]);
         let mut pages = Vec::new();
-        let mut next = Some(first);
-        while let Some(url) = next {
-            let page = self.get(&url)?;
-            next = page
+        let mut page = first_page;
+        loop {
+            let next = page
                 .get("@odata.nextLink")
                 .and_then(serde_json::Value::as_str)
                 .map(str::to_owned);
@@ -214,13 +391,39 @@ impl GraphClient {
                 .map_or(0, Vec::len);
             self.stats.objects.fetch_add(objects, Ordering::Relaxed);
             pages.push(page);
+            let Some(next) = next else {
+                return Ok(pages);
+            };
+            if pages.len() >= PAGE_LIMIT {
+                return Err(endless(format!("more than {PAGE_LIMIT} pages")));
+            }
+            if !seen.insert(next.clone()) {
+                return Err(endless(format!("{} came twice", self.path_of(&next))));
+            }
+            page = self.get(&next)?;
         }
-        Ok(pages)
     }
 
     /// The part of `url` after the Graph base, for messages (links carry no token).
     fn path_of(&self, url: &str) -> String {
-        url.strip_prefix(&self.graph_base).unwrap_or(url).to_owned()
+        crate::store::origin::shown(url.strip_prefix(&self.graph_base).unwrap_or(url))
+    }
+
+    /// A request of a `$batch` (a path relative to `/v1.0`, as Graph wants them) checked to
+    /// stay a plain path of the configured Graph: no other server, no `..`.
+    pub fn check_batch_url(&self, relative: &str) -> Result<(), GraphError> {
+        let full = format!("{}/v1.0{relative}", self.graph_base);
+        let url = self.origin.check(&full)?;
+        let path = relative.split(['?', '#']).next().unwrap_or_default();
+        if relative.starts_with('/') && url.path().ends_with(path) && !path.contains("//") {
+            Ok(())
+        } else {
+            Err(OriginError::ForeignLink {
+                link: crate::store::origin::shown(relative),
+                expected: format!("{}/v1.0/…", self.origin.shown()),
+            }
+            .into())
+        }
     }
 
     /// One GET, retried while throttled, with one token refresh on 401.
@@ -243,6 +446,9 @@ impl GraphClient {
         body: Option<&serde_json::Value>,
     ) -> Result<serde_json::Value, GraphError> {
         let path = self.path_of(url);
+        // The one place requests leave: nothing goes to another server than Graph's.
+        let parsed = self.origin.check(url)?;
+        let json_body = body.map(serde_json::Value::to_string);
         let mut refreshed = false;
         let mut attempt = 0;
         loop {
@@ -251,7 +457,7 @@ impl GraphClient {
             }
             attempt += 1;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
-            // Wiped once sent; ureq's own copy of the header is not ours to wipe.
+            // Wiped once sent; the transport's own copy of the header is not ours to wipe.
             let (bearer, generation) = {
                 let token = self
                     .access_token
@@ -260,23 +466,20 @@ impl GraphClient {
                 let bearer = zeroize::Zeroizing::new(format!("Bearer {}", token.0.expose()));
                 (bearer, token.1)
             };
-            let answer = match body {
-                None => self.http.get(url).set("Authorization", &bearer).call(),
-                Some(body) => self
-                    .http
-                    .post(url)
-                    .set("Authorization", &bearer)
-                    .set("Content-Type", "application/json")
-                    .send_string(&body.to_string()),
-            };
+            let answer = self.transport.send(&HttpRequest {
+                url: &parsed,
+                authorization: &bearer,
+                json_body: json_body.as_deref(),
+            });
             drop(bearer);
-            let response = match answer {
-                Ok(response) => return read_json(response, &path),
-                Err(ureq::Error::Status(_, response)) => response,
-                Err(error) => return Err(GraphError::Unreachable(error.kind().to_string())),
+            let answer = match answer {
+                Ok(answer) => answer,
+                Err(TransportError::TooLarge) => return Err(GraphError::TooLarge { path }),
+                Err(TransportError::Unreachable(why)) => return Err(GraphError::Unreachable(why)),
             };
-            let status = response.status();
+            let status = answer.status;
             match status {
+                200..=299 => return parse_json(&answer.body, &path),
                 401 if !refreshed => {
                     refreshed = true;
                     self.refresh_after(generation)?;
@@ -285,21 +488,20 @@ impl GraphClient {
                 403 => return Err(GraphError::Forbidden { path }),
                 410 => return Err(GraphError::Gone { path }),
                 429 | 503 | 504 if attempt < MAX_ATTEMPTS => {
-                    let wait = retry_after(&response).unwrap_or_else(|| backoff(attempt));
+                    let wait = answer
+                        .retry_after
+                        .as_deref()
+                        .and_then(retry_after_seconds)
+                        .unwrap_or_else(|| backoff(attempt));
                     self.stats.throttled.fetch_add(1, Ordering::Relaxed);
                     self.sleep(wait)?;
                 }
                 429 | 503 | 504 => return Err(GraphError::Unavailable { status, path }),
                 _ => {
-                    let message =
-                        serde_json::from_reader::<_, serde_json::Value>(response.into_reader())
-                            .ok()
-                            .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
-                            .unwrap_or_default();
                     return Err(GraphError::Failed {
                         status,
                         path,
-                        message,
+                        message: error_message(&answer.body),
                     });
                 }
             }
@@ -340,30 +542,27 @@ impl GraphClient {
     }
 }
 
-/// The answer's JSON, read whole first: parsing from a slice is several times faster than
-/// from a reader, which pages of 999 objects make worth it.
-fn read_json(response: ureq::Response, path: &str) -> Result<serde_json::Value, GraphError> {
-    use std::io::Read as _;
-    let unreadable = |message: String| GraphError::Unreadable {
+/// The answer's JSON, parsed from the bytes read whole: parsing from a slice is several
+/// times faster than from a reader, which pages of 999 objects make worth it.
+fn parse_json(body: &[u8], path: &str) -> Result<serde_json::Value, GraphError> {
+    serde_json::from_slice(body).map_err(|e| GraphError::Unreadable {
         path: path.to_owned(),
-        message,
-    };
-    let length = response
-        .header("Content-Length")
-        .and_then(|n| n.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = Vec::with_capacity(length.min(64 << 20));
-    response
-        .into_reader()
-        .take(ANSWER_SIZE_LIMIT)
-        .read_to_end(&mut body)
-        .map_err(|e| unreadable(e.to_string()))?;
-    serde_json::from_slice(&body).map_err(|e| unreadable(e.to_string()))
+        message: e.to_string(),
+    })
 }
 
-/// `Retry-After` in seconds, as Graph sends it when throttling.
-fn retry_after(response: &ureq::Response) -> Option<Duration> {
-    retry_after_seconds(response.header("Retry-After")?)
+/// Graph's `error.message`, as it may be shown: control characters escaped, cut short.
+fn error_message(body: &[u8]) -> String {
+    let message = serde_json::from_slice::<serde_json::Value>(body)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let mut message = crate::model::text::escape_controls(&message).into_owned();
+    if let Some((cut, _)) = message.char_indices().nth(MESSAGE_LENGTH) {
+        message.truncate(cut);
+        message.push('…');
+    }
+    message
 }
 
 /// A `Retry-After` value in seconds (at most five minutes), from a header or from the

@@ -13,10 +13,16 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::sync::{SyncError, write_error};
+use super::sync::{SyncError, checked_id, write_error};
+use crate::store::private_files::{
+    create_private_folder_new, private_file_options, tighten, write_private,
+};
 
 /// The file in a synced snapshot that holds the next round's links.
 const LINKS_FILE: &str = "delta.json";
+
+/// A links file larger than this is not read: two links take a few hundred bytes.
+const LINKS_FILE_LIMIT: u64 = 64 << 10;
 
 /// Where the next delta round of users and of groups starts. The links carry Graph's state
 /// token, not a credential: they are useless without an access token.
@@ -29,15 +35,20 @@ pub struct DeltaLinks {
 }
 
 impl DeltaLinks {
-    /// The links saved in a synced snapshot, if it has them.
+    /// The links saved in a synced snapshot, if it has them. They are not trusted: the
+    /// client follows a link only to the configured Graph server.
     pub fn read(snapshot: &Path) -> Option<Self> {
-        let text = std::fs::read_to_string(snapshot.join(LINKS_FILE)).ok()?;
-        serde_json::from_str(&text).ok()
+        let file = std::fs::File::open(snapshot.join(LINKS_FILE)).ok()?;
+        let bytes = super::client::read_bounded(file, LINKS_FILE_LIMIT, None).ok()?;
+        if bytes.len() as u64 > LINKS_FILE_LIMIT {
+            return None;
+        }
+        serde_json::from_slice(&bytes).ok()
     }
 
     pub(super) fn write(&self, snapshot: &Path) -> std::io::Result<()> {
         let text = serde_json::to_string(self).map_err(std::io::Error::other)?;
-        std::fs::write(snapshot.join(LINKS_FILE), text)
+        write_private(&snapshot.join(LINKS_FILE), text.as_bytes())
     }
 }
 
@@ -71,13 +82,13 @@ pub struct DeltaRound {
 impl DeltaRound {
     /// The changes in the pages of `users/delta` and `groups/delta`. An object may appear
     /// more than once (Graph splits a group's `members@delta` over several); later entries
-    /// add to earlier ones.
-    pub fn new(user_pages: &[Value], group_pages: &[Value]) -> Self {
+    /// add to earlier ones. An id that is not a Graph id fails the round: a group's id
+    /// names its member list file.
+    pub fn new(user_pages: &[Value], group_pages: &[Value]) -> Result<Self, SyncError> {
         let mut round = Self::default();
         for user in objects(user_pages) {
-            let Some(id) = user["id"].as_str() else {
-                continue;
-            };
+            let id = checked_id("a user", user["id"].as_str().unwrap_or_default())?;
+            let id = id.as_str();
             if !round.users.contains_key(id) {
                 round.user_order.push(id.to_owned());
             }
@@ -89,9 +100,8 @@ impl DeltaRound {
             }
         }
         for group in objects(group_pages) {
-            let Some(id) = group["id"].as_str() else {
-                continue;
-            };
+            let id = checked_id("a group", group["id"].as_str().unwrap_or_default())?;
+            let id = id.as_str();
             if !round.groups.contains_key(id) {
                 round.group_order.push(id.to_owned());
             }
@@ -99,11 +109,10 @@ impl DeltaRound {
             change.removed = group.get("@removed").is_some();
             change.properties.extend(properties(group));
             for member in group["members@delta"].as_array().into_iter().flatten() {
-                let Some(member_id) = member["id"].as_str() else {
-                    continue;
-                };
+                let member_id =
+                    checked_id("a group member", member["id"].as_str().unwrap_or_default())?;
                 change.members.push(MemberChange {
-                    id: member_id.to_owned(),
+                    id: member_id,
                     odata_type: member["@odata.type"]
                         .as_str()
                         .unwrap_or_default()
@@ -112,7 +121,7 @@ impl DeltaRound {
                 });
             }
         }
-        round
+        Ok(round)
     }
 
     /// Users and groups that changed.
@@ -286,13 +295,16 @@ pub fn adopt_members(previous: &Path, new: &Path, lists: &MemberLists) -> Result
     let journal_path = new.join(MEMBERS_JOURNAL);
     let bytes = bincode::serde::encode_to_vec(&journal, bincode::config::standard())
         .map_err(|e| write_error(&journal_path)(std::io::Error::other(e)))?;
-    std::fs::write(&journal_path, bytes).map_err(write_error(&journal_path))?;
+    write_private(&journal_path, &bytes).map_err(write_error(&journal_path))?;
     let moved = if old.is_dir() {
-        std::fs::rename(&old, &members)
+        std::fs::rename(&old, &members).and_then(|()| make_member_lists_private(&members))
     } else {
-        std::fs::create_dir(&members)
+        create_private_folder_new(&members)
     };
-    moved.map_err(write_error(&members))?;
+    if let Err(e) = moved {
+        restore_members(previous, new);
+        return Err(write_error(&members)(e));
+    }
     let written = lists
         .lists
         .iter()
@@ -310,6 +322,31 @@ pub fn adopt_members(previous: &Path, new: &Path, lists: &MemberLists) -> Result
     Ok(())
 }
 
+/// Snapshots written before files were private had a 0755 `members/` with 0644 lists: the
+/// first round that takes them over makes them 0700 and 0600, later rounds find the folder
+/// private and touch nothing.
+fn make_member_lists_private(members: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        if std::fs::symlink_metadata(members)?.permissions().mode() & 0o7777 == 0o700 {
+            return Ok(());
+        }
+        for entry in std::fs::read_dir(members)? {
+            tighten(&entry?.path(), 0o600)?;
+        }
+    }
+    tighten(members, 0o700)
+}
+
+/// A journal entry's name, when it is what [`adopt_members`] writes: `<group id>.json`.
+/// Anything else (a tampered journal) is skipped rather than becoming a path.
+fn journal_name(name: &str) -> Option<&str> {
+    name.strip_suffix(".json")
+        .filter(|id| super::is_graph_id(id))
+        .map(|_| name)
+}
+
 /// Undoes [`adopt_members`] (also after a crash, from its journal): the replaced lists get
 /// their text back, new ones go, and `members/` returns to the previous snapshot.
 pub fn restore_members(previous: &Path, new: &Path) {
@@ -322,6 +359,13 @@ pub fn restore_members(previous: &Path, new: &Path) {
         .map(|(journal, _)| journal)
         .unwrap_or_default();
     for (name, text) in &journal.replaced {
+        let Some(name) = journal_name(name) else {
+            log::warn!(
+                "skipped a member list journal entry that names no group: {}",
+                crate::store::origin::shown(name)
+            );
+            continue;
+        };
         let _ = match text {
             Some(text) => overwrite(&members.join(name), text),
             None => std::fs::remove_file(members.join(name)),
@@ -337,7 +381,7 @@ pub fn restore_members(previous: &Path, new: &Path) {
 /// made this ten times slower.
 fn overwrite(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;
-    let mut file = std::fs::OpenOptions::new()
+    let mut file = private_file_options()
         .write(true)
         .create(true)
         .truncate(false)
@@ -507,7 +551,7 @@ fn merge_file<'a>(
     }
     out.push_str("]}]");
     let target = new.join(name);
-    std::fs::write(&target, out).map_err(write_error(&target))
+    write_private(&target, out.as_bytes()).map_err(write_error(&target))
 }
 
 /// The member list `text` (of `from`, for errors) with `changes` applied: members that did
@@ -555,8 +599,8 @@ fn members_with(text: &str, from: &Path, changes: &[MemberChange]) -> Result<Str
 /// A hard link to an unchanged file of the previous snapshot (which is removed once the new
 /// one is in place), or a copy where the file system has no links.
 fn link_or_copy(from: &Path, to: &Path) -> Result<(), SyncError> {
-    if std::fs::hard_link(from, to).is_ok() {
-        return Ok(());
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).map_err(write_error(to))?;
     }
-    std::fs::copy(from, to).map(|_| ()).map_err(write_error(to))
+    tighten(to, 0o600).map_err(write_error(to))
 }

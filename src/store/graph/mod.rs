@@ -28,6 +28,19 @@ use crate::model::{
 /// Graph files larger than this are refused unread.
 pub const GRAPH_FILE_SIZE_LIMIT: u64 = 1024 * 1024 * 1024;
 
+/// The longest id accepted; Graph's ids are GUIDs of 36 characters.
+pub const GRAPH_ID_MAX_LENGTH: usize = 128;
+
+/// Graph ids are GUIDs: only ASCII letters, digits and '-', at most [`GRAPH_ID_MAX_LENGTH`]
+/// long. Anything else (a '/', '\\', "..") would name a file outside its folder or a keyring
+/// item of another organization, so the import, the sync and its journal all refuse it
+/// before an id becomes part of a path.
+pub fn is_graph_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= GRAPH_ID_MAX_LENGTH
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
 /// Why an export folder could not be imported. Nothing already loaded is replaced.
 #[derive(Debug, thiserror::Error)]
 pub enum GraphImportError {

@@ -109,22 +109,23 @@ fn required(
     }
 }
 
-/// Graph ids are GUIDs: only ASCII letters, digits and '-'. Anything else (a '/', '\\',
-/// "..") would name a file outside `members/` or a keyring entry of another organization.
+/// The id must pass [`super::is_graph_id`].
 fn check_plain_id(
     path: &Path,
     object: impl Fn() -> String,
     id: &str,
 ) -> Result<(), GraphImportError> {
-    if !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+    if super::is_graph_id(id) {
         return Ok(());
     }
     Err(GraphImportError::Invalid {
         path: path.to_path_buf(),
         object: object(),
         problem: format!(
-            "the id {id:?} is not a Microsoft Graph id (only letters, digits and '-' are \
-             allowed)"
+            "the id {:?} is not a Microsoft Graph id (only letters, digits and '-' are \
+             allowed, at most {} of them)",
+            crate::store::origin::shown(id),
+            super::GRAPH_ID_MAX_LENGTH
         ),
     })
 }

@@ -16,6 +16,7 @@ use oauth2::{
 
 use super::client::{GraphClient, GraphError};
 use crate::model::Password;
+use crate::store::origin::Origin;
 
 /// The public client id of Microsoft Graph Command Line Tools, consented in most tenants;
 /// an administrator may use an app registration of their own instead (a setting).
@@ -111,6 +112,13 @@ impl SignInSettings {
         }
     }
 
+    /// Both URLs must be https (or a loopback address): tokens go to them.
+    pub fn check(&self) -> Result<(), crate::store::origin::OriginError> {
+        Origin::secure(&self.login_base)?;
+        Origin::secure(&self.graph_base)?;
+        Ok(())
+    }
+
     /// The defaults for a cloud.
     pub fn for_cloud(cloud: Cloud) -> Self {
         Self {
@@ -186,7 +194,13 @@ pub enum SignInError {
         "The identity platform could not be reached: {0}. Check the network and the cloud setting."
     )]
     Unreachable(String),
+    /// A configured URL that is not https, or a link to somewhere unexpected.
+    #[error("{0} Check login_url and graph_url in the configuration file.")]
+    Insecure(#[from] crate::store::origin::OriginError),
 }
+
+/// The most of an identity platform answer that is read.
+pub const TOKEN_ANSWER_LIMIT: u64 = 1 << 20;
 
 /// An HTTP client for `oauth2` that returns 4xx answers as answers: the device flow reads
 /// `authorization_pending` and `slow_down` from them. Redirects are not followed (a token
@@ -226,8 +240,9 @@ impl oauth2::SyncHttpClient for HttpClient {
         if let Some(content_type) = response.header("Content-Type") {
             builder = builder.header("Content-Type", content_type);
         }
-        let mut body = Vec::new();
-        std::io::Read::read_to_end(&mut response.into_reader(), &mut body)?;
+        // A token answer is a few kilobytes; a server that sends more is cut off (the answer
+        // then fails to parse) rather than read into memory without end.
+        let body = super::client::read_bounded(response.into_reader(), TOKEN_ANSWER_LIMIT, None)?;
         builder.body(body).map_err(oauth2::HttpClientError::Http)
     }
 }
@@ -251,9 +266,12 @@ pub fn start_sign_in(
         .add_scopes(scopes(settings))
         .request(&http)
         .map_err(|e| request_error(&e))?;
+    // The window offers to open this link: only an https page (or loopback, for tests) is.
+    let verification_uri = details.verification_uri().to_string();
+    Origin::secure(&verification_uri)?;
     let prompt = DeviceCodePrompt {
         user_code: details.user_code().secret().clone(),
-        verification_uri: details.verification_uri().to_string(),
+        verification_uri,
         expires_in: details.expires_in(),
         interval: details.interval(),
     };
@@ -317,7 +335,7 @@ pub fn signed_in_client(
     http: HttpClient,
     tokens: Tokens,
     cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
-) -> (GraphClient, RefreshTokenHolder) {
+) -> Result<(GraphClient, RefreshTokenHolder), GraphError> {
     let holder: RefreshTokenHolder =
         std::sync::Arc::new(std::sync::Mutex::new(tokens.refresh_token));
     let (current, refresh_settings) = (holder.clone(), settings.clone());
@@ -338,14 +356,14 @@ pub fn signed_in_client(
         tokens.access_token,
         Box::new(refresh),
         cancel,
-    );
-    (client, holder)
+    )?;
+    Ok((client, holder))
 }
 
-/// The keyring item of a tenant's refresh token: user `graph/<tenant id>`. The access token
-/// is never stored.
+/// The keyring item of a tenant's refresh token: service `backup-accounts-graph`, user
+/// `<tenant id>`. The access token is never stored.
 pub fn refresh_token_key(tenant_id: &str) -> crate::store::SecretKey {
-    crate::store::SecretKey::new("graph", tenant_id)
+    crate::store::SecretKey::graph_refresh_token(tenant_id)
 }
 
 /// A new access token (and perhaps a new refresh token) from a refresh token. A refresh
@@ -388,6 +406,7 @@ type DeviceClient = oauth2::Client<
 >;
 
 fn client(settings: &SignInSettings) -> Result<DeviceClient, SignInError> {
+    settings.check()?;
     let base = format!("{}/{}/oauth2/v2.0", settings.login_base, settings.tenant);
     let bad_url = |e: oauth2::url::ParseError| SignInError::Refused(format!("bad URL: {e}"));
     Ok(BasicClient::new(ClientId::new(settings.client_id.clone()))

@@ -16,6 +16,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::client::{GraphClient, GraphError, SyncPhase, retry_after_seconds};
+use crate::store::private_files::{create_private_folder_new, ensure_private_folder, write_private};
 use super::delta::{
     DeltaLinks, DeltaRound, MemberLists, PreviousSnapshot, adopt_members, apply_delta,
     forget_replaced_members, restore_members,
@@ -52,6 +53,17 @@ pub enum SyncError {
     /// An answer without the fields the sync needs.
     #[error("Microsoft Graph's answer lacked {0}. The previous snapshot was kept.")]
     Unexpected(String),
+    /// An id that is not a Graph id: it would have become part of a file name.
+    #[error(
+        "Microsoft Graph sent {what} with the id {id:?}, which is not a Microsoft Graph id \
+         (letters, digits and '-' only); nothing was written. The previous snapshot was kept."
+    )]
+    BadId {
+        /// What had the id ("a group", ...).
+        what: &'static str,
+        /// The id, as shown.
+        id: String,
+    },
     /// The previous snapshot, which a delta sync builds on, could not be read.
     #[error(
         "The previous snapshot in {path} could not be read ({message}). Sign in to Microsoft \
@@ -125,7 +137,7 @@ pub fn sync(
 /// Reads the whole tenant into `<tenants_folder>/<tenant id>`, replacing what was there
 /// only once everything was read and written.
 pub fn full_sync(client: &GraphClient, tenants_folder: &Path) -> Result<SyncSummary, SyncError> {
-    create_folder(tenants_folder)?;
+    ensure_private_folder(tenants_folder).map_err(write_error(tenants_folder))?;
     let organization = client.get_pages("/v1.0/organization")?;
     let tenant_id = tenant_id(&organization)?;
     in_partial_folder(tenants_folder, &tenant_id, None, |partial| {
@@ -137,11 +149,7 @@ pub fn full_sync(client: &GraphClient, tenants_folder: &Path) -> Result<SyncSumm
         write_pages(partial, "users.json", &users)?;
         let groups = client.get_pages(&format!("/v1.0/groups?$select={GROUP_FIELDS}&$top=999"))?;
         write_pages(partial, "groups.json", &groups)?;
-        let ids: Vec<String> = groups
-            .iter()
-            .flat_map(|page| page["value"].as_array().into_iter().flatten())
-            .filter_map(|group| group["id"].as_str().map(str::to_owned))
-            .collect();
+        let ids = group_ids(&groups)?;
         read_all_members(client, &partial.join("members"), &ids)?;
         let mfa = optional(client.get_pages(MFA))?;
         if let Some(pages) = &mfa {
@@ -206,9 +214,10 @@ fn delta_sync(
             "the tenant synced before, but tenant {tenant_id} answered"
         )));
     }
-    let round = DeltaRound::new(&user_pages, &group_pages);
+    let round = DeltaRound::new(&user_pages, &group_pages)?;
     let indexed = indexed?;
     let tenants_folder = previous.parent().unwrap_or(Path::new("."));
+    ensure_private_folder(tenants_folder).map_err(write_error(tenants_folder))?;
     in_partial_folder(tenants_folder, &tenant_id, Some(previous), |partial| {
         write_pages(partial, "organization.json", &organization)?;
         let member_lists = apply_delta(previous, &indexed, partial, &round)?;
@@ -277,12 +286,32 @@ fn in_partial_folder(
 }
 
 fn tenant_id(organization: &[serde_json::Value]) -> Result<String, SyncError> {
-    organization
+    let id = organization
         .first()
         .and_then(|page| page["value"][0]["id"].as_str())
-        .filter(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        .map(str::to_owned)
-        .ok_or_else(|| SyncError::Unexpected("the organization's id".to_owned()))
+        .ok_or_else(|| SyncError::Unexpected("the organization's id".to_owned()))?;
+    checked_id("the organization", id)
+}
+
+/// `id` when it is a Graph id; an error naming `what` otherwise.
+pub(super) fn checked_id(what: &'static str, id: &str) -> Result<String, SyncError> {
+    if super::is_graph_id(id) {
+        Ok(id.to_owned())
+    } else {
+        Err(SyncError::BadId {
+            what,
+            id: crate::store::origin::shown(id),
+        })
+    }
+}
+
+/// The id of every group in `pages`, each checked: it names the group's member list file.
+fn group_ids(pages: &[serde_json::Value]) -> Result<Vec<String>, SyncError> {
+    pages
+        .iter()
+        .flat_map(|page| page["value"].as_array().into_iter().flatten())
+        .map(|group| checked_id("a group", group["id"].as_str().unwrap_or_default()))
+        .collect()
 }
 
 /// Delta links for the tenant as it is now (`$deltatoken=latest`), or none when Graph does
@@ -331,7 +360,7 @@ fn optional(
 /// The members of every group, [`BATCHES_IN_FLIGHT`] batches at a time on named threads;
 /// the first failure stops the others at their next batch.
 fn read_all_members(client: &GraphClient, folder: &Path, ids: &[String]) -> Result<(), SyncError> {
-    create_folder(folder)?;
+    create_private_folder_new(folder).map_err(write_error(folder))?;
     let batches: Vec<&[String]> = ids.chunks(BATCH_SIZE).collect();
     let next = AtomicUsize::new(0);
     let failure: Mutex<Option<SyncError>> = Mutex::new(None);
@@ -387,11 +416,14 @@ fn read_members_batch(
     ids: &[String],
 ) -> Result<(), SyncError> {
     let url = |id: &str| format!("/groups/{id}/members?$select=id&$top=999");
-    let requests: Vec<serde_json::Value> = ids
+    let requests = ids
         .iter()
         .enumerate()
-        .map(|(n, id)| serde_json::json!({"id": n.to_string(), "method": "GET", "url": url(id)}))
-        .collect();
+        .map(|(n, id)| {
+            client.check_batch_url(&url(id))?;
+            Ok(serde_json::json!({"id": n.to_string(), "method": "GET", "url": url(id)}))
+        })
+        .collect::<Result<Vec<_>, GraphError>>()?;
     let answer = client.post("/v1.0/$batch", &serde_json::json!({ "requests": requests }))?;
     let responses = answer["responses"]
         .as_array()
@@ -401,6 +433,7 @@ fn read_members_batch(
             .iter()
             .find(|r| r["id"].as_str() == Some(&n.to_string()))
             .ok_or_else(|| SyncError::Unexpected(format!("the batch's answer for group {id}")))?;
+        let first_url = format!("{}/v1.0{}", client.graph_base(), url(id));
         let first = match response["status"].as_u64() {
             Some(200) => response["body"].clone(),
             Some(403) => return Err(GraphError::Forbidden { path: url(id) }.into()),
@@ -412,17 +445,10 @@ fn read_members_batch(
                 {
                     client.wait_throttled(wait)?;
                 }
-                client.get(&format!("{}/v1.0{}", client.graph_base(), url(id)))?
+                client.get(&first_url)?
             }
         };
-        let mut pages = vec![first];
-        while let Some(next) = pages
-            .last()
-            .and_then(|p| p["@odata.nextLink"].as_str())
-            .map(str::to_owned)
-        {
-            pages.push(client.get(&next)?);
-        }
+        let pages = client.rest_of_pages(&first_url, first)?;
         write_pages(folder, &format!("{id}.json"), &pages)?;
     }
     Ok(())
@@ -439,7 +465,7 @@ fn count_objects(pages: &[serde_json::Value]) -> usize {
 fn write_pages(folder: &Path, name: &str, pages: &[serde_json::Value]) -> Result<(), SyncError> {
     let path = folder.join(name);
     let text = serde_json::to_string(pages).unwrap_or_default();
-    std::fs::write(&path, text).map_err(|source| SyncError::Write { path, source })
+    write_private(&path, text.as_bytes()).map_err(|source| SyncError::Write { path, source })
 }
 
 pub(super) fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> SyncError {
@@ -447,14 +473,10 @@ pub(super) fn write_error(path: &Path) -> impl FnOnce(std::io::Error) -> SyncErr
     move |source| SyncError::Write { path, source }
 }
 
-fn create_folder(folder: &Path) -> Result<(), SyncError> {
-    std::fs::create_dir_all(folder).map_err(write_error(folder))
-}
-
 /// A new folder beside the snapshot, named so that it is never taken for one.
 fn tempfile_folder(parent: &Path, tenant_id: &str) -> std::io::Result<PathBuf> {
     let folder = parent.join(format!(".{tenant_id}.partial-{}", unique_suffix()));
-    std::fs::create_dir(&folder)?;
+    create_private_folder_new(&folder)?;
     Ok(folder)
 }
 
