@@ -7,6 +7,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
+mod graph_sync;
+
+pub use graph_sync::check_graph_sync_bytes;
+
 use crate::model::{ManagerDraft, Password};
 use crate::store::ConfigFile;
 use crate::store::config::to_ron;

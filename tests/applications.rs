@@ -168,11 +168,11 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
         &harness,
         "Saved the backup applications of Northwind Traders: 2 applications."
     ));
-    let secret = secrets.get(NORTHWIND, &format!("app/{VEEAM}")).unwrap();
+    let secret = secrets.certificate(NORTHWIND, VEEAM).unwrap();
     assert!(secret.starts_with("-----BEGIN PRIVATE KEY-----"));
     assert!(
         secrets
-            .get(NORTHWIND, &format!("app/{THIRD_APP}"))
+            .certificate(NORTHWIND, THIRD_APP)
             .is_some()
     );
     let config_text = std::fs::read_to_string(folder.path().join("config/config.ron")).unwrap();
@@ -208,7 +208,7 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
     click(&mut harness, "Cancel backup applications");
     assert!(
         secrets
-            .get(NORTHWIND, &format!("app/{THIRD_APP}"))
+            .certificate(NORTHWIND, THIRD_APP)
             .is_some()
     );
     let saved = ConfigFile::in_folder(&folder.path().join("config"))
@@ -221,10 +221,10 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
     save(&mut harness);
     assert!(
         secrets
-            .get(NORTHWIND, &format!("app/{THIRD_APP}"))
+            .certificate(NORTHWIND, THIRD_APP)
             .is_none()
     );
-    assert!(secrets.get(NORTHWIND, &format!("app/{VEEAM}")).is_some());
+    assert!(secrets.certificate(NORTHWIND, VEEAM).is_some());
 }
 
 #[test]

@@ -312,7 +312,8 @@ fn apply_accounts_export_and_remove_against_the_real_secret_service() {
     let script = run(&["export", CONTOSO, "--format", "powershell"], None);
     let script = String::from_utf8(script.stdout).unwrap();
     for expected in [
-        "Get-VBOOrganization -Name 'Contoso Ltd'",
+        "$organizationName = 'Contoso Ltd'",
+        "Get-VBOOrganization -Name $organizationName",
         "Get-VBOOrganizationGroupMember -Group $group",
         "Read-Host -AsSecureString",
         "New-VBOBackupAccount -SecurityGroupMember $member -Password $password",

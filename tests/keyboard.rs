@@ -235,7 +235,7 @@ fn backup_applications_with_key_presses_only() {
     harness.key_press(Key::Enter);
     harness.step();
     wait_until_saved(&mut harness);
-    assert!(secrets.get(NORTHWIND, &format!("app/{VEEAM}")).is_some());
+    assert!(secrets.certificate(NORTHWIND, VEEAM).is_some());
 }
 
 #[test]

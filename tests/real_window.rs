@@ -302,9 +302,9 @@ fn the_binary_signs_in_and_syncs_against_a_local_graph() {
         .args([
             "clear",
             "service",
-            "backup-accounts",
+            "backup-accounts-graph",
             "username",
-            "graph/tenant-1",
+            "tenant-1",
         ])
         .status();
 }

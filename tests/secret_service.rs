@@ -33,9 +33,13 @@ fn keyring() -> KeyringSecrets {
 
 /// What `secret-tool` finds for an account, or `None`.
 fn secret_tool_lookup(organization: &str, upn: &str) -> Option<String> {
+    secret_tool_lookup_in("backup-accounts", &format!("{organization}/{upn}"))
+}
+
+/// What `secret-tool` finds for a keyring service and user, or `None`.
+fn secret_tool_lookup_in(service: &str, user: &str) -> Option<String> {
     let output = Command::new("secret-tool")
-        .args(["lookup", "service", "backup-accounts", "username"])
-        .arg(format!("{organization}/{upn}"))
+        .args(["lookup", "service", service, "username", user])
         .output()
         .expect("secret-tool (Debian libsecret-tools) is installed");
     output
@@ -209,8 +213,14 @@ fn a_failed_write_restores_earlier_secrets_in_the_real_keyring() {
 /// The `username` of every Secret Service item of service `backup-accounts` for one
 /// organization, as `secret-tool search` lists them.
 fn secret_tool_accounts(organization: &str) -> Vec<String> {
+    secret_tool_items("backup-accounts", organization)
+}
+
+/// The `username` of every item of `service` for one organization, without the
+/// organization's prefix.
+fn secret_tool_items(service: &str, organization: &str) -> Vec<String> {
     let output = Command::new("secret-tool")
-        .args(["search", "--all", "service", "backup-accounts"])
+        .args(["search", "--all", "service", service])
         .output()
         .unwrap();
     // secret-tool prints the attributes on stderr and the secrets on stdout.
@@ -626,12 +636,10 @@ fn health_finds_a_secret_deleted_outside_the_app_and_check_exits_7() {
         .unwrap();
 }
 
-/// Keyring items of an organization's backup applications, as `secret-tool` finds them.
+/// Keyring items of an organization's backup applications, as `secret-tool` finds them:
+/// their own service, named by application id.
 fn secret_tool_applications(organization: &str) -> Vec<String> {
-    secret_tool_accounts(organization)
-        .into_iter()
-        .filter(|user| user.starts_with("app/"))
-        .collect()
+    secret_tool_items("backup-accounts-certificate", organization)
 }
 
 #[test]
@@ -664,8 +672,16 @@ fn backup_application_certificates_go_to_the_real_keyring_and_leave_with_their_a
     save(&mut harness);
     let mut stored = secret_tool_applications(NORTHWIND);
     stored.sort();
-    assert_eq!(stored, [format!("app/{VEEAM}"), format!("app/{THIRD_APP}")]);
-    let key = secret_tool_lookup(NORTHWIND, &format!("app/{VEEAM}")).unwrap();
+    assert_eq!(stored, [VEEAM, THIRD_APP]);
+    assert!(
+        secret_tool_accounts(NORTHWIND).is_empty(),
+        "no certificate among the account passwords"
+    );
+    let key = secret_tool_lookup_in(
+        "backup-accounts-certificate",
+        &format!("{NORTHWIND}/{VEEAM}"),
+    )
+    .unwrap();
     assert!(key.starts_with("-----BEGIN PRIVATE KEY-----"));
 
     // Removing the third application deletes its key, and only its key.
@@ -673,11 +689,8 @@ fn backup_application_certificates_go_to_the_real_keyring_and_leave_with_their_a
     click(&mut harness, THIRD_NAME);
     click(&mut harness, "Remove 1 selected");
     save(&mut harness);
-    assert_eq!(
-        secret_tool_applications(NORTHWIND),
-        [format!("app/{VEEAM}")]
-    );
+    assert_eq!(secret_tool_applications(NORTHWIND), [VEEAM]);
     keyring()
-        .delete(&SecretKey::new(NORTHWIND, &format!("app/{VEEAM}")))
+        .delete(&SecretKey::certificate(NORTHWIND, VEEAM))
         .unwrap();
 }

@@ -188,7 +188,7 @@ fn a_refresh_token_gives_a_new_access_token_until_it_is_revoked() {
     assert!(!error.to_string().contains("REFRESH"), "never a token");
     // The refresh token's keyring item is per tenant, apart from the backup accounts.
     assert_eq!(
-        refresh_token_key("84841066-274D-4ec0-a5c1-276be684bdd3").keyring_user(),
-        "graph/84841066-274d-4ec0-a5c1-276be684bdd3"
+        refresh_token_key("84841066-274D-4ec0-a5c1-276be684bdd3").to_string(),
+        "backup-accounts-graph:84841066-274d-4ec0-a5c1-276be684bdd3"
     );
 }

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use backup_accounts::store::config::GraphSettings;
-use backup_accounts::store::{Config, ConfigFile};
+use backup_accounts::store::{Config, ConfigFile, SecretKey};
 use common::tenant_server::{Tenant, TenantServer};
 use common::*;
 use egui::accesskit::Role;
@@ -95,7 +95,7 @@ fn sign_in_sync_and_sync_again_by_label() {
             .is_some()
     );
     assert_eq!(
-        secrets.get("graph", "tenant-1"),
+        secrets.refresh_token("tenant-1"),
         Some(server.refresh_token()),
         "the refresh token the identity platform gave"
     );
@@ -134,7 +134,7 @@ fn sign_in_sync_and_sync_again_by_label() {
     harness.run();
     harness.get_by_label("Sign out of Microsoft 365").click();
     harness.run();
-    assert_eq!(secrets.get("graph", "tenant-1"), None);
+    assert_eq!(secrets.refresh_token("tenant-1"), None);
     assert!(
         harness
             .query_by_label("Contoso (Basic authentication)")
@@ -187,7 +187,10 @@ fn synced_contoso(server: &TenantServer, folder: &std::path::Path, secrets: &Mem
     for upn in accounts {
         items.insert(format!("tenant-1/{upn}"), "secret".into());
     }
-    items.insert("graph/tenant-1".into(), server.refresh_token());
+    items.insert(
+        SecretKey::graph_refresh_token("tenant-1").to_string(),
+        server.refresh_token(),
+    );
 }
 
 #[test]
@@ -240,7 +243,7 @@ fn sync_now_reads_only_the_changes_and_asks_before_revoking_a_member_who_left() 
         ["bob@contoso.com"]
     );
     assert_eq!(
-        secrets.get("graph", "tenant-1"),
+        secrets.refresh_token("tenant-1"),
         Some(server.refresh_token()),
         "the rotated refresh token is kept"
     );

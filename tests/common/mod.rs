@@ -16,7 +16,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use backup_accounts::model::{Directory, Password};
 use backup_accounts::store::{SecretError, SecretKey, SecretStore};
 
-/// An in-memory keyring for logic tests; the real Secret Service is tested separately.
+/// An in-memory keyring for logic tests; the real Secret Service is tested separately. Items
+/// are kept by the key as messages name it: `ORG/UPN` for account passwords,
+/// `SERVICE:USER` for the other kinds, which have their own keyring services.
 #[derive(Default)]
 pub struct MemorySecrets {
     pub items: Mutex<HashMap<String, String>>,
@@ -28,6 +30,22 @@ impl MemorySecrets {
             .lock()
             .unwrap()
             .get(&format!("{organization}/{upn}"))
+            .cloned()
+    }
+    /// A tenant's Microsoft 365 refresh token.
+    pub fn refresh_token(&self, tenant: &str) -> Option<String> {
+        self.items
+            .lock()
+            .unwrap()
+            .get(&SecretKey::graph_refresh_token(tenant).to_string())
+            .cloned()
+    }
+    /// The certificate key of an application in an organization's pool.
+    pub fn certificate(&self, organization: &str, app_id: &str) -> Option<String> {
+        self.items
+            .lock()
+            .unwrap()
+            .get(&SecretKey::certificate(organization, app_id).to_string())
             .cloned()
     }
     pub fn keys(&self) -> Vec<String> {
@@ -51,18 +69,18 @@ impl SecretStore for MemorySecrets {
             .items
             .lock()
             .unwrap()
-            .get(&key.keyring_user())
+            .get(&key.to_string())
             .map(|p| Password::new(p.clone())))
     }
     fn write(&self, key: &SecretKey, password: &Password) -> Result<(), SecretError> {
         self.items
             .lock()
             .unwrap()
-            .insert(key.keyring_user(), password.expose().to_owned());
+            .insert(key.to_string(), password.expose().to_owned());
         Ok(())
     }
     fn delete(&self, key: &SecretKey) -> Result<(), SecretError> {
-        self.items.lock().unwrap().remove(&key.keyring_user());
+        self.items.lock().unwrap().remove(&key.to_string());
         Ok(())
     }
 }

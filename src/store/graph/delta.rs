@@ -87,7 +87,8 @@ impl DeltaRound {
     pub fn new(user_pages: &[Value], group_pages: &[Value]) -> Result<Self, SyncError> {
         let mut round = Self::default();
         for user in objects(user_pages) {
-            let id = checked_id("a user", user["id"].as_str().unwrap_or_default())?;
+            // `get`, not indexing: a `Map` index panics on a missing key.
+            let id = checked_id("a user", text_field(user, "id"))?;
             let id = id.as_str();
             if !round.users.contains_key(id) {
                 round.user_order.push(id.to_owned());
@@ -100,7 +101,7 @@ impl DeltaRound {
             }
         }
         for group in objects(group_pages) {
-            let id = checked_id("a group", group["id"].as_str().unwrap_or_default())?;
+            let id = checked_id("a group", text_field(group, "id"))?;
             let id = id.as_str();
             if !round.groups.contains_key(id) {
                 round.group_order.push(id.to_owned());
@@ -108,7 +109,8 @@ impl DeltaRound {
             let change = round.groups.entry(id.to_owned()).or_default();
             change.removed = group.get("@removed").is_some();
             change.properties.extend(properties(group));
-            for member in group["members@delta"].as_array().into_iter().flatten() {
+            let members = group.get("members@delta").and_then(Value::as_array);
+            for member in members.into_iter().flatten() {
                 let member_id =
                     checked_id("a group member", member["id"].as_str().unwrap_or_default())?;
                 change.members.push(MemberChange {
@@ -133,6 +135,11 @@ impl DeltaRound {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// A text field of an object, empty when missing or not text.
+fn text_field<'a>(object: &'a Map<String, Value>, name: &str) -> &'a str {
+    object.get(name).and_then(Value::as_str).unwrap_or_default()
 }
 
 fn objects(pages: &[Value]) -> impl Iterator<Item = &Map<String, Value>> {
