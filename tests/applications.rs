@@ -170,11 +170,7 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
     ));
     let secret = secrets.certificate(NORTHWIND, VEEAM).unwrap();
     assert!(secret.starts_with("-----BEGIN PRIVATE KEY-----"));
-    assert!(
-        secrets
-            .certificate(NORTHWIND, THIRD_APP)
-            .is_some()
-    );
+    assert!(secrets.certificate(NORTHWIND, THIRD_APP).is_some());
     let config_text = std::fs::read_to_string(folder.path().join("config/config.ron")).unwrap();
     assert!(
         config_text.contains(&northwind.veeam.thumbprint),
@@ -206,11 +202,7 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
     click(&mut harness, THIRD_NAME);
     click(&mut harness, "Remove 1 selected");
     click(&mut harness, "Cancel backup applications");
-    assert!(
-        secrets
-            .certificate(NORTHWIND, THIRD_APP)
-            .is_some()
-    );
+    assert!(secrets.certificate(NORTHWIND, THIRD_APP).is_some());
     let saved = ConfigFile::in_folder(&folder.path().join("config"))
         .load()
         .unwrap();
@@ -219,11 +211,7 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
     click(&mut harness, THIRD_NAME);
     click(&mut harness, "Remove 1 selected");
     save(&mut harness);
-    assert!(
-        secrets
-            .certificate(NORTHWIND, THIRD_APP)
-            .is_none()
-    );
+    assert!(secrets.certificate(NORTHWIND, THIRD_APP).is_none());
     assert!(secrets.certificate(NORTHWIND, VEEAM).is_some());
 }
 

@@ -68,6 +68,9 @@ fn a_newer_schema_behind_the_named_struct_form_is_refused_as_newer() {
 
 #[test]
 fn graph_sync_inputs_that_once_failed() {
-    let count = replay("graph_sync", backup_accounts::fuzzing::check_graph_sync_bytes);
+    let count = replay(
+        "graph_sync",
+        backup_accounts::fuzzing::check_graph_sync_bytes,
+    );
     assert!(count >= 1);
 }

@@ -694,3 +694,208 @@ fn backup_application_certificates_go_to_the_real_keyring_and_leave_with_their_a
         .delete(&SecretKey::certificate(NORTHWIND, VEEAM))
         .unwrap();
 }
+
+/// A pool of one application with an installed certificate (the configuration's part).
+fn pool_with_certificate(
+    app_id: &str,
+) -> backup_accounts::model::application_pool::ApplicationPool {
+    use backup_accounts::model::application_pool::{
+        ApplicationPool, InstalledCertificate, PooledApplication,
+    };
+    ApplicationPool {
+        applications: vec![PooledApplication {
+            app_id: app_id.to_owned(),
+            certificate: Some(InstalledCertificate {
+                thumbprint: "0F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C".to_owned(),
+                subject: "CN=Backup".to_owned(),
+                expires: "2030-01-01T00:00:00Z".parse().unwrap(),
+            }),
+        }],
+    }
+}
+
+/// Issue 23, item 5: a stop between saving the configuration and ending the journal, after
+/// installing a certificate, keeps the certificate's key: the pool names it.
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn item_5_the_crash_journal_keeps_a_certificate_key_the_configuration_names() {
+    use backup_accounts::model::CommitPlan;
+    use backup_accounts::store::journal::CommitJournal;
+    let _one_at_a_time = one_at_a_time();
+    let folder = tempfile::tempdir().unwrap();
+    let config_folder = folder.path().join("config");
+    std::fs::create_dir_all(&config_folder).unwrap();
+    let organization = unique("journal-app");
+    let app_id = "5b1f3a2e-7c44-4d6a-9e21-0f3c9d2a7b10";
+    let plan = CommitPlan {
+        organization_id: organization.clone(),
+        secrets_to_store: vec![(app_id.to_owned(), Password::new("PRIVATE KEY".into()))],
+        app_passwords: Vec::new(),
+        secrets_to_delete: Vec::new(),
+        selection: None,
+        mfa_not_enabled: Vec::new(),
+        application_pool: Some(pool_with_certificate(app_id)),
+    };
+    // The commit up to the stop: journal begun, key stored, configuration saved.
+    let config_file = ConfigFile::in_folder(&config_folder);
+    let journal = CommitJournal::beside(config_file.path());
+    journal.begin(std::slice::from_ref(&plan)).unwrap();
+    let key = SecretKey::certificate(&organization, app_id);
+    keyring()
+        .write(&key, &Password::new("PRIVATE KEY".into()))
+        .unwrap();
+    let mut config = Config::default();
+    config
+        .application_pools
+        .insert(organization, pool_with_certificate(app_id));
+    config_file.save(&config).unwrap();
+    assert!(config_folder.join("commit-journal.ron").exists());
+
+    let options = StartupOptions {
+        config_dir: Some(config_folder.clone()),
+        ..Default::default()
+    };
+    let state = AppState::load(&options, Ok(Arc::new(keyring()))).unwrap();
+    assert!(
+        keyring().read(&key).unwrap().is_some(),
+        "the key the pool names was kept"
+    );
+    assert!(!config_folder.join("commit-journal.ron").exists());
+    assert!(
+        state.startup_notices().is_empty(),
+        "{:?}",
+        state.startup_notices()
+    );
+    keyring().delete(&key).unwrap();
+}
+
+/// Issue 23, item 6: an account password whose organization is `graph` or whose UPN holds a
+/// `/` is its own item, beside a refresh token or a certificate key of the same spelling.
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn item_6_keyring_items_of_different_kinds_cannot_collide() {
+    let _one_at_a_time = one_at_a_time();
+    let store = keyring();
+    let organization = unique("collide");
+    let tenant = unique("tenant");
+    let app_id = "c4d5e6f7-2b3c-4d5e-9f60-718293a4b5c6";
+    for (account, other) in [
+        (
+            SecretKey::new(&organization, &format!("app/{app_id}")),
+            SecretKey::certificate(&organization, app_id),
+        ),
+        (
+            SecretKey::new("graph", &tenant),
+            SecretKey::graph_refresh_token(&tenant),
+        ),
+    ] {
+        store
+            .write(&account, &Password::new("account password".into()))
+            .unwrap();
+        store
+            .write(&other, &Password::new("other secret".into()))
+            .unwrap();
+        assert_eq!(
+            store.read(&account).unwrap().unwrap().expose(),
+            "account password"
+        );
+        assert_eq!(
+            store.read(&other).unwrap().unwrap().expose(),
+            "other secret"
+        );
+        store.delete(&account).unwrap();
+        assert!(store.read(&other).unwrap().is_some(), "{other} stays");
+        store.delete(&other).unwrap();
+    }
+}
+
+/// Issue 23, item 6: the items an earlier version kept among the account passwords (a
+/// certificate key as `ORG/app/APP`, a refresh token as `graph/TENANT`) move to their own
+/// services at the next start, through the journal, and stay there.
+#[test]
+#[ignore = "needs a real Secret Service: run scripts/test"]
+fn item_6_items_of_an_earlier_version_move_to_their_own_services() {
+    let _one_at_a_time = one_at_a_time();
+    let folder = tempfile::tempdir().unwrap();
+    let config_folder = folder.path().join("config");
+    let organization = unique("moved");
+    let tenant = unique("tenant");
+    let app_id = "8d2e4f60-1a3b-4c5d-8e9f-a0b1c2d3e4f5";
+    // A synced tenant: the Graph export of tests/graph/contoso under tenants/<tenant>.
+    let snapshot = config_folder.join("tenants").join(&tenant);
+    let export = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graph/contoso");
+    for file in [
+        "organization.json",
+        "users.json",
+        "groups.json",
+        "mfa.json",
+        "applications.json",
+    ] {
+        std::fs::create_dir_all(snapshot.join("members")).unwrap();
+        std::fs::copy(export.join(file), snapshot.join(file)).unwrap();
+    }
+    for entry in std::fs::read_dir(export.join("members")).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(
+            &path,
+            snapshot.join("members").join(path.file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let mut config = Config {
+        directory: backup_accounts::store::DirectorySource::GraphExport(snapshot),
+        ..Config::default()
+    };
+    config
+        .application_pools
+        .insert(organization.clone(), pool_with_certificate(app_id));
+    ConfigFile::in_folder(&config_folder).save(&config).unwrap();
+    let store = keyring();
+    let legacy_certificate = SecretKey::new(&organization, &format!("app/{app_id}"));
+    let legacy_token = SecretKey::new("graph", &tenant);
+    store
+        .write(&legacy_certificate, &Password::new("KEY".into()))
+        .unwrap();
+    store
+        .write(&legacy_token, &Password::new("TOKEN".into()))
+        .unwrap();
+
+    let options = StartupOptions {
+        config_dir: Some(config_folder.clone()),
+        ..Default::default()
+    };
+    for start in 0..2 {
+        let state = AppState::load(&options, Ok(Arc::new(keyring()))).unwrap();
+        assert!(
+            state.startup_notices().is_empty(),
+            "{:?}",
+            state.startup_notices()
+        );
+        drop(state);
+        assert_eq!(
+            secret_tool_lookup_in(
+                "backup-accounts-certificate",
+                &format!("{organization}/{app_id}")
+            )
+            .as_deref(),
+            Some("KEY"),
+            "start {start}"
+        );
+        assert_eq!(
+            secret_tool_lookup_in("backup-accounts-graph", &tenant).as_deref(),
+            Some("TOKEN")
+        );
+        assert_eq!(
+            secret_tool_lookup(&organization, &format!("app/{app_id}")),
+            None
+        );
+        assert_eq!(secret_tool_lookup("graph", &tenant), None);
+        assert!(!config_folder.join("commit-journal.ron").exists());
+    }
+    store
+        .delete(&SecretKey::certificate(&organization, app_id))
+        .unwrap();
+    store
+        .delete(&SecretKey::graph_refresh_token(&tenant))
+        .unwrap();
+}

@@ -55,7 +55,7 @@ pub(super) fn orgs(state: &AppState, json: bool) -> String {
             text,
             "{}  {}  ({})",
             row.id,
-            shown(&row.name),
+            shown(row.name),
             row.authentication
         );
         match (&row.reason, row.group) {
@@ -130,7 +130,7 @@ pub(super) fn groups(
             text,
             "{}  {}  ({}, {} users)",
             row.id,
-            shown(&row.name),
+            shown(row.name),
             row.kind,
             row.members
         );

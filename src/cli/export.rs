@@ -17,7 +17,8 @@ use crate::state::AppState;
 
 /// The characters PowerShell ends a single-quoted string with: the ASCII apostrophe and the
 /// typographic single quotes U+2018-U+201B. Inside a literal, each is escaped by doubling.
-pub const POWERSHELL_SINGLE_QUOTES: [char; 5] = ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
+pub const POWERSHELL_SINGLE_QUOTES: [char; 5] =
+    ['\'', '\u{2018}', '\u{2019}', '\u{201A}', '\u{201B}'];
 
 /// Tenant text the script cannot hold safely.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

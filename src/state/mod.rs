@@ -22,12 +22,12 @@ use crate::model::{
 };
 use crate::store::graph::{ImportedTenant, import_folder};
 use crate::store::journal::{CommitJournal, move_legacy_keys};
-use sync::synced_tenant_of;
 use crate::store::snapshot_cache::SnapshotCache;
 use crate::store::{
     CommitError, Config, ConfigFile, DirectorySource, InstanceLock, LoadedDirectory, LockError,
     SecretError, SecretStore, apply_commits, keyring_steps, load_directory, source_of_path,
 };
+use sync::synced_tenant_of;
 
 /// The keyring, or why there is none.
 pub type Secrets = Result<Arc<dyn SecretStore>, SecretError>;
@@ -130,14 +130,15 @@ impl AppState {
         let startup_notices = match (&lock, &secrets) {
             (Ok(_), Ok(secrets)) => {
                 let journal = CommitJournal::beside(config_file.path());
-                let mut notices = journal
-                    .reconcile(&config, secrets.as_ref())
-                    .unwrap_or_else(|e| {
-                        vec![format!(
-                            "A commit did not finish, and its leftovers could not be removed \
+                let mut notices =
+                    journal
+                        .reconcile(&config, secrets.as_ref())
+                        .unwrap_or_else(|e| {
+                            vec![format!(
+                                "A commit did not finish, and its leftovers could not be removed \
                              yet: {e}"
-                        )]
-                    });
+                            )]
+                        });
                 let synced = synced_tenant_of(&config, &config_file);
                 if let Err(e) =
                     move_legacy_keys(&journal, &config, synced.as_deref(), secrets.as_ref())

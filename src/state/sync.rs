@@ -86,8 +86,8 @@ impl SyncJob {
         let tokens = self
             .tokens(&settings, &http, prompt, cancel)
             .map_err(|e| e.to_string())?;
-        let (client, refresh_token) = signed_in_client(&settings, http, tokens, cancel.clone())
-            .map_err(|e| e.to_string())?;
+        let (client, refresh_token) =
+            signed_in_client(&settings, http, tokens, cancel.clone()).map_err(|e| e.to_string())?;
         let client = client.with_stats(stats);
         // A new sign-in reads everything; a known tenant only what changed since.
         let summary = sync(&client, &self.tenants_folder, self.tenant_id.as_deref())

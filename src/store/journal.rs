@@ -175,11 +175,14 @@ impl CommitJournal {
 /// token (never written by a commit, so never an orphan of one).
 fn names(config: &Config, key: &SecretKey) -> bool {
     let pool_has = |organization: &str, app_id: &str| {
-        config.application_pools.get(organization).is_some_and(|pool| {
-            pool.applications
-                .iter()
-                .any(|a| a.certificate.is_some() && a.app_id.eq_ignore_ascii_case(app_id))
-        })
+        config
+            .application_pools
+            .get(organization)
+            .is_some_and(|pool| {
+                pool.applications
+                    .iter()
+                    .any(|a| a.certificate.is_some() && a.app_id.eq_ignore_ascii_case(app_id))
+            })
     };
     match key.kind {
         SecretKind::AccountPassword => match key.name.strip_prefix(LEGACY_CERTIFICATE_PREFIX) {

@@ -462,6 +462,9 @@ pub struct Faults {
     pub break_groups: AtomicBool,
     /// Every Graph answer waits this long, so a window can be read while a sync runs.
     pub delay_ms: AtomicUsize,
+    /// Links of one kind ("users", "members" or "delta") point to this base instead of the
+    /// server's own: a hostile or broken server.
+    pub foreign_links: Mutex<Option<(&'static str, String)>>,
 }
 
 #[derive(Debug, Default)]
@@ -645,6 +648,14 @@ fn error(status: u16, code: &str) -> Answer {
 }
 
 impl Handler {
+    /// The base of the links of `kind` this server hands out.
+    fn link_base(&self, kind: &str) -> String {
+        match &*self.faults.foreign_links.lock().unwrap() {
+            Some((foreign_kind, base)) if *foreign_kind == kind => base.clone(),
+            _ => self.base.clone(),
+        }
+    }
+
     fn handle(&self, request: tiny_http::Request) {
         let (now, most) = &*self.in_flight;
         most.fetch_max(now.fetch_add(1, Ordering::SeqCst) + 1, Ordering::SeqCst);
@@ -770,7 +781,7 @@ impl Handler {
                     &tenant.users,
                     start,
                     "/v1.0/users",
-                    base,
+                    &self.link_base("users"),
                     Tenant::user_json,
                 ))
             }
@@ -826,7 +837,7 @@ impl Handler {
         if start + PAGE < group.members.len() {
             body["@odata.nextLink"] = json!(format!(
                 "{}/v1.0/groups/{id}/members?$skiptoken={}",
-                self.base,
+                self.link_base("members"),
                 start + PAGE
             ));
         }
@@ -836,8 +847,9 @@ impl Handler {
     /// A delta round: `$deltatoken=latest` gives only the link; `$deltatoken=R` the changes
     /// since round R; `$skiptoken=R-OFFSET` the next page of them.
     fn delta(&self, tenant: &Tenant, resource: &str, query: &str) -> Answer {
+        let base = self.link_base("delta");
         let (since, offset) = if query.contains("$deltatoken=latest") {
-            let link = format!("{}{resource}?$deltatoken={}", self.base, tenant.round);
+            let link = format!("{base}{resource}?$deltatoken={}", tenant.round);
             return ok(json!({"value": [], "@odata.deltaLink": link}));
         } else if let Some(round) = query_number(query, "$deltatoken") {
             (round, 0)
@@ -860,13 +872,10 @@ impl Handler {
         let end = (offset + PAGE).min(changes.len());
         let mut body = json!({ "value": changes[offset.min(end)..end] });
         if end < changes.len() {
-            body["@odata.nextLink"] =
-                json!(format!("{}{resource}?$skiptoken={since}-{end}", self.base));
+            body["@odata.nextLink"] = json!(format!("{base}{resource}?$skiptoken={since}-{end}"));
         } else {
-            body["@odata.deltaLink"] = json!(format!(
-                "{}{resource}?$deltatoken={}",
-                self.base, tenant.round
-            ));
+            body["@odata.deltaLink"] =
+                json!(format!("{base}{resource}?$deltatoken={}", tenant.round));
         }
         ok(body)
     }

@@ -333,7 +333,7 @@ impl GraphClient {
     /// Every page of a collection, starting at `path` (e.g. `/v1.0/users?$top=999`), each
     /// page as Graph sent it (`value` and, but for the last, `@odata.nextLink`).
     pub fn get_pages(&self, path: &str) -> Result<Vec<serde_json::Value>, GraphError> {
-        self.pages_from(format!("{}{path}", self.graph_base))
+        self.pages_from(&format!("{}{path}", self.graph_base))
     }
 
     /// Every page of a delta round starting at `url` (a delta link, or a path of
@@ -347,7 +347,7 @@ impl GraphClient {
             self.origin.check(url)?;
             url.to_owned()
         };
-        let pages = self.pages_from(url.clone())?;
+        let pages = self.pages_from(&url)?;
         let delta_link = pages
             .last()
             .and_then(|page| page["@odata.deltaLink"].as_str())
@@ -360,9 +360,9 @@ impl GraphClient {
         Ok((pages, delta_link))
     }
 
-    fn pages_from(&self, first: String) -> Result<Vec<serde_json::Value>, GraphError> {
-        let page = self.get(&first)?;
-        self.rest_of_pages(&first, page)
+    fn pages_from(&self, first: &str) -> Result<Vec<serde_json::Value>, GraphError> {
+        let page = self.get(first)?;
+        self.rest_of_pages(first, page)
     }
 
     /// `first_page` (the answer to `first`) and every page after it, by `@odata.nextLink`.

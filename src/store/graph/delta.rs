@@ -611,3 +611,41 @@ fn link_or_copy(from: &Path, to: &Path) -> Result<(), SyncError> {
     }
     tighten(to, 0o600).map_err(write_error(to))
 }
+
+#[cfg(test)]
+mod tests {
+    // A panic is how a test reports a failure.
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Issue 23, item 3: a tampered journal (left by a crash, read back at the next sync)
+    /// names files by group id only; an entry like `../../x.json` is skipped, not followed.
+    #[test]
+    fn item_3_a_member_journal_entry_that_names_no_group_is_never_a_path() {
+        let root = std::env::temp_dir().join(format!("journal-names-{}", std::process::id()));
+        let (previous, new) = (root.join("previous"), root.join("new"));
+        std::fs::create_dir_all(new.join("members")).unwrap();
+        std::fs::create_dir_all(&previous).unwrap();
+        let victim = root.join("victim.json");
+        std::fs::write(&victim, "keep me").unwrap();
+        std::fs::write(new.join("members").join("g1.json"), "changed").unwrap();
+        let journal = MembersJournal {
+            replaced: vec![
+                ("../../victim.json".to_owned(), None),
+                ("../victim.json".to_owned(), Some("overwritten".to_owned())),
+                ("g1.json".to_owned(), Some("original".to_owned())),
+            ],
+        };
+        let bytes = bincode::serde::encode_to_vec(&journal, bincode::config::standard()).unwrap();
+        std::fs::write(new.join(MEMBERS_JOURNAL), bytes).unwrap();
+        restore_members(&previous, &new);
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "keep me");
+        assert_eq!(
+            std::fs::read_to_string(previous.join("members").join("g1.json")).unwrap(),
+            "original",
+            "a real entry is still put back"
+        );
+        std::fs::remove_dir_all(&root).unwrap();
+    }
+}

@@ -16,10 +16,12 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::client::{GraphClient, GraphError, SyncPhase, retry_after_seconds};
-use crate::store::private_files::{create_private_folder_new, ensure_private_folder, write_private};
 use super::delta::{
     DeltaLinks, DeltaRound, MemberLists, PreviousSnapshot, adopt_members, apply_delta,
     forget_replaced_members, restore_members,
+};
+use crate::store::private_files::{
+    create_private_folder_new, ensure_private_folder, write_private,
 };
 
 /// Requests per `$batch`, Graph's limit.
