@@ -128,28 +128,7 @@ impl AppState {
             }
         };
         let startup_notices = match (&lock, &secrets) {
-            (Ok(_), Ok(secrets)) => {
-                let journal = CommitJournal::beside(config_file.path());
-                let mut notices =
-                    journal
-                        .reconcile(&config, secrets.as_ref())
-                        .unwrap_or_else(|e| {
-                            vec![format!(
-                                "A commit did not finish, and its leftovers could not be removed \
-                             yet: {e}"
-                            )]
-                        });
-                let synced = synced_tenant_of(&config, &config_file);
-                if let Err(e) =
-                    move_legacy_keys(&journal, &config, synced.as_deref(), secrets.as_ref())
-                {
-                    notices.push(format!(
-                        "Keyring items of an earlier version could not be moved to their own \
-                         services yet; the next start tries again: {e}"
-                    ));
-                }
-                notices
-            }
+            (Ok(_), Ok(secrets)) => finish_interrupted_work(&config_file, &config, secrets),
             _ => Vec::new(),
         };
         let mut state = Self {
@@ -402,4 +381,30 @@ fn snapshot_cache_for(config_dir: Option<&Path>, folder: &Path) -> SnapshotCache
         (None, Some(platform)) => SnapshotCache::in_folder(&platform),
         _ => SnapshotCache::in_folder(&folder.join("cache")),
     }
+}
+
+/// At start-up, with the folder locked: reconciles a commit that did not finish (its
+/// journal), then moves keyring items of an earlier version to their own services. Returns
+/// what the administrator should know.
+fn finish_interrupted_work(
+    config_file: &ConfigFile,
+    config: &Config,
+    secrets: &Arc<dyn SecretStore>,
+) -> Vec<String> {
+    let journal = CommitJournal::beside(config_file.path());
+    let mut notices = journal
+        .reconcile(config, secrets.as_ref())
+        .unwrap_or_else(|e| {
+            vec![format!(
+                "A commit did not finish, and its leftovers could not be removed yet: {e}"
+            )]
+        });
+    let synced = synced_tenant_of(config, config_file);
+    if let Err(e) = move_legacy_keys(&journal, config, synced.as_deref(), secrets.as_ref()) {
+        notices.push(format!(
+            "Keyring items of an earlier version could not be moved to their own services \
+             yet; the next start tries again: {e}"
+        ));
+    }
+    notices
 }
