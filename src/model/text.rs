@@ -27,6 +27,17 @@ pub fn escape_controls(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// `text` as a message may quote it: control characters escaped, and cut after `limit`
+/// characters (with `…`), so that a server cannot fill a dialog or a log line.
+pub fn quoted_from_outside(text: &str, limit: usize) -> String {
+    let mut out = escape_controls(text).into_owned();
+    if let Some((cut, _)) = out.char_indices().nth(limit) {
+        out.truncate(cut);
+        out.push('…');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

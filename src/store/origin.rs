@@ -109,12 +109,7 @@ fn parse(text: &str) -> Result<url::Url, OriginError> {
 /// A URL from outside as it may appear in a message: control characters escaped, cut after
 /// [`SHOWN_LINK_LENGTH`] characters.
 pub fn shown(text: &str) -> String {
-    let mut out = crate::model::text::escape_controls(text).into_owned();
-    if let Some((cut, _)) = out.char_indices().nth(SHOWN_LINK_LENGTH) {
-        out.truncate(cut);
-        out.push('…');
-    }
-    out
+    crate::model::text::quoted_from_outside(text, SHOWN_LINK_LENGTH)
 }
 
 #[cfg(test)]

@@ -557,12 +557,7 @@ fn error_message(body: &[u8]) -> String {
         .ok()
         .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
         .unwrap_or_default();
-    let mut message = crate::model::text::escape_controls(&message).into_owned();
-    if let Some((cut, _)) = message.char_indices().nth(MESSAGE_LENGTH) {
-        message.truncate(cut);
-        message.push('…');
-    }
-    message
+    crate::model::text::quoted_from_outside(&message, MESSAGE_LENGTH)
 }
 
 /// A `Retry-After` value in seconds (at most five minutes), from a header or from the

@@ -435,7 +435,10 @@ fn request_error<RE: std::error::Error + 'static, T: oauth2::ErrorResponse>(
     error: &RequestTokenError<RE, T>,
 ) -> SignInError {
     match error {
-        RequestTokenError::ServerResponse(response) => SignInError::Refused(response.to_string()),
+        // The identity platform's own words, bounded: they come from the network.
+        RequestTokenError::ServerResponse(response) => SignInError::Refused(
+            crate::model::text::quoted_from_outside(&response.to_string(), 600),
+        ),
         RequestTokenError::Request(e) => SignInError::Unreachable(e.to_string()),
         RequestTokenError::Parse(e, _) => SignInError::Refused(format!("unreadable answer: {e}")),
         RequestTokenError::Other(e) => SignInError::Refused(e.clone()),
