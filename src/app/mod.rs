@@ -17,7 +17,7 @@ mod window;
 use crate::model::ManagerDraft;
 use crate::state::{AppState, Secrets, StartupError, StartupOptions};
 use crate::ui::health::{self, HealthViewData};
-use crate::ui::organizations::OrganizationsView;
+use crate::ui::main_window::OrganizationsView;
 use crate::ui::startup_error::startup_error_ui;
 use crate::ui::{Action, ActionQueue, ActionSender, MainAction, banner_ui, modal};
 

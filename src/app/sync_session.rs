@@ -170,7 +170,7 @@ fn synced(summary: &SyncSummary) -> String {
     }
     format!(
         "{read} Microsoft Graph refused the MFA report (403: AuditLog.Read.All is not granted), \
-         so every account counts as MFA-enabled and is asked for an app password; see README \
-         to grant it."
+         so every account counts as MFA-enabled and is asked for an app password; see \
+         docs/microsoft-365.md to grant it."
     )
 }

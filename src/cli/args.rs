@@ -18,7 +18,7 @@ pub struct Arguments {
     /// configured one or the built-in demo.
     #[arg(long, value_name = "PATH", global = true)]
     pub directory: Option<PathBuf>,
-    /// Print machine-readable JSON (documented in README) instead of text.
+    /// Print machine-readable JSON (documented in docs/cli.md) instead of text.
     #[arg(long, global = true)]
     pub json: bool,
     /// What to do; the window opens when none is given.

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::application::Application;
 pub use super::group::{Group, GroupKind, Member};
-use super::upn::UpnIndex;
 pub use super::upn::same_upn;
+use super::upn::{HasUpn, UpnIndex};
 
 /// How an organization was added to the backup server; decides whether backup accounts apply (R1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -49,6 +49,12 @@ pub struct User {
     /// Sign-in is allowed (R12).
     #[serde(default = "enabled_by_default")]
     pub enabled: bool,
+}
+
+impl HasUpn for User {
+    fn upn(&self) -> &str {
+        &self.upn
+    }
 }
 
 fn enabled_by_default() -> bool {

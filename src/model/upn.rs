@@ -1,7 +1,11 @@
 //! User principal names: compared without regard to case, as Microsoft Entra ID does, and
 //! indexed without keeping a lower-cased copy of each.
 
-use super::directory::User;
+/// Something with a UPN, as the index keeps it by position (a directory's users).
+pub trait HasUpn {
+    /// The user principal name.
+    fn upn(&self) -> &str;
+}
 
 /// True when two UPNs are the same account: Microsoft Entra ID compares them without regard
 /// to case.
@@ -46,22 +50,22 @@ impl UpnIndex {
         }
     }
 
-    pub(super) fn find(&self, users: &[User], upn: &str) -> Option<usize> {
+    pub(super) fn find(&self, users: &[impl HasUpn], upn: &str) -> Option<usize> {
         self.table
             .find(Self::hash(&self.hasher, upn), |&i| {
-                same_upn(&users[i].upn, upn)
+                same_upn(users[i].upn(), upn)
             })
             .copied()
     }
 
     /// Adds `users[position]`; false when its UPN is already there.
-    pub(super) fn insert(&mut self, users: &[User], position: usize) -> bool {
-        let upn = &users[position].upn;
+    pub(super) fn insert(&mut self, users: &[impl HasUpn], position: usize) -> bool {
+        let upn = users[position].upn();
         let hasher = &self.hasher;
         match self.table.entry(
             Self::hash(hasher, upn),
-            |&i| same_upn(&users[i].upn, upn),
-            |&i| Self::hash(hasher, &users[i].upn),
+            |&i| same_upn(users[i].upn(), upn),
+            |&i| Self::hash(hasher, users[i].upn()),
         ) {
             hashbrown::hash_table::Entry::Occupied(_) => false,
             hashbrown::hash_table::Entry::Vacant(slot) => {

@@ -5,8 +5,14 @@
 mod applications;
 mod errors;
 mod health;
+mod recovery;
 mod revocations;
 mod sync;
+
+// What the windows show of a sync comes from the store; the views take it from here, so
+// that `ui` never imports `store`.
+pub use crate::store::graph::client::SyncPhase;
+pub use crate::store::graph::signin::DeviceCodePrompt;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -21,13 +27,12 @@ use crate::model::{
     CommitPlan, Directory, DraftError, ManagerDraft, OrganizationSettings, Revocation,
 };
 use crate::store::graph::{ImportedTenant, import_folder};
-use crate::store::journal::{CommitJournal, move_legacy_keys};
 use crate::store::snapshot_cache::SnapshotCache;
 use crate::store::{
     CommitError, Config, ConfigFile, DirectorySource, InstanceLock, LoadedDirectory, LockError,
     SecretError, SecretStore, apply_commits, keyring_steps, load_directory, source_of_path,
 };
-use sync::synced_tenant_of;
+use recovery::finish_interrupted_work;
 
 /// The keyring, or why there is none.
 pub type Secrets = Result<Arc<dyn SecretStore>, SecretError>;
@@ -381,30 +386,4 @@ fn snapshot_cache_for(config_dir: Option<&Path>, folder: &Path) -> SnapshotCache
         (None, Some(platform)) => SnapshotCache::in_folder(&platform),
         _ => SnapshotCache::in_folder(&folder.join("cache")),
     }
-}
-
-/// At start-up, with the folder locked: reconciles a commit that did not finish (its
-/// journal), then moves keyring items of an earlier version to their own services. Returns
-/// what the administrator should know.
-fn finish_interrupted_work(
-    config_file: &ConfigFile,
-    config: &Config,
-    secrets: &Arc<dyn SecretStore>,
-) -> Vec<String> {
-    let journal = CommitJournal::beside(config_file.path());
-    let mut notices = journal
-        .reconcile(config, secrets.as_ref())
-        .unwrap_or_else(|e| {
-            vec![format!(
-                "A commit did not finish, and its leftovers could not be removed yet: {e}"
-            )]
-        });
-    let synced = synced_tenant_of(config, config_file);
-    if let Err(e) = move_legacy_keys(&journal, config, synced.as_deref(), secrets.as_ref()) {
-        notices.push(format!(
-            "Keyring items of an earlier version could not be moved to their own services \
-             yet; the next start tries again: {e}"
-        ));
-    }
-    notices
 }

@@ -43,16 +43,6 @@ struct Undo {
     previous: Option<Password>,
 }
 
-/// The keyring item of a secret a plan names: a certificate key in a plan of backup
-/// applications, an account password otherwise.
-pub fn secret_key(plan: &CommitPlan, name: &str) -> SecretKey {
-    if plan.application_pool.is_some() {
-        SecretKey::certificate(&plan.organization_id, name)
-    } else {
-        SecretKey::new(&plan.organization_id, name)
-    }
-}
-
 /// The number of keyring changes [`apply_commits`] counts for these plans.
 pub fn keyring_steps(plans: &[CommitPlan]) -> usize {
     plans
@@ -101,12 +91,12 @@ fn apply_keyring_then_config(
         for plan in plans {
             let saved = config.organizations.get(&plan.organization_id);
             for (upn, password) in &plan.secrets_to_store {
-                let key = secret_key(plan, upn);
+                let key = SecretKey::of_plan(plan, upn);
                 change(secrets, &mut undo_log, &key, Some(password))?;
                 progress.fetch_add(1, Ordering::Relaxed);
             }
             for upn in &plan.secrets_to_delete {
-                change(secrets, &mut undo_log, &secret_key(plan, upn), None)?;
+                change(secrets, &mut undo_log, &SecretKey::of_plan(plan, upn), None)?;
                 progress.fetch_add(1, Ordering::Relaxed);
             }
             if plan.application_pool.is_none() {

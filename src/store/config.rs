@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::application_pool::ApplicationPool;
 use crate::model::{OrganizationSelection, OrganizationSettings};
 
+pub use super::graph::signin::GraphSettings;
 use super::private_files::{create_private_folder, create_temporary_beside};
-use super::snapshot::ron_error_position;
-use super::text_file::{TextFileError, line_column, read_text_limited};
+use super::text_file::{TextFileError, line_column, read_text_limited, ron_error_position};
 
 /// The schema this build writes. Files with a higher number are refused, never rewritten;
 /// older ones are migrated when read and written in this version at the next change.
@@ -69,44 +69,6 @@ pub struct Config {
     /// How to sign in to Microsoft 365 (schema 3).
     #[serde(default)]
     pub graph: GraphSettings,
-}
-
-/// The national cloud and the application (client) id used to sign in.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct GraphSettings {
-    /// Global, US Government or China (21Vianet).
-    #[serde(default)]
-    pub cloud: super::graph::signin::Cloud,
-    /// The public client id; an app registration of one's own works too.
-    #[serde(default = "default_client_id")]
-    pub client_id: String,
-    /// Another identity platform URL than the cloud's (a proxy, a test server).
-    #[serde(default)]
-    pub login_url: Option<String>,
-    /// Another Graph URL than the cloud's.
-    #[serde(default)]
-    pub graph_url: Option<String>,
-    /// Ask for `AuditLog.Read.All` too, to read the MFA registration report (an
-    /// administrator must have consented to it, or the sign-in is refused).
-    #[serde(default)]
-    pub mfa_report: bool,
-}
-
-fn default_client_id() -> String {
-    super::graph::signin::DEFAULT_CLIENT_ID.to_owned()
-}
-
-impl Default for GraphSettings {
-    fn default() -> Self {
-        Self {
-            cloud: super::graph::signin::Cloud::default(),
-            client_id: default_client_id(),
-            login_url: None,
-            graph_url: None,
-            mfa_report: false,
-        }
-    }
 }
 
 fn default_max_password_age_days() -> u32 {

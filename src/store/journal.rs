@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::CommitPlan;
 
-use super::commit::secret_key;
 use super::config::Config;
 use super::private_files::create_temporary_beside;
 use super::secrets::{SecretError, SecretKey, SecretKind, SecretStore};
@@ -82,9 +81,13 @@ impl CommitJournal {
             written.extend(
                 plan.secrets_to_store
                     .iter()
-                    .map(|(name, _)| secret_key(plan, name)),
+                    .map(|(name, _)| SecretKey::of_plan(plan, name)),
             );
-            deleted.extend(plan.secrets_to_delete.iter().map(|n| secret_key(plan, n)));
+            deleted.extend(
+                plan.secrets_to_delete
+                    .iter()
+                    .map(|n| SecretKey::of_plan(plan, n)),
+            );
         }
         self.begin_changes(written, deleted)
     }

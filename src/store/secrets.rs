@@ -70,6 +70,16 @@ impl SecretKey {
         }
     }
 
+    /// The keyring item of a secret a commit plan names: a certificate key in a plan of
+    /// backup applications, an account password otherwise.
+    pub fn of_plan(plan: &crate::model::CommitPlan, name: &str) -> Self {
+        if plan.application_pool.is_some() {
+            Self::certificate(&plan.organization_id, name)
+        } else {
+            Self::new(&plan.organization_id, name)
+        }
+    }
+
     /// The key of a tenant's Microsoft 365 refresh token.
     pub fn graph_refresh_token(tenant_id: &str) -> Self {
         Self {

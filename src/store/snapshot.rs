@@ -9,7 +9,7 @@ use crate::model::{Directory, DirectoryError, OrganizationSelection, Organizatio
 use super::config::DirectorySource;
 use super::graph::{GraphImportError, ImportedTenant, import_folder};
 use super::snapshot_cache::SnapshotCache;
-use super::text_file::{TextFileError, line_column, read_text_limited};
+use super::text_file::{TextFileError, read_text_limited, ron_error_position};
 
 /// Larger directory snapshots are refused unread (a million users take about 150 MB).
 pub const DIRECTORY_SIZE_LIMIT: u64 = 1024 * 1024 * 1024;
@@ -118,31 +118,6 @@ pub fn source_of_path(path: &Path) -> DirectorySource {
     } else {
         DirectorySource::Snapshot(path.to_path_buf())
     }
-}
-
-/// 1-based line and column of a RON error, moved past the whitespace the parser stops on, so
-/// it points at the offending token.
-pub(crate) fn ron_error_position(text: &str, error: &ron::error::SpannedError) -> (usize, usize) {
-    let (line, column) = (error.span.start.line, error.span.start.col);
-    // Byte offset of the reported position; ron counts lines and columns from 1.
-    let line_start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1))
-        .map(str::len)
-        .sum();
-    let Some(line_text) = text.get(line_start..).and_then(|rest| rest.lines().next()) else {
-        return (line, column);
-    };
-    let offset = line_start
-        + line_text
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(line_text.len(), |(i, _)| i);
-    // Point at the next token, on this line or a later one.
-    let token = text[offset..]
-        .find(|c: char| !c.is_whitespace())
-        .map_or(offset, |skip| offset + skip);
-    line_column(text, token)
 }
 
 #[cfg(test)]

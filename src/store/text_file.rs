@@ -175,6 +175,31 @@ fn utc_timestamp(time: std::time::SystemTime) -> String {
     )
 }
 
+/// 1-based line and column of a RON error, moved past the whitespace the parser stops on, so
+/// it points at the offending token.
+pub fn ron_error_position(text: &str, error: &ron::error::SpannedError) -> (usize, usize) {
+    let (line, column) = (error.span.start.line, error.span.start.col);
+    // Byte offset of the reported position; ron counts lines and columns from 1.
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let Some(line_text) = text.get(line_start..).and_then(|rest| rest.lines().next()) else {
+        return (line, column);
+    };
+    let offset = line_start
+        + line_text
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(line_text.len(), |(i, _)| i);
+    // Point at the next token, on this line or a later one.
+    let token = text[offset..]
+        .find(|c: char| !c.is_whitespace())
+        .map_or(offset, |skip| offset + skip);
+    line_column(text, token)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

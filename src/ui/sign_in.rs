@@ -6,8 +6,7 @@ use egui::RichText;
 use super::a11y;
 use super::action::{ActionSender, MainAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
-use crate::store::graph::client::SyncPhase;
-use crate::store::graph::signin::DeviceCodePrompt;
+use crate::state::{DeviceCodePrompt, SyncPhase};
 
 /// The dialog's id, for its frame and its focus hand-back.
 pub const DIALOG_ID: &str = "sign_in";

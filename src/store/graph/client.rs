@@ -8,18 +8,18 @@
 //! [`PAGE_LIMIT`] pages.
 
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+pub use super::graph_error::GraphError;
+pub use super::progress::{GraphStats, SyncPhase};
+use super::transport::UreqTransport;
+pub use super::transport::{
+    ANSWER_SIZE_LIMIT, ERROR_BODY_LIMIT, HttpAnswer, HttpRequest, Transport, TransportError,
+    read_bounded,
+};
 use crate::model::Password;
 use crate::store::origin::{Origin, OriginError};
-
-/// Larger answers are refused: a page of 999 users is under a megabyte, a `$batch` of twenty
-/// full member pages a few.
-pub const ANSWER_SIZE_LIMIT: u64 = 16 << 20;
-
-/// The part of an error answer that is read: enough for Graph's error message.
-pub const ERROR_BODY_LIMIT: u64 = 64 << 10;
 
 /// Pages of one collection: 100,000 pages of 999 objects is more than any tenant holds, so a
 /// server that keeps sending next links is stopped here.
@@ -30,224 +30,6 @@ const MESSAGE_LENGTH: usize = 300;
 
 /// Attempts per request before throttling is reported as an error.
 const MAX_ATTEMPTS: u32 = 6;
-
-/// Why a Graph read failed. Never contains a token.
-#[derive(Debug, thiserror::Error)]
-pub enum GraphError {
-    /// 403: the signed-in account lacks a permission (e.g. the MFA report's).
-    #[error("Microsoft Graph refused {path}: the account lacks a permission (403).")]
-    Forbidden {
-        /// The request.
-        path: String,
-    },
-    /// 401 after a refresh: sign in again.
-    #[error("The sign-in is no longer valid. Sign in to Microsoft 365 again.")]
-    SignInAgain,
-    /// Throttled or failing longer than the retries allow.
-    #[error("Microsoft Graph kept answering {status} for {path}. Try again later.")]
-    Unavailable {
-        /// The last status.
-        status: u16,
-        /// The request.
-        path: String,
-    },
-    /// Another answer than success.
-    #[error("Microsoft Graph answered {status} for {path}: {message}")]
-    Failed {
-        /// HTTP status.
-        status: u16,
-        /// The request.
-        path: String,
-        /// Graph's error message.
-        message: String,
-    },
-    /// The network failed.
-    #[error("Microsoft Graph could not be reached ({0}). Check the network.")]
-    Unreachable(String),
-    /// An answer that is not Graph's JSON.
-    #[error("Microsoft Graph's answer for {path} could not be read: {message}")]
-    Unreadable {
-        /// The request.
-        path: String,
-        /// Why.
-        message: String,
-    },
-    /// 410: Graph no longer knows the saved delta link (a sync reset); a full read is due.
-    #[error("Microsoft Graph no longer accepts the saved delta link for {path} (410).")]
-    Gone {
-        /// The request.
-        path: String,
-    },
-    /// Cancelled in the app.
-    #[error("The sync was cancelled; nothing was changed.")]
-    Cancelled,
-    /// A link to another server, or a configured Graph URL that is not https.
-    #[error("{0}")]
-    Origin(#[from] OriginError),
-    /// An answer larger than [`ANSWER_SIZE_LIMIT`].
-    #[error(
-        "Microsoft Graph's answer for {path} is larger than 16 MiB, far more than a page of \
-         the tenant; the sync stopped."
-    )]
-    TooLarge {
-        /// The request.
-        path: String,
-    },
-    /// A collection whose next link repeats, or with more than [`PAGE_LIMIT`] pages.
-    #[error("Microsoft Graph kept sending next links for {path} ({reason}); the sync stopped.")]
-    EndlessCollection {
-        /// The first request.
-        path: String,
-        /// A repeated link, or the page count.
-        reason: String,
-    },
-}
-
-/// One request as the client sends it; the transport adds nothing but what HTTP needs.
-#[derive(Debug)]
-pub struct HttpRequest<'a> {
-    /// The URL, already checked to name the configured Graph server.
-    pub url: &'a url::Url,
-    /// `Bearer <token>`; never logged.
-    pub authorization: &'a str,
-    /// A JSON body to POST, or `None` for a GET.
-    pub json_body: Option<&'a str>,
-}
-
-/// An answer as the client reads it.
-#[derive(Debug)]
-pub struct HttpAnswer {
-    /// HTTP status.
-    pub status: u16,
-    /// The `Retry-After` header, if any.
-    pub retry_after: Option<String>,
-    /// The body: at most [`ANSWER_SIZE_LIMIT`] bytes of a success, [`ERROR_BODY_LIMIT`] of
-    /// an error.
-    pub body: Vec<u8>,
-}
-
-/// Why a transport gave no answer.
-#[derive(Debug)]
-pub enum TransportError {
-    /// The network failed.
-    Unreachable(String),
-    /// The answer's body is larger than [`ANSWER_SIZE_LIMIT`].
-    TooLarge,
-}
-
-/// What carries requests to Graph: HTTP(S) in the app, an in-memory fake in the fuzz target.
-pub trait Transport: Send + Sync {
-    /// Sends one request and reads its answer, bounded as [`HttpAnswer`] says.
-    fn send(&self, request: &HttpRequest<'_>) -> Result<HttpAnswer, TransportError>;
-}
-
-/// HTTP(S) through `ureq`; redirects are never followed (they would carry the token).
-struct UreqTransport(ureq::Agent);
-
-impl Transport for UreqTransport {
-    fn send(&self, request: &HttpRequest<'_>) -> Result<HttpAnswer, TransportError> {
-        let answer = match request.json_body {
-            None => self
-                .0
-                .get(request.url.as_str())
-                .set("Authorization", request.authorization)
-                .call(),
-            Some(body) => self
-                .0
-                .post(request.url.as_str())
-                .set("Authorization", request.authorization)
-                .set("Content-Type", "application/json")
-                .send_string(body),
-        };
-        let response = match answer {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(error) => return Err(TransportError::Unreachable(error.kind().to_string())),
-        };
-        let status = response.status();
-        let retry_after = response.header("Retry-After").map(str::to_owned);
-        let limit = if status < 300 {
-            ANSWER_SIZE_LIMIT
-        } else {
-            ERROR_BODY_LIMIT
-        };
-        let length = response
-            .header("Content-Length")
-            .and_then(|n| n.parse::<u64>().ok());
-        if status < 300 && length.is_some_and(|n| n > limit) {
-            return Err(TransportError::TooLarge);
-        }
-        let body = read_bounded(response.into_reader(), limit, length)
-            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-        if status < 300 && body.len() as u64 > limit {
-            return Err(TransportError::TooLarge);
-        }
-        Ok(HttpAnswer {
-            status,
-            retry_after,
-            body,
-        })
-    }
-}
-
-/// At most `limit` bytes of `reader`, and one more when there are more, so the caller can
-/// tell a full answer from one cut off. `length` (the announced size) sizes the buffer once.
-pub fn read_bounded(
-    reader: impl std::io::Read,
-    limit: u64,
-    length: Option<u64>,
-) -> std::io::Result<Vec<u8>> {
-    use std::io::Read as _;
-    let capacity = length.unwrap_or(0).min(limit).min(64 << 20);
-    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
-    reader.take(limit + 1).read_to_end(&mut body)?;
-    Ok(body)
-}
-
-/// What a sync is doing, for the progress window.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u8)]
-pub enum SyncPhase {
-    /// Signing in, or not started.
-    SigningIn = 0,
-    /// Reading the whole tenant.
-    Full = 1,
-    /// Reading only the changes since the last sync.
-    Delta = 2,
-    /// The saved delta link was refused (410), so the whole tenant is read again.
-    FullAfterDeltaRefused = 3,
-}
-
-/// Counts for the progress window and the benchmark.
-#[derive(Debug, Default)]
-pub struct GraphStats {
-    /// HTTP requests sent, retries included.
-    pub requests: AtomicUsize,
-    /// Pages received.
-    pub pages: AtomicUsize,
-    /// Objects received.
-    pub objects: AtomicUsize,
-    /// Waits for throttling.
-    pub throttled: AtomicUsize,
-    /// A [`SyncPhase`], as a number.
-    phase: std::sync::atomic::AtomicU8,
-}
-
-impl GraphStats {
-    /// What the sync is doing now.
-    pub fn phase(&self) -> SyncPhase {
-        match self.phase.load(Ordering::Relaxed) {
-            1 => SyncPhase::Full,
-            2 => SyncPhase::Delta,
-            3 => SyncPhase::FullAfterDeltaRefused,
-            _ => SyncPhase::SigningIn,
-        }
-    }
-
-    /// Says what the sync does from now on.
-    pub fn set_phase(&self, phase: SyncPhase) {
-        self.phase.store(phase as u8, Ordering::Relaxed);
-    }
-}
 
 /// Gets a new access token with the refresh token (the sign-in's), or fails.
 pub type Refresh = Box<dyn Fn() -> Result<Password, GraphError> + Send + Sync>;

@@ -1,5 +1,5 @@
 //! Importing a tenant from Microsoft Graph v1.0 responses saved in a folder, exactly as the
-//! API returns them (README lists the requests):
+//! API returns them (docs/microsoft-365.md lists the requests):
 //!
 //! - `organization.json`: `GET /organization`
 //! - `users.json`: `GET /users?$select=id,userPrincipalName,displayName,userType,accountEnabled`
@@ -13,10 +13,20 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 pub mod client;
+mod cloud;
 pub mod delta;
+mod delta_round;
+mod graph_error;
+mod identity_http;
+mod member_batches;
+mod member_lists;
+mod progress;
 mod read;
 pub mod signin;
+mod snapshot_folder;
 pub mod sync;
+mod sync_error;
+mod transport;
 
 use read::{read_groups, read_members, read_mfa, read_organization, read_users};
 

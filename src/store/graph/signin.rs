@@ -15,12 +15,12 @@ use oauth2::{
 };
 
 use super::client::{GraphClient, GraphError};
+pub use super::cloud::{
+    Cloud, DEFAULT_CLIENT_ID, GRAPH_URL_VARIABLE, GraphSettings, LOGIN_URL_VARIABLE, SignInSettings,
+};
+pub use super::identity_http::{HttpClient, TOKEN_ANSWER_LIMIT};
 use crate::model::Password;
 use crate::store::origin::Origin;
-
-/// The public client id of Microsoft Graph Command Line Tools, consented in most tenants;
-/// an administrator may use an app registration of their own instead (a setting).
-pub const DEFAULT_CLIENT_ID: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
 
 /// The delegated permissions the sync reads with, and a refresh token (`offline_access`).
 pub const SCOPES: [&str; 3] = [
@@ -28,108 +28,6 @@ pub const SCOPES: [&str; 3] = [
     "User.Read.All",
     "GroupMember.Read.All",
 ];
-
-/// A national cloud: its sign-in and Graph hosts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Cloud {
-    /// Microsoft's global service.
-    #[default]
-    Global,
-    /// Microsoft 365 US Government (GCC High and `DoD`).
-    UsGovernment,
-    /// Microsoft 365 operated by 21Vianet in China (the only cloud where basic
-    /// authentication organizations can still be added).
-    China,
-}
-
-impl Cloud {
-    /// The identity platform's base URL.
-    pub fn login_base(self) -> &'static str {
-        match self {
-            Self::Global => "https://login.microsoftonline.com",
-            Self::UsGovernment => "https://login.microsoftonline.us",
-            Self::China => "https://login.chinacloudapi.cn",
-        }
-    }
-
-    /// Microsoft Graph's base URL.
-    pub fn graph_base(self) -> &'static str {
-        match self {
-            Self::Global => "https://graph.microsoft.com",
-            Self::UsGovernment => "https://graph.microsoft.us",
-            Self::China => "https://microsoftgraph.chinacloudapi.cn",
-        }
-    }
-}
-
-/// Where to sign in: the identity platform and Graph base URLs (a cloud's, or a test
-/// server's), the tenant (`organizations` for any work account) and the client id.
-#[derive(Clone, Debug)]
-pub struct SignInSettings {
-    /// The identity platform, e.g. `https://login.microsoftonline.com`.
-    pub login_base: String,
-    /// Microsoft Graph, e.g. `https://graph.microsoft.com` (scopes are named after it).
-    pub graph_base: String,
-    /// Tenant id or domain, or `organizations`.
-    pub tenant: String,
-    /// The application (client) id.
-    pub client_id: String,
-    /// Whether `AuditLog.Read.All` is asked for (the MFA registration report).
-    pub mfa_report: bool,
-}
-
-/// Overrides the identity platform's base URL (a proxy, a test server).
-pub const LOGIN_URL_VARIABLE: &str = "BACKUP_ACCOUNTS_LOGIN_URL";
-/// Overrides Microsoft Graph's base URL.
-pub const GRAPH_URL_VARIABLE: &str = "BACKUP_ACCOUNTS_GRAPH_URL";
-
-impl SignInSettings {
-    /// The configuration's URLs if it names them, else those of [`LOGIN_URL_VARIABLE`] and
-    /// [`GRAPH_URL_VARIABLE`], else the cloud's; the tenant (`organizations` before the
-    /// first sign-in) and the client id.
-    pub fn new(graph: &crate::store::config::GraphSettings, tenant: &str) -> Self {
-        let pick = |configured: &Option<String>, name: &str, default: &str| {
-            configured
-                .clone()
-                .or_else(|| std::env::var(name).ok())
-                .filter(|v| !v.is_empty())
-                .unwrap_or_else(|| default.to_owned())
-        };
-        Self {
-            login_base: pick(
-                &graph.login_url,
-                LOGIN_URL_VARIABLE,
-                graph.cloud.login_base(),
-            ),
-            graph_base: pick(
-                &graph.graph_url,
-                GRAPH_URL_VARIABLE,
-                graph.cloud.graph_base(),
-            ),
-            tenant: tenant.to_owned(),
-            client_id: graph.client_id.clone(),
-            mfa_report: graph.mfa_report,
-        }
-    }
-
-    /// Both URLs must be https (or a loopback address): tokens go to them.
-    pub fn check(&self) -> Result<(), crate::store::origin::OriginError> {
-        Origin::secure(&self.login_base)?;
-        Origin::secure(&self.graph_base)?;
-        Ok(())
-    }
-
-    /// The defaults for a cloud.
-    pub fn for_cloud(cloud: Cloud) -> Self {
-        Self {
-            login_base: cloud.login_base().to_owned(),
-            graph_base: cloud.graph_base().to_owned(),
-            tenant: "organizations".to_owned(),
-            client_id: DEFAULT_CLIENT_ID.to_owned(),
-            mfa_report: false,
-        }
-    }
-}
 
 /// What the administrator is asked to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -197,54 +95,6 @@ pub enum SignInError {
     /// A configured URL that is not https, or a link to somewhere unexpected.
     #[error("{0} Check login_url and graph_url in the configuration file.")]
     Insecure(#[from] crate::store::origin::OriginError),
-}
-
-/// The most of an identity platform answer that is read.
-pub const TOKEN_ANSWER_LIMIT: u64 = 1 << 20;
-
-/// An HTTP client for `oauth2` that returns 4xx answers as answers: the device flow reads
-/// `authorization_pending` and `slow_down` from them. Redirects are not followed (a token
-/// request is never sent elsewhere).
-#[derive(Clone, Debug)]
-pub struct HttpClient(ureq::Agent);
-
-impl Default for HttpClient {
-    fn default() -> Self {
-        Self(
-            ureq::AgentBuilder::new()
-                .redirects(0)
-                .timeout(Duration::from_secs(60))
-                .build(),
-        )
-    }
-}
-
-impl oauth2::SyncHttpClient for HttpClient {
-    type Error = oauth2::HttpClientError<ureq::Error>;
-
-    fn call(&self, request: oauth2::HttpRequest) -> Result<oauth2::HttpResponse, Self::Error> {
-        let mut call = self
-            .0
-            .request(request.method().as_str(), &request.uri().to_string());
-        for (name, value) in request.headers() {
-            let value = value
-                .to_str()
-                .map_err(|e| oauth2::HttpClientError::Other(e.to_string()))?;
-            call = call.set(name.as_str(), value);
-        }
-        let response = match call.send_bytes(request.body()) {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
-            Err(error) => return Err(oauth2::HttpClientError::Reqwest(Box::new(error))),
-        };
-        let mut builder = oauth2::http::Response::builder().status(response.status());
-        if let Some(content_type) = response.header("Content-Type") {
-            builder = builder.header("Content-Type", content_type);
-        }
-        // A token answer is a few kilobytes; a server that sends more is cut off (the answer
-        // then fails to parse) rather than read into memory without end.
-        let body = super::client::read_bounded(response.into_reader(), TOKEN_ANSWER_LIMIT, None)?;
-        builder.body(body).map_err(oauth2::HttpClientError::Http)
-    }
 }
 
 /// A device code issued, waiting for the administrator.

@@ -1,0 +1,110 @@
+//! How the Graph client's requests travel: HTTP(S) through `ureq` in the app, an in-memory
+//! fake in the fuzz target. Whatever carries them, an answer is read with a bound: a success
+//! up to [`ANSWER_SIZE_LIMIT`], an error's body up to [`ERROR_BODY_LIMIT`].
+
+/// Larger answers are refused: a page of 999 users is under a megabyte, a `$batch` of twenty
+/// full member pages a few.
+pub const ANSWER_SIZE_LIMIT: u64 = 16 << 20;
+
+/// The part of an error answer that is read: enough for Graph's error message.
+pub const ERROR_BODY_LIMIT: u64 = 64 << 10;
+
+/// One request as the client sends it; the transport adds nothing but what HTTP needs.
+#[derive(Debug)]
+pub struct HttpRequest<'a> {
+    /// The URL, already checked to name the configured Graph server.
+    pub url: &'a url::Url,
+    /// `Bearer <token>`; never logged.
+    pub authorization: &'a str,
+    /// A JSON body to POST, or `None` for a GET.
+    pub json_body: Option<&'a str>,
+}
+
+/// An answer as the client reads it.
+#[derive(Debug)]
+pub struct HttpAnswer {
+    /// HTTP status.
+    pub status: u16,
+    /// The `Retry-After` header, if any.
+    pub retry_after: Option<String>,
+    /// The body: at most [`ANSWER_SIZE_LIMIT`] bytes of a success, [`ERROR_BODY_LIMIT`] of
+    /// an error.
+    pub body: Vec<u8>,
+}
+
+/// Why a transport gave no answer.
+#[derive(Debug)]
+pub enum TransportError {
+    /// The network failed.
+    Unreachable(String),
+    /// The answer's body is larger than [`ANSWER_SIZE_LIMIT`].
+    TooLarge,
+}
+
+/// What carries requests to Graph: HTTP(S) in the app, an in-memory fake in the fuzz target.
+pub trait Transport: Send + Sync {
+    /// Sends one request and reads its answer, bounded as [`HttpAnswer`] says.
+    fn send(&self, request: &HttpRequest<'_>) -> Result<HttpAnswer, TransportError>;
+}
+
+/// HTTP(S) through `ureq`; redirects are never followed (they would carry the token).
+pub(super) struct UreqTransport(pub(super) ureq::Agent);
+
+impl Transport for UreqTransport {
+    fn send(&self, request: &HttpRequest<'_>) -> Result<HttpAnswer, TransportError> {
+        let answer = match request.json_body {
+            None => self
+                .0
+                .get(request.url.as_str())
+                .set("Authorization", request.authorization)
+                .call(),
+            Some(body) => self
+                .0
+                .post(request.url.as_str())
+                .set("Authorization", request.authorization)
+                .set("Content-Type", "application/json")
+                .send_string(body),
+        };
+        let response = match answer {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
+            Err(error) => return Err(TransportError::Unreachable(error.kind().to_string())),
+        };
+        let status = response.status();
+        let retry_after = response.header("Retry-After").map(str::to_owned);
+        let limit = if status < 300 {
+            ANSWER_SIZE_LIMIT
+        } else {
+            ERROR_BODY_LIMIT
+        };
+        let length = response
+            .header("Content-Length")
+            .and_then(|n| n.parse::<u64>().ok());
+        if status < 300 && length.is_some_and(|n| n > limit) {
+            return Err(TransportError::TooLarge);
+        }
+        let body = read_bounded(response.into_reader(), limit, length)
+            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        if status < 300 && body.len() as u64 > limit {
+            return Err(TransportError::TooLarge);
+        }
+        Ok(HttpAnswer {
+            status,
+            retry_after,
+            body,
+        })
+    }
+}
+
+/// At most `limit` bytes of `reader`, and one more when there are more, so the caller can
+/// tell a full answer from one cut off. `length` (the announced size) sizes the buffer once.
+pub fn read_bounded(
+    reader: impl std::io::Read,
+    limit: u64,
+    length: Option<u64>,
+) -> std::io::Result<Vec<u8>> {
+    use std::io::Read as _;
+    let capacity = length.unwrap_or(0).min(limit).min(64 << 20);
+    let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    reader.take(limit + 1).read_to_end(&mut body)?;
+    Ok(body)
+}

@@ -1,0 +1,104 @@
+//! The inventory pane: one item per organization, each with its context menu.
+
+use egui::{Button, Key, Modifiers};
+
+use crate::model::rules::check_can_manage_backup_accounts;
+use crate::model::{AuthenticationMethod, Organization};
+use crate::ui::action::{ActionSender, MainAction};
+use crate::ui::{a11y, authentication_icon, explain_disabled};
+
+pub(super) const MANAGE_BACKUP_ACCOUNTS: &str = "Manage backup accounts...";
+const MANAGE_BACKUP_APPLICATIONS: &str = "Manage backup applications...";
+
+/// One organization in the inventory, with its context menu.
+/// Arrow keys move the focus (egui's own navigation) and the selection follows it; the Menu
+/// key or Shift+F10 opens the context menu of the focused organization. Screen readers get it
+/// as option `position` of the inventory's list box. Returns the item's response.
+pub(super) fn inventory_item_ui(
+    ui: &mut egui::Ui,
+    organization: &Organization,
+    imported: bool,
+    selected: Option<&str>,
+    keyboard_menu: &mut Option<(String, egui::Pos2)>,
+    sender: &ActionSender,
+    position: usize,
+) -> egui::Response {
+    let method = organization.authentication;
+    let is_selected = selected == Some(organization.id.as_str());
+    let response = ui
+        .selectable_label(
+            is_selected,
+            format!("{}  {}", authentication_icon(method), organization.name),
+        )
+        .accessible_name(format!("{} ({})", organization.name, method.label()))
+        .on_hover_text(method.label());
+    a11y::list_option(&response, is_selected, position);
+    if response.clicked() || response.secondary_clicked() {
+        sender.send(MainAction::SelectOrganization(organization.id.clone()));
+    }
+    let popup_id = egui::Popup::default_response_id(&response);
+    let is_mine = |menu: &Option<(String, egui::Pos2)>| {
+        menu.as_ref().is_some_and(|(id, _)| *id == organization.id)
+    };
+    if response.secondary_clicked()
+        || (is_mine(keyboard_menu) && !egui::Popup::is_id_open(ui.ctx(), popup_id))
+    {
+        *keyboard_menu = None;
+    }
+    if response.has_focus()
+        && ui.input_mut(|i| {
+            i.consume_key(Modifiers::NONE, Key::Menu) || i.consume_key(Modifiers::SHIFT, Key::F10)
+        })
+    {
+        egui::Popup::open_id(ui.ctx(), popup_id);
+        *keyboard_menu = Some((organization.id.clone(), response.rect.left_bottom()));
+    }
+    let mut popup = egui::Popup::context_menu(&response);
+    if let Some((_, position)) = keyboard_menu.as_ref().filter(|_| is_mine(keyboard_menu)) {
+        popup = popup.at_position(*position);
+    }
+    popup.show(|ui| {
+        if organization_menu_ui(ui, organization, imported, sender) {
+            ui.close();
+        }
+    });
+    response
+}
+
+/// The context menu of an organization (R1 decides what is enabled).
+fn organization_menu_ui(
+    ui: &mut egui::Ui,
+    organization: &Organization,
+    imported: bool,
+    sender: &ActionSender,
+) -> bool {
+    let refusal = check_can_manage_backup_accounts(organization).err();
+    let reason = refusal.as_ref().map(ToString::to_string);
+    let accounts = explain_disabled(
+        ui.add_enabled(refusal.is_none(), Button::new(MANAGE_BACKUP_ACCOUNTS)),
+        reason.as_deref(),
+    );
+    if accounts.clicked() {
+        sender.send(MainAction::OpenManager(organization.id.clone()));
+        return true;
+    }
+    let app_only = organization.authentication == AuthenticationMethod::ModernAppOnly;
+    let applications = explain_disabled(
+        ui.add_enabled(app_only, Button::new(MANAGE_BACKUP_APPLICATIONS)),
+        (!app_only).then_some(
+            "This organization uses backup accounts; backup applications apply to modern \
+             app-only organizations.",
+        ),
+    );
+    if applications.clicked() {
+        sender.send(MainAction::ManageBackupApplications(
+            organization.id.clone(),
+        ));
+        return true;
+    }
+    if imported && ui.button("Organization settings...").clicked() {
+        sender.send(MainAction::EditSettings);
+        return true;
+    }
+    false
+}
