@@ -135,6 +135,23 @@ fn the_whole_procedure_with_key_presses_only() {
     assert_eq!(secrets.get(CONTOSO, BOB_MFA).as_deref(), Some("bob-keys-2"));
 }
 
+/// Issue 24: every command of the File menu has its own shortcut; F5 (reload the file) and
+/// Shift+F5 (sync with Microsoft 365) are two commands, not one key with two meanings.
+#[test]
+fn no_two_commands_share_a_shortcut() {
+    use backup_accounts::ui::command::UiCommand;
+    let shortcuts: Vec<(UiCommand, egui::KeyboardShortcut)> = UiCommand::ALL
+        .into_iter()
+        .filter_map(|command| Some((command, command.shortcut()?)))
+        .collect();
+    assert!(shortcuts.len() >= 4, "{shortcuts:?}");
+    for (n, (command, shortcut)) in shortcuts.iter().enumerate() {
+        for (other, other_shortcut) in &shortcuts[n + 1..] {
+            assert_ne!(shortcut, other_shortcut, "{command:?} and {other:?}");
+        }
+    }
+}
+
 #[test]
 fn menu_shortcuts_are_shown_and_work() {
     let folder = tempfile::tempdir().unwrap();
@@ -147,7 +164,7 @@ fn menu_shortcuts_are_shown_and_work() {
     for item in [
         "Open directory... Ctrl+O",
         "Reload directory F5",
-        "Sync now F5",
+        "Sync now Shift+F5",
         "Quit Ctrl+Q",
     ] {
         assert!(

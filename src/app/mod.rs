@@ -263,16 +263,8 @@ impl BackupAccountsApp {
             MainAction::DirectoryFileChosen(path) => self.open_directory(&path),
             MainAction::DirectoryFolderChosen(folder) => self.import_folder(&folder),
             MainAction::FileDialogUnavailable(reason) => self.show_banner(reason, true),
-            // F5 on a synced tenant syncs it again.
-            MainAction::ReloadDirectory
-                if self
-                    .state
-                    .as_ref()
-                    .is_ok_and(|s| s.synced_tenant().is_some()) =>
-            {
-                self.start_sync(ctx, false);
-            }
             MainAction::ReloadDirectory => self.reload_directory(),
+            MainAction::SyncNow => self.start_sync(ctx, false),
             MainAction::EditSettings => self.edit_settings(),
             MainAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             MainAction::DismissBanner => self.banner = None,

@@ -48,6 +48,8 @@ pub enum MainAction {
     FileDialogUnavailable(String),
     /// File > Reload directory.
     ReloadDirectory,
+    /// File > Sync now: reads what changed in the synced tenant since the last sync.
+    SyncNow,
     /// Context menu: Organization settings... (imported organizations).
     EditSettings,
     /// File > Quit.

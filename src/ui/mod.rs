@@ -5,6 +5,7 @@ pub mod a11y;
 pub mod action;
 pub mod applications;
 pub mod certificate;
+pub mod command;
 pub mod consent;
 pub mod group_picker;
 pub mod health;

@@ -1,0 +1,165 @@
+//! The main window's commands. Each knows its label, tooltip, shortcut, why it is disabled
+//! and what it asks the app to do; the menu item and the shortcut are drawn and heard by the
+//! same code, so a label, its shortcut and its action cannot drift apart, and no two commands
+//! can share a shortcut (`tests/keyboard.rs` checks every pair).
+
+use egui::{Button, Key, KeyboardShortcut, Modifiers};
+
+use super::action::{ActionSender, MainAction};
+
+/// A command of the File menu.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UiCommand {
+    /// Opens a RON directory snapshot.
+    OpenDirectory,
+    /// Reads the current directory again from its file or folder (never the network).
+    ReloadDirectory,
+    /// Imports a folder of Microsoft Graph responses.
+    ImportDirectory,
+    /// Signs in to Microsoft 365 and reads the whole tenant.
+    SignIn,
+    /// Reads what changed in the synced tenant since the last sync.
+    SyncNow,
+    /// Deletes the synced tenant's refresh token.
+    SignOut,
+    /// Closes the window.
+    Quit,
+}
+
+/// What decides, when it is asked, whether a command can run now.
+pub struct CommandContext<'a> {
+    /// Whether the directory was synced from Microsoft 365; asked only when needed (while the
+    /// menu is open, or when *Sync now*'s shortcut is pressed).
+    pub synced: &'a dyn Fn() -> bool,
+}
+
+impl UiCommand {
+    /// Every command, in the File menu's order.
+    pub const ALL: [Self; 7] = [
+        Self::OpenDirectory,
+        Self::ReloadDirectory,
+        Self::ImportDirectory,
+        Self::SignIn,
+        Self::SyncNow,
+        Self::SignOut,
+        Self::Quit,
+    ];
+
+    /// The menu item's text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::OpenDirectory => "Open directory...",
+            Self::ReloadDirectory => "Reload directory",
+            Self::ImportDirectory => "Import directory...",
+            Self::SignIn => "Sign in to Microsoft 365...",
+            Self::SyncNow => "Sync now",
+            Self::SignOut => "Sign out of Microsoft 365",
+            Self::Quit => "Quit",
+        }
+    }
+
+    /// What hovering the item says.
+    pub fn tooltip(self) -> Option<&'static str> {
+        match self {
+            Self::ReloadDirectory => {
+                Some("Reads the directory again from its file or folder, without the network")
+            }
+            Self::ImportDirectory => {
+                Some("A folder of Microsoft Graph responses (see docs/microsoft-365.md)")
+            }
+            Self::SignIn => {
+                Some("Reads the tenant from Microsoft Graph (see docs/microsoft-365.md)")
+            }
+            Self::SyncNow => Some("Reads only what changed in the tenant since the last sync"),
+            Self::SignOut => Some("Deletes the synced tenant's refresh token from the keyring"),
+            Self::OpenDirectory | Self::Quit => None,
+        }
+    }
+
+    /// The command's shortcut, if it has one.
+    pub fn shortcut(self) -> Option<KeyboardShortcut> {
+        let shortcut = KeyboardShortcut::new;
+        match self {
+            Self::OpenDirectory => Some(shortcut(Modifiers::COMMAND, Key::O)),
+            Self::ReloadDirectory => Some(shortcut(Modifiers::NONE, Key::F5)),
+            Self::SyncNow => Some(shortcut(Modifiers::SHIFT, Key::F5)),
+            Self::Quit => Some(shortcut(Modifiers::COMMAND, Key::Q)),
+            Self::ImportDirectory | Self::SignIn | Self::SignOut => None,
+        }
+    }
+
+    /// Why the command cannot run now, or `None` when it can.
+    pub fn disabled_reason(self, context: &CommandContext<'_>) -> Option<&'static str> {
+        match self {
+            Self::SyncNow if !(context.synced)() => Some(
+                "No tenant was synced from Microsoft 365 yet: use Sign in to Microsoft 365... \
+                 first.",
+            ),
+            _ => None,
+        }
+    }
+
+    /// What the command asks the app to do.
+    pub fn action(self) -> MainAction {
+        match self {
+            Self::OpenDirectory => MainAction::OpenDirectory,
+            Self::ReloadDirectory => MainAction::ReloadDirectory,
+            Self::ImportDirectory => MainAction::ImportDirectory,
+            Self::SignIn => MainAction::SignIn,
+            Self::SyncNow => MainAction::SyncNow,
+            Self::SignOut => MainAction::SignOut,
+            Self::Quit => MainAction::Quit,
+        }
+    }
+
+    /// Draws the command as a menu item (disabled with its reason when it cannot run);
+    /// true when it was chosen.
+    pub fn menu_item_ui(self, ui: &mut egui::Ui, context: &CommandContext<'_>) -> bool {
+        let mut button = Button::new(self.label());
+        if let Some(shortcut) = self.shortcut() {
+            button = button.shortcut_text(ui.ctx().format_shortcut(&shortcut));
+        }
+        let reason = self.disabled_reason(context);
+        let mut response =
+            super::explain_disabled(ui.add_enabled(reason.is_none(), button), reason);
+        if let Some(tooltip) = self.tooltip() {
+            response = response.on_hover_text(tooltip);
+        }
+        response.clicked()
+    }
+
+    /// Sends the action of each command whose shortcut was pressed and that can run now.
+    pub fn consume_shortcuts(
+        ui: &mut egui::Ui,
+        context: &CommandContext<'_>,
+        sender: &ActionSender,
+    ) {
+        // `consume_shortcut` ignores extra Shift and Alt (F5 would also take Shift+F5), so
+        // the shortcuts with more modifiers are asked first.
+        let mut by_modifiers: Vec<(Self, KeyboardShortcut)> = Self::ALL
+            .into_iter()
+            .filter_map(|c| Some((c, c.shortcut()?)))
+            .collect();
+        by_modifiers.sort_by_key(|(_, s)| std::cmp::Reverse(modifier_count(s.modifiers)));
+        for (command, shortcut) in by_modifiers {
+            if ui.input_mut(|input| input.consume_shortcut(&shortcut))
+                && command.disabled_reason(context).is_none()
+            {
+                sender.send(command.action());
+            }
+        }
+    }
+}
+
+fn modifier_count(modifiers: Modifiers) -> usize {
+    [
+        modifiers.alt,
+        modifiers.ctrl,
+        modifiers.shift,
+        modifiers.mac_cmd,
+        modifiers.command,
+    ]
+    .into_iter()
+    .filter(|&m| m)
+    .count()
+}
