@@ -483,10 +483,12 @@ fn r13_an_export_that_cannot_prove_a_membership_revokes_nothing() {
     assert_nothing_changed(&state);
 
     // Only the first page was saved: it still points at the next one.
-    let first_page_only = original.replacen(
-        "\"value\"",
-        "\"@odata.nextLink\": \"https://graph.microsoft.com/v1.0/groups/x/members?$skiptoken=2\", \"value\"",
-        1,
+    let first_page_only = edited(
+        &original,
+        &[(
+            "\"value\"",
+            "\"@odata.nextLink\": \"https://graph.microsoft.com/v1.0/groups/x/members?$skiptoken=2\", \"value\"",
+        )],
     );
     std::fs::write(&members, first_page_only).unwrap();
     let error = state.reload_directory().unwrap_err().to_string();
@@ -601,10 +603,12 @@ fn applications_and_their_certificate_credentials_are_imported() {
     assert!(error.contains("is not listed"), "{error}");
     let copy = sample_copy();
     let path = copy.path().join("applications.json");
-    let broken = std::fs::read_to_string(&path).unwrap().replacen(
-        "\"customKeyIdentifier\": \"",
-        "\"customKeyIdentifier\": \"%",
-        1,
+    let broken = edited(
+        &std::fs::read_to_string(&path).unwrap(),
+        &[(
+            "\"customKeyIdentifier\": \"",
+            "\"customKeyIdentifier\": \"%",
+        )],
     );
     std::fs::write(&path, broken).unwrap();
     let error = import_folder(copy.path()).unwrap_err().to_string();

@@ -218,8 +218,10 @@ fn hostile_contoso(folder: &Path, organization_name: &str) -> std::path::PathBuf
     let snapshot = folder.join("tenant.ron");
     let escaped = organization_name.replace('\\', "\\\\").replace('"', "\\\"");
     let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
-    let renamed = demo.replacen("name: \"Contoso Ltd\"", &format!("name: \"{escaped}\""), 1);
-    assert_ne!(renamed, demo, "the demo's organization was renamed");
+    let renamed = common::edited(
+        demo,
+        &[("name: \"Contoso Ltd\"", &format!("name: \"{escaped}\""))],
+    );
     std::fs::write(&snapshot, renamed).unwrap();
     let mut config = backup_accounts::store::Config::default();
     config.organizations.insert(

@@ -57,10 +57,7 @@ fn assert_no_secret(what: &str, text: &str) {
     }
 }
 
-fn click(harness: &mut Harness<'_, BackupAccountsApp>, label: &str) {
-    harness.get_by_label(label).click();
-    harness.run();
-}
+use common::windows::{click, pick_from_context_menu};
 
 fn enter_password(harness: &mut Harness<'_, BackupAccountsApp>, link: &str, password: &str) {
     click(harness, link);
@@ -70,11 +67,11 @@ fn enter_password(harness: &mut Harness<'_, BackupAccountsApp>, link: &str, pass
 
 /// Opens Contoso's manager and chooses its backup operators group.
 fn open_manager_on_the_operators(harness: &mut Harness<'_, BackupAccountsApp>) {
-    harness
-        .get_by_label("Contoso Ltd (Basic authentication)")
-        .click_secondary();
-    harness.run();
-    click(harness, "Manage backup accounts...");
+    pick_from_context_menu(
+        harness,
+        "Contoso Ltd (Basic authentication)",
+        "Manage backup accounts...",
+    );
     click(harness, "Select...");
     click(harness, "SharePoint Backup Operators");
     click(harness, "Add");

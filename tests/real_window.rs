@@ -413,10 +413,12 @@ fn a_revocation_notice_is_announced_to_screen_readers() {
     // Heidi leaves IT Helpdesk while the app is closed.
     std::fs::write(
         &snapshot,
-        demo.replacen(
-            r#"members: [User("carol@contoso.com"), User("heidi@contoso.com"), User("alice@contoso.com")]"#,
-            r#"members: [User("carol@contoso.com"), User("alice@contoso.com")]"#,
-            1,
+        common::edited(
+            demo,
+            &[(
+                r#"members: [User("carol@contoso.com"), User("heidi@contoso.com"), User("alice@contoso.com")]"#,
+                r#"members: [User("carol@contoso.com"), User("alice@contoso.com")]"#,
+            )],
         ),
     )
     .unwrap();

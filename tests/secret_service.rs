@@ -555,7 +555,10 @@ fn health_finds_a_secret_deleted_outside_the_app_and_check_exits_7() {
     let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
     std::fs::write(
         &snapshot,
-        demo.replacen("id: \"contoso\"", &format!("id: \"{organization}\""), 1),
+        edited(
+            demo,
+            &[("id: \"contoso\"", &format!("id: \"{organization}\""))],
+        ),
     )
     .unwrap();
     let mut config = Config::default();

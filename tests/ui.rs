@@ -21,22 +21,7 @@ fn harness_with(
     start_app(options_in(folder), Ok(secrets))
 }
 
-fn click(harness: &mut Harness<'_, BackupAccountsApp>, label: &str) {
-    harness.get_by_label(label).click();
-    harness.run();
-}
-
-fn is_disabled(harness: &Harness<'_, BackupAccountsApp>, label: &str) -> bool {
-    harness.get_by_label(label).accesskit_node().is_disabled()
-}
-
-fn description(harness: &Harness<'_, BackupAccountsApp>, label: &str) -> String {
-    harness
-        .get_by_label(label)
-        .accesskit_node()
-        .description()
-        .unwrap_or_default()
-}
+use common::windows::{click, description, is_disabled};
 
 fn open_contoso_manager(harness: &mut Harness<'_, BackupAccountsApp>) {
     harness
@@ -497,13 +482,14 @@ fn carol_and_heidi_in_helpdesk(
 /// Rewrites the snapshot as if Heidi had left IT Helpdesk in the tenant.
 fn heidi_leaves_helpdesk(snapshot: &std::path::Path) {
     let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY;
-    let edited = demo.replacen(
-        r#"members: [User("carol@contoso.com"), User("heidi@contoso.com"), User("alice@contoso.com")]"#,
-        r#"members: [User("carol@contoso.com"), User("alice@contoso.com")]"#,
-        1,
+    let without_heidi = edited(
+        demo,
+        &[(
+            r#"members: [User("carol@contoso.com"), User("heidi@contoso.com"), User("alice@contoso.com")]"#,
+            r#"members: [User("carol@contoso.com"), User("alice@contoso.com")]"#,
+        )],
     );
-    assert_ne!(edited, demo);
-    std::fs::write(snapshot, edited).unwrap();
+    std::fs::write(snapshot, without_heidi).unwrap();
 }
 
 #[test]

@@ -37,22 +37,23 @@ pub fn northwind(folder: &Path) -> Northwind {
     let third = make_certificate(folder, "third", -10, 400);
     let expired = make_certificate(folder, "expired", -400, 300);
     let unregistered = make_certificate(folder, "unregistered", -10, 400);
-    let demo = backup_accounts::store::snapshot::DEMO_DIRECTORY
-        .replacen(
-            "3C8F1A2B4D5E6F708192A3B4C5D6E7F8091A2B3C",
-            &veeam.thumbprint,
-            1,
-        )
-        .replacen(
-            "0F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C",
-            &third.thumbprint,
-            1,
-        )
-        .replacen(
-            "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678",
-            &expired.thumbprint,
-            1,
-        );
+    let demo = super::edited(
+        backup_accounts::store::snapshot::DEMO_DIRECTORY,
+        &[
+            (
+                "3C8F1A2B4D5E6F708192A3B4C5D6E7F8091A2B3C",
+                &veeam.thumbprint,
+            ),
+            (
+                "0F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C",
+                &third.thumbprint,
+            ),
+            (
+                "A1B2C3D4E5F60718293A4B5C6D7E8F9012345678",
+                &expired.thumbprint,
+            ),
+        ],
+    );
     let snapshot = folder.join("tenant.ron");
     std::fs::write(&snapshot, demo).unwrap();
     let client_secret = folder.join("client-secret.txt");
@@ -75,10 +76,7 @@ pub fn northwind(folder: &Path) -> Northwind {
     }
 }
 
-pub fn click(harness: &mut Harness<'_, BackupAccountsApp>, label: &str) {
-    harness.get_by_label(label).click();
-    harness.run();
-}
+pub use super::windows::click;
 
 /// OK in the manager, then the keyring worker's end (not `run`: the window repaints while
 /// it writes).
@@ -91,11 +89,11 @@ pub fn save(harness: &mut Harness<'_, BackupAccountsApp>) {
 }
 
 pub fn open_manager(harness: &mut Harness<'_, BackupAccountsApp>) {
-    harness
-        .get_by_label("Northwind Traders (Modern app-only authentication)")
-        .click_secondary();
-    harness.run();
-    click(harness, "Manage backup applications...");
+    super::windows::pick_from_context_menu(
+        harness,
+        "Northwind Traders (Modern app-only authentication)",
+        "Manage backup applications...",
+    );
 }
 
 /// Select Application's option for an application.

@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod certificates;
 pub mod tenant_server;
+pub mod windows;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -307,4 +308,19 @@ pub fn wait_for(
         harness.step();
     }
     harness.run();
+}
+
+/// `text` with the first occurrence of each `(from, to)` replaced. Fails the test when a
+/// `from` is not there: a fixture whose edit silently matched nothing would test the
+/// unedited text and pass for the wrong reason.
+pub fn edited(text: &str, replacements: &[(&str, &str)]) -> String {
+    let mut text = text.to_owned();
+    for (from, to) in replacements {
+        assert!(
+            text.contains(from),
+            "the fixture has no {from:?} to replace; was it renamed?"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    text
 }
