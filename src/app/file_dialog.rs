@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use super::job::Job;
 use crate::model::health::HealthList;
 use crate::ui::{Action, ActionSender, ApplicationsAction, HealthAction, MainAction};
 
@@ -30,19 +31,15 @@ pub enum FileRequest {
     },
 }
 
+/// Shows the dialog on a `file-dialog` [`Job`]; the answer comes back as the action it
+/// names (the job itself is not kept: a dialog cannot be cancelled and has no progress).
 pub fn ask_on_worker(request: FileRequest, sender: &ActionSender, ctx: &egui::Context) {
-    let spawned = std::thread::Builder::new()
-        .name("file-dialog".to_owned())
-        .spawn({
-            let (sender, ctx) = (sender.clone(), ctx.clone());
-            move || {
-                let answer = ask(request);
-                if let Some(action) = answer {
-                    sender.send(action);
-                }
-                ctx.request_repaint();
-            }
-        });
+    let answers = sender.clone();
+    let spawned = Job::spawn("file-dialog", 0, ctx, move |_| {
+        if let Some(action) = ask(request) {
+            answers.send(action);
+        }
+    });
     if let Err(e) = spawned {
         sender.send(MainAction::FileDialogUnavailable(format!(
             "No file dialog could be opened ({e})."

@@ -4,23 +4,14 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
+use super::job::Job;
 use crate::model::health::HealthReport;
 use crate::state::AppState;
 use crate::store::SecretError;
 
 type Missing = BTreeSet<(String, String)>;
-
-/// The keyring check under way.
-#[derive(Debug)]
-struct CheckJob {
-    worker: JoinHandle<Result<Missing, SecretError>>,
-    done: Arc<AtomicUsize>,
-    total: usize,
-}
 
 /// What the Health view shows and what it waits for.
 #[derive(Debug, Default)]
@@ -30,8 +21,8 @@ pub struct HealthSession {
     report: Option<Arc<HealthReport>>,
     /// (state revision, check generation) the report was computed for.
     report_for: Option<(u64, u64)>,
-    computing: Option<((u64, u64), JoinHandle<HealthReport>)>,
-    check: Option<CheckJob>,
+    computing: Option<((u64, u64), Job<HealthReport>)>,
+    check: Option<Job<Result<Missing, SecretError>>>,
     missing: Option<Missing>,
     /// Counts finished checks, so a new result recomputes the report.
     check_generation: u64,
@@ -70,24 +61,11 @@ impl HealthSession {
                 return;
             }
         };
-        let done = Arc::new(AtomicUsize::new(0));
-        let total = job.len();
-        let (worker_done, repaint) = (done.clone(), ctx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("keyring-check".to_owned())
-            .spawn(move || {
-                let result = job.run(&worker_done);
-                repaint.request_repaint();
-                result
-            });
+        let spawned = Job::spawn("keyring-check", job.len(), ctx, move |progress| {
+            job.run(&progress.done)
+        });
         match spawned {
-            Ok(worker) => {
-                self.check = Some(CheckJob {
-                    worker,
-                    done,
-                    total,
-                });
-            }
+            Ok(check) => self.check = Some(check),
             Err(e) => {
                 self.check_status = Some((format!("Could not start the keyring check: {e}"), true));
             }
@@ -116,38 +94,33 @@ impl HealthSession {
     /// Collects finished work and starts the report when it is out of date; call every
     /// frame while the view is visible.
     pub fn poll(&mut self, state: &AppState, ctx: &egui::Context) {
-        if let Some(job) = &self.check {
-            if job.worker.is_finished() {
-                let total = job.total;
-                if let Some(job) = self.check.take() {
-                    let result = job.worker.join().unwrap_or_else(|_| {
-                        Err(SecretError::Unavailable {
-                            store: crate::store::secrets::PLATFORM_KEYRING,
-                            detail: "the keyring check stopped unexpectedly".to_owned(),
-                        })
-                    });
-                    self.finish_check(result, total);
-                }
-            } else {
-                ctx.request_repaint_after(Duration::from_millis(50));
-            }
+        let total = self.check.as_ref().map_or(0, |job| job.progress().1);
+        if let Some(result) = Job::poll(&mut self.check, ctx, Duration::from_millis(50)) {
+            let result = result.unwrap_or_else(|_| {
+                Err(SecretError::Unavailable {
+                    store: crate::store::secrets::PLATFORM_KEYRING,
+                    detail: "the keyring check stopped unexpectedly".to_owned(),
+                })
+            });
+            self.finish_check(result, total);
         }
         if self.check.is_none() && self.checked_revision != Some(state.revision()) {
             // Saving or revoking changed the keyring: what the last check found is stale.
             self.check_now(state, ctx);
         }
         let wanted = (state.revision(), self.check_generation);
-        if let Some((computed_for, worker)) = &self.computing {
-            if !worker.is_finished() {
-                ctx.request_repaint_after(Duration::from_millis(20));
-                return;
-            }
-            let computed_for = *computed_for;
-            if let Some((_, worker)) = self.computing.take()
-                && let Ok(report) = worker.join()
-            {
-                self.report = Some(Arc::new(report));
-                self.report_for = Some(computed_for);
+        if let Some((computed_for, job)) = self.computing.take() {
+            let mut running = Some(job);
+            match Job::poll(&mut running, ctx, Duration::from_millis(20)) {
+                None => {
+                    self.computing = running.map(|job| (computed_for, job));
+                    return;
+                }
+                Some(Ok(report)) => {
+                    self.report = Some(Arc::new(report));
+                    self.report_for = Some(computed_for);
+                }
+                Some(Err(_)) => log::error!("the Health report's worker stopped unexpectedly"),
             }
         }
         if self.report_for != Some(wanted) {
@@ -158,16 +131,11 @@ impl HealthSession {
     fn start_report(&mut self, state: &AppState, wanted: (u64, u64), ctx: &egui::Context) {
         let job = state.health_job(None);
         let missing = self.missing.clone();
-        let repaint = ctx.clone();
-        let spawned = std::thread::Builder::new()
-            .name("health-report".to_owned())
-            .spawn(move || {
-                let report = job.compute(missing.as_ref(), jiff::Timestamp::now());
-                repaint.request_repaint();
-                report
-            });
-        if let Ok(worker) = spawned {
-            self.computing = Some((wanted, worker));
+        let spawned = Job::spawn("health-report", 0, ctx, move |_| {
+            job.compute(missing.as_ref(), jiff::Timestamp::now())
+        });
+        if let Ok(report) = spawned {
+            self.computing = Some((wanted, report));
             ctx.request_repaint_after(Duration::from_millis(20));
         }
     }
@@ -179,9 +147,7 @@ impl HealthSession {
 
     /// Secrets read so far and in all, while a check runs.
     pub fn check_progress(&self) -> Option<(usize, usize)> {
-        self.check
-            .as_ref()
-            .map(|job| (job.done.load(Ordering::Relaxed), job.total))
+        self.check.as_ref().map(Job::progress)
     }
 
     /// When the last check ended, e.g. "2026-11-29 04:10 UTC".

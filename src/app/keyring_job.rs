@@ -1,45 +1,30 @@
 //! Commits run on a named worker thread (`keyring-commit`), so a slow keyring, or its unlock
 //! prompt, never freezes the window; the window draws their progress meanwhile.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
+use super::job::{Job, JobPanicked};
 use crate::state::PendingCommit;
 use crate::store::{CommitError, Config, SecretError};
 
 /// A commit running on the keyring worker thread.
 #[derive(Debug)]
-pub struct KeyringJob {
-    worker: std::thread::JoinHandle<Result<Config, CommitError>>,
-    done: Arc<AtomicUsize>,
-    total: usize,
-}
+pub struct KeyringJob(Job<Result<Config, CommitError>>);
 
 impl KeyringJob {
     /// Starts the commit on its own thread; the window repaints when it ends.
     pub fn start(pending: PendingCommit, ctx: &egui::Context) -> Result<Self, String> {
-        let done = Arc::new(AtomicUsize::new(0));
         let total = pending.keyring_steps();
-        let worker_done = done.clone();
-        let repaint = ctx.clone();
-        std::thread::Builder::new()
-            .name("keyring-commit".to_owned())
-            .spawn(move || {
-                let result = pending.run(&worker_done);
-                repaint.request_repaint();
-                result
-            })
-            .map(|worker| Self {
-                worker,
-                done,
-                total,
-            })
-            .map_err(|e| format!("Nothing was saved: could not start saving ({e})."))
+        Job::spawn("keyring-commit", total, ctx, move |progress| {
+            pending.run(&progress.done)
+        })
+        .map(Self)
+        .map_err(|e| format!("Nothing was saved: could not start saving ({e})."))
     }
 
     /// Keyring changes done so far, and in all.
     pub fn progress(&self) -> (usize, usize) {
-        (self.done.load(Ordering::Relaxed), self.total)
+        self.0.progress()
     }
 
     /// The job's result once it has finished; `None` (and a repaint soon, to keep the
@@ -48,12 +33,10 @@ impl KeyringJob {
         job: &mut Option<Self>,
         ctx: &egui::Context,
     ) -> Option<Result<Config, CommitError>> {
-        if !job.as_ref()?.worker.is_finished() {
-            ctx.request_repaint_after(std::time::Duration::from_millis(50));
-            return None;
-        }
-        let job = job.take()?;
-        Some(job.worker.join().unwrap_or_else(|_| {
+        let mut inner = job.take().map(|j| j.0);
+        let result = Job::poll(&mut inner, ctx, Duration::from_millis(50));
+        *job = inner.map(Self);
+        Some(result?.unwrap_or_else(|JobPanicked| {
             Err(CommitError::Secret(SecretError::Failed {
                 store: crate::store::secrets::PLATFORM_KEYRING,
                 action: "save",

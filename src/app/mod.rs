@@ -6,6 +6,7 @@ mod directory_actions;
 mod file_dialog;
 mod health_actions;
 mod health_session;
+mod job;
 mod keyring_job;
 mod manager_session;
 mod revocation_session;

@@ -1,9 +1,8 @@
 //! The sign-in and sync session: the job on the `graph-sync` worker, its prompt and
 //! progress for the dialog, and the synced snapshot handed to the import (R13, R14).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crate::store::graph::client::GraphStats;
@@ -14,14 +13,14 @@ use crate::ui::modal::dialog_closed;
 use crate::ui::sign_in::{self, SignInData, sign_in_ui};
 
 use super::BackupAccountsApp;
+use super::job::Job;
 
 /// A sign-in and sync under way.
 #[derive(Debug)]
 pub struct SyncSession {
-    worker: JoinHandle<Result<SyncSummary, String>>,
+    job: Option<Job<Result<SyncSummary, String>>>,
     prompt: Arc<Mutex<Option<DeviceCodePrompt>>>,
     stats: Arc<GraphStats>,
-    cancel: Arc<AtomicBool>,
 }
 
 impl SyncSession {
@@ -64,28 +63,21 @@ impl BackupAccountsApp {
         };
         let prompt: Arc<Mutex<Option<DeviceCodePrompt>>> = Arc::default();
         let stats: Arc<GraphStats> = Arc::default();
-        let cancel = Arc::new(AtomicBool::new(false));
-        let (shown, counted, stop, repaint) =
-            (prompt.clone(), stats.clone(), cancel.clone(), ctx.clone());
-        let spawned = std::thread::Builder::new()
-            .name("graph-sync".to_owned())
-            .spawn(move || {
-                let show = move |code: DeviceCodePrompt| {
-                    *shown
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(code);
-                };
-                let result = job.run(&show, counted, &stop);
-                repaint.request_repaint();
-                result
-            });
+        let (shown, counted) = (prompt.clone(), stats.clone());
+        let spawned = Job::spawn("graph-sync", 0, ctx, move |progress| {
+            let show = move |code: DeviceCodePrompt| {
+                *shown
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(code);
+            };
+            job.run(&show, counted, &progress.cancel)
+        });
         match spawned {
-            Ok(worker) => {
+            Ok(job) => {
                 self.sync = Some(SyncSession {
-                    worker,
+                    job: Some(job),
                     prompt,
                     stats,
-                    cancel,
                 });
             }
             Err(e) => self.show_banner(format!("Could not start the sync: {e}"), true),
@@ -116,23 +108,25 @@ impl BackupAccountsApp {
 
     /// *Cancel*: the worker stops at its next request or wait; nothing changes.
     pub(super) fn cancel_sync(&self) {
-        if let Some(session) = &self.sync {
-            session.cancel.store(true, Ordering::Relaxed);
+        if let Some(job) = self.sync.as_ref().and_then(|s| s.job.as_ref()) {
+            job.cancel();
         }
     }
 
     /// Takes the finished sync: its snapshot is imported like an export folder (Organization
     /// Settings for a new tenant, consent before revoking anything).
     pub(super) fn poll_sync(&mut self, ctx: &egui::Context) {
-        if !self.sync.as_ref().is_some_and(|s| s.worker.is_finished()) {
-            return;
-        }
-        let Some(session) = self.sync.take() else {
+        let Some(session) = &mut self.sync else {
             return;
         };
+        let cancelled = session.job.as_ref().is_some_and(Job::was_cancelled);
+        // The dialog repaints itself every 100 ms while the sync runs.
+        let Some(result) = Job::poll(&mut session.job, ctx, Duration::from_millis(100)) else {
+            return;
+        };
+        self.sync = None;
         dialog_closed(ctx, sign_in::DIALOG_ID, None);
-        let cancelled = session.cancel.load(Ordering::Relaxed);
-        match session.worker.join() {
+        match result {
             Ok(Ok(summary)) => self.import_folder_saying(&summary.folder, &synced(&summary)),
             Ok(Err(_)) if cancelled => {
                 self.show_banner(
