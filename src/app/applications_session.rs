@@ -7,9 +7,10 @@ use crate::model::Password;
 use crate::model::application_pool::PoolDraft;
 use crate::state::AppState;
 use crate::store::certificate::{read_pem_pair, read_pkcs12};
-use crate::ui::applications::{self, BackupApplicationsView, SelectApplicationView};
+use crate::ui::applications::{self, BackupApplicationsView};
 use crate::ui::certificate::{self, InstallCertificateView};
 use crate::ui::modal::dialog_closed;
+use crate::ui::select_application::{self, SelectApplicationView};
 use crate::ui::{ActionSender, ApplicationsAction};
 
 use super::BackupAccountsApp;
@@ -151,7 +152,7 @@ impl ApplicationsSession {
 
     fn close_select(&mut self, ctx: &egui::Context) {
         if self.select.take().is_some() {
-            dialog_closed(ctx, applications::SELECT_DIALOG_ID, None);
+            dialog_closed(ctx, select_application::SELECT_DIALOG_ID, None);
         }
     }
 

@@ -3,7 +3,7 @@
 
 use crate::model::{CommitSummary, DraftError, ManagerDraft};
 use crate::state::{AppState, CommitFailure};
-use crate::ui::consent::{self, commit_summary_ui};
+use crate::ui::commit_summary::{self, commit_summary_ui};
 use crate::ui::group_picker::{self, GroupPickerView};
 use crate::ui::manager::{self, ManagerView};
 use crate::ui::modal::dialog_closed;
@@ -138,7 +138,7 @@ impl ManagerSession {
 
     fn close_summary(&mut self, ctx: &egui::Context) {
         self.summary = None;
-        dialog_closed(ctx, consent::SUMMARY_DIALOG_ID, None);
+        dialog_closed(ctx, commit_summary::SUMMARY_DIALOG_ID, None);
     }
 
     /// R14: a commit that deletes secrets or changes the group shows what it changes first.

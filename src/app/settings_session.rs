@@ -1,12 +1,10 @@
 //! Organization Settings: what Microsoft Graph does not say about an imported organization,
 //! asked when a new tenant is imported or from the organization's context menu.
 
-use crate::ui::organization_settings::OrganizationSettingsView;
+use crate::ui::organization_settings::{DIALOG_ID, OrganizationSettingsView};
 use crate::ui::{ActionSender, SettingsAction, modal::dialog_closed};
 
 use super::BackupAccountsApp;
-
-const DIALOG_ID: &str = "organization_settings";
 
 /// The open Organization Settings dialog.
 #[derive(Debug)]

@@ -8,6 +8,7 @@ use egui::RichText;
 use super::action::{ActionSender, ApplicationsAction};
 use super::masked_field::MaskedField;
 use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::tokens;
 
 /// The dialog's id, for its frame and its focus hand-back.
 pub const DIALOG_ID: &str = "install_certificate";
@@ -82,7 +83,7 @@ impl InstallCertificateView {
     /// Draws the modal over the manager.
     pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         let problem = self.problem();
-        let dialog = Dialog::new(DIALOG_ID, "Install Certificate", 520.0)
+        let dialog = Dialog::new(DIALOG_ID, "Install Certificate", tokens::DIALOG_WIDTH_FORM)
             .ok(DialogButton::new("Install")
                 .named(format!("Install the certificate of {}", self.application))
                 .disabled_because(problem))
@@ -121,7 +122,7 @@ impl InstallCertificateView {
             )
             .weak(),
         );
-        ui.add_space(6.0);
+        ui.add_space(tokens::GAP);
         file_row_ui(ui, "Certificate file:", self.file.as_deref(), false, sender);
         match &self.file {
             Some(file) if is_pem(file) => {

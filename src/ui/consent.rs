@@ -1,18 +1,15 @@
-//! Consent before secrets are deleted (R14): the accounts a changed directory would revoke,
-//! or what OK in the manager would change. Nothing is deleted until the administrator says
-//! so; Escape keeps everything.
-
-use egui::RichText;
+//! Consent before secrets are deleted (R14): the accounts a changed directory would revoke.
+//! Nothing is deleted until the administrator says so; Escape keeps everything. The lists
+//! here serve the manager's summary (`commit_summary.rs`) too.
 
 use super::a11y;
-use super::action::{ActionSender, ConsentAction, ManagerAction};
+use super::action::{ActionSender, ConsentAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
-use crate::model::{CommitSummary, Revocation};
+use super::tokens;
+use crate::model::Revocation;
 
 /// The revocation dialog's id.
 pub const REVOCATION_DIALOG_ID: &str = "revocation_consent";
-/// The manager summary's id.
-pub const SUMMARY_DIALOG_ID: &str = "manager_commit_summary";
 
 /// Rows shown at once before the list scrolls.
 const VISIBLE_ROWS: f32 = 8.0;
@@ -25,10 +22,14 @@ pub fn revocation_consent_ui(
     progress: Option<(usize, usize)>,
     sender: &ActionSender,
 ) {
-    let dialog = Dialog::new(REVOCATION_DIALOG_ID, "Revoke backup accounts?", 640.0)
-        .ok(DialogButton::new("Revoke these accounts"))
-        .cancel(DialogButton::new("Keep them for now"))
-        .buttons(progress.is_none());
+    let dialog = Dialog::new(
+        REVOCATION_DIALOG_ID,
+        "Revoke backup accounts?",
+        tokens::DIALOG_WIDTH_TABLE,
+    )
+    .ok(DialogButton::new("Revoke these accounts"))
+    .cancel(DialogButton::new("Keep them for now"))
+    .buttons(progress.is_none());
     let response = dialog.show(ctx, |ui, footer| {
         ui.label(format!(
             "The directory changed: {} saved backup {} can no longer be used. Revoke these \
@@ -42,7 +43,7 @@ pub fn revocation_consent_ui(
                 "accounts"
             },
         ));
-        ui.add_space(6.0);
+        ui.add_space(tokens::GAP);
         text_list_ui(ui, "Accounts to revoke", revocations, |revocation| {
             format!(
                 "{} — {} — {}",
@@ -64,45 +65,7 @@ pub fn revocation_consent_ui(
     }
 }
 
-/// What OK in the manager changes, before anything is saved: accounts added, accounts
-/// removed with their secrets, and who gets the Site Collection Administrator role.
-pub fn commit_summary_ui(ctx: &egui::Context, summary: &CommitSummary, sender: &ActionSender) {
-    let dialog = Dialog::new(SUMMARY_DIALOG_ID, "Save these changes?", 560.0)
-        .ok(DialogButton::new("Save these changes"))
-        .cancel(DialogButton::new("Go back"));
-    let response = dialog.show(ctx, |ui, footer| {
-        ui.label(format!("Organization: {}", summary.organization));
-        if let Some(previous) = &summary.previous_group {
-            ui.label(format!(
-                "The group changes from {previous} to {}.",
-                summary.group.as_deref().unwrap_or("no group")
-            ));
-        }
-        account_list_ui(ui, "Added", &summary.added);
-        account_list_ui(
-            ui,
-            "Removed, password deleted from the keyring",
-            &summary.removed,
-        );
-        if let Some(group) = &summary.group {
-            ui.label(
-                RichText::new(format!(
-                    "ℹ All {} users of {group} hold the Site Collection Administrator role.",
-                    summary.role_holders
-                ))
-                .weak(),
-            );
-        }
-        footer.ui(ui, |_| {}, |_| {});
-    });
-    match response.answer {
-        Some(DialogAnswer::Ok) => sender.send(ManagerAction::ConfirmCommit),
-        Some(DialogAnswer::Cancel) => sender.send(ManagerAction::BackToManager),
-        None => {}
-    }
-}
-
-fn account_list_ui(ui: &mut egui::Ui, heading: &str, accounts: &[String]) {
+pub(super) fn account_list_ui(ui: &mut egui::Ui, heading: &str, accounts: &[String]) {
     if accounts.is_empty() {
         return;
     }

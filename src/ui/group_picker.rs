@@ -7,6 +7,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::action::{ActionSender, ManagerAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::tokens;
 use super::{a11y, error_text};
 use crate::model::rules::is_listed_in_group_picker;
 use crate::model::{GroupPreview, ManagerDraft, Organization};
@@ -118,10 +119,14 @@ impl GroupPickerView {
             Some(preview) => preview.refusal.as_ref().map(ToString::to_string),
             None => Some("Select a security group in the list first.".to_owned()),
         };
-        let dialog = Dialog::new(DIALOG_ID, "Select Security Group", 600.0)
-            .ok(DialogButton::new("Add").disabled_because(refusal))
-            // Named apart from the manager's Cancel, which is still in the tree.
-            .cancel(DialogButton::new("Cancel").named("Cancel group selection"));
+        let dialog = Dialog::new(
+            DIALOG_ID,
+            "Select Security Group",
+            tokens::DIALOG_WIDTH_PICKER,
+        )
+        .ok(DialogButton::new("Add").disabled_because(refusal))
+        // Named apart from the manager's Cancel, which is still in the tree.
+        .cancel(DialogButton::new("Cancel").named("Cancel group selection"));
         let response = dialog.show(ctx, |ui, footer| {
             ui.label(
                 "Only security groups can hold backup accounts. Microsoft 365 and distribution \

@@ -7,6 +7,7 @@ use egui_plot::{Bar, BarChart, Legend, Plot};
 
 use super::a11y;
 use super::action::{ActionSender, HealthAction};
+use super::tokens;
 use crate::model::Organization;
 use crate::model::health::{
     Finding, FindingAction, HealthList, HealthReport, OrganizationHealth, PasswordAges, Severity,
@@ -113,21 +114,11 @@ type AgeBucket = (&'static str, egui::Color32, fn(&PasswordAges) -> usize);
 
 /// The chart's bars, bottom to top.
 const AGE_BUCKETS: [AgeBucket; 4] = [
-    (
-        "Set within 30 days",
-        egui::Color32::from_rgb(70, 150, 90),
-        |a| a.recent,
-    ),
-    (
-        "Older than 30 days",
-        egui::Color32::from_rgb(200, 170, 60),
-        |a| a.older,
-    ),
-    (
-        "Older than the threshold",
-        egui::Color32::from_rgb(200, 80, 60),
-        |a| a.beyond_threshold,
-    ),
+    ("Set within 30 days", tokens::CHART_RECENT, |a| a.recent),
+    ("Older than 30 days", tokens::CHART_OLDER, |a| a.older),
+    ("Older than the threshold", tokens::CHART_OVERDUE, |a| {
+        a.beyond_threshold
+    }),
     ("Age unknown", egui::Color32::GRAY, |a| a.unknown),
 ];
 

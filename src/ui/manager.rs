@@ -6,6 +6,7 @@ use egui_extras::{Column, TableBuilder};
 
 use super::action::{ActionSender, ManagerAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::tokens;
 use super::{a11y, banner_ui, explain_disabled};
 use crate::model::ManagerDraft;
 
@@ -49,11 +50,15 @@ impl ManagerView {
         saving: Option<(usize, usize)>,
         sender: &ActionSender,
     ) {
-        let dialog = Dialog::new(DIALOG_ID, "Backup Accounts Manager", 640.0)
-            .ok(DialogButton::new("OK"))
-            .keys(!covered)
-            // A running commit cannot be abandoned half-way.
-            .buttons(saving.is_none());
+        let dialog = Dialog::new(
+            DIALOG_ID,
+            "Backup Accounts Manager",
+            tokens::DIALOG_WIDTH_TABLE,
+        )
+        .ok(DialogButton::new("OK"))
+        .keys(!covered)
+        // A running commit cannot be abandoned half-way.
+        .buttons(saving.is_none());
         let response = dialog.show(ctx, |ui, footer| {
             self.content_ui(ui, draft, sender);
             footer.ui(
@@ -84,7 +89,7 @@ impl ManagerView {
             organization.name,
             organization.authentication.label()
         ));
-        ui.add_space(6.0);
+        ui.add_space(tokens::GAP);
         if let Some(error) = &self.commit_error
             && banner_ui(ui, error, true)
         {
@@ -116,7 +121,7 @@ impl ManagerView {
                 .weak(),
             );
         }
-        ui.add_space(6.0);
+        ui.add_space(tokens::GAP);
         ui.strong("Select accounts and configure their passwords");
         accounts_table_ui(ui, draft, sender);
         if let Some(error) = &self.inline_error {

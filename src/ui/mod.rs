@@ -6,6 +6,7 @@ pub mod action;
 pub mod applications;
 pub mod certificate;
 pub mod command;
+pub mod commit_summary;
 pub mod consent;
 pub mod group_picker;
 pub mod health;
@@ -16,8 +17,10 @@ pub mod modal;
 pub mod organization_settings;
 pub mod password;
 pub mod pool_details;
+pub mod select_application;
 pub mod sign_in;
 pub mod startup_error;
+pub mod tokens;
 
 pub use action::{
     Action, ActionQueue, ActionSender, ApplicationsAction, ConsentAction, HealthAction, MainAction,

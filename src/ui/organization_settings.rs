@@ -4,7 +4,11 @@ use egui::{RichText, TextEdit};
 
 use super::action::{ActionSender, SettingsAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::tokens;
 use crate::model::{AuthenticationMethod, OrganizationSettings};
+
+/// The dialog's id, for its frame and its focus hand-back.
+pub const DIALOG_ID: &str = "organization_settings";
 
 /// The form: authentication method, adding account, and the MFA corrections kept so far.
 #[derive(Debug)]
@@ -67,11 +71,15 @@ impl OrganizationSettingsView {
     /// Draws the modal.
     pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         let problem = self.problem();
-        let dialog = Dialog::new("organization_settings", "Organization Settings", 520.0)
-            .ok(DialogButton::new("OK")
-                .named("OK, save the organization settings")
-                .disabled_because(problem.clone()))
-            .cancel(DialogButton::new("Cancel").named("Cancel organization settings"));
+        let dialog = Dialog::new(
+            DIALOG_ID,
+            "Organization Settings",
+            tokens::DIALOG_WIDTH_FORM,
+        )
+        .ok(DialogButton::new("OK")
+            .named("OK, save the organization settings")
+            .disabled_because(problem.clone()))
+        .cancel(DialogButton::new("Cancel").named("Cancel organization settings"));
         let response = dialog.show(ctx, |ui, footer| {
             self.form_ui(ui, problem.as_deref());
             footer.ui(ui, |_| {}, |_| {});
@@ -99,7 +107,7 @@ impl OrganizationSettingsView {
              organization's context menu.",
             self.organization
         ));
-        ui.add_space(6.0);
+        ui.add_space(tokens::GAP);
         ui.strong("Authentication method");
         for method in [
             AuthenticationMethod::Basic,
@@ -108,7 +116,7 @@ impl OrganizationSettingsView {
         ] {
             ui.radio_value(&mut self.authentication, method, method.label());
         }
-        ui.add_space(6.0);
+        ui.add_space(tokens::GAP);
         ui.horizontal(|ui| {
             let label = ui.label("Added with account:");
             ui.add(

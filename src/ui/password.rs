@@ -6,6 +6,7 @@ use super::action::{ActionSender, ManagerAction};
 pub use super::masked_field::MAX_PASSWORD_CHARS;
 use super::masked_field::MaskedField;
 use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::tokens;
 use crate::model::PasswordPrompt;
 
 /// The dialog's id, for its frame and its focus hand-back.
@@ -67,7 +68,7 @@ impl PasswordView {
         let title = self.prompt.title;
         let upn = self.prompt.upn.clone();
         let empty = self.field.is_empty();
-        let dialog = Dialog::new(DIALOG_ID, title, 420.0)
+        let dialog = Dialog::new(DIALOG_ID, title, tokens::DIALOG_WIDTH_FIELD)
             .ok(DialogButton::new("OK")
                 .named(format!("OK, save the password of {upn}"))
                 .disabled_because(empty.then(|| "Type the password first.".to_owned())))
@@ -121,7 +122,7 @@ impl PasswordView {
                 });
             }
         }
-        ui.add_space(6.0);
+        ui.add_space(tokens::GAP);
         let label = if self.prompt.app_password_required {
             "App password:"
         } else {

@@ -4,6 +4,7 @@
 use egui::{Button, RichText};
 
 use super::action::{ActionSender, MainAction};
+use super::tokens;
 use crate::model::application::{Expiry, date};
 use crate::model::{AuthenticationMethod, Organization};
 use crate::state::AppState;
@@ -29,7 +30,7 @@ pub fn pool_details_ui(
             organization.id.clone(),
         ));
     }
-    ui.add_space(8.0);
+    ui.add_space(tokens::SECTION_GAP);
     ui.separator();
     let Some(pool) = state.config().application_pools.get(&organization.id) else {
         ui.label(

@@ -6,6 +6,7 @@ use egui::RichText;
 use super::a11y;
 use super::action::{ActionSender, MainAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::tokens;
 use crate::state::{DeviceCodePrompt, SyncPhase};
 
 /// The dialog's id, for its frame and its focus hand-back.
@@ -26,8 +27,12 @@ pub struct SignInData<'a> {
 
 /// Draws the dialog.
 pub fn sign_in_ui(ctx: &egui::Context, data: &SignInData<'_>, sender: &ActionSender) {
-    let dialog = Dialog::new(DIALOG_ID, "Sign in to Microsoft 365", 480.0)
-        .cancel(DialogButton::new("Cancel").named("Cancel the sign-in and sync"));
+    let dialog = Dialog::new(
+        DIALOG_ID,
+        "Sign in to Microsoft 365",
+        tokens::DIALOG_WIDTH_PROMPT,
+    )
+    .cancel(DialogButton::new("Cancel").named("Cancel the sign-in and sync"));
     let response = dialog.show(ctx, |ui, footer| {
         match (data.reading, data.prompt) {
             (false, None) => {

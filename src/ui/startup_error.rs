@@ -4,6 +4,7 @@
 
 use super::action::{ActionSender, StartupAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
+use super::tokens;
 use crate::state::StartupError;
 
 const DIALOG_ID: &str = "startup_error";
@@ -18,7 +19,7 @@ pub fn startup_error_ui(ui: &mut egui::Ui, error: &StartupError, sender: &Action
     } else {
         "The configuration cannot be used"
     };
-    let mut dialog = Dialog::new(DIALOG_ID, title, 560.0)
+    let mut dialog = Dialog::new(DIALOG_ID, title, tokens::DIALOG_WIDTH_MESSAGE)
         .cancel(DialogButton::new("Quit"))
         // Neither quitting nor moving a file should happen on a stray key press.
         .keys(false);
@@ -27,7 +28,7 @@ pub fn startup_error_ui(ui: &mut egui::Ui, error: &StartupError, sender: &Action
     }
     let response = dialog.show(ui.ctx(), |ui, footer| {
         ui.add(egui::Label::new(super::error_text(ui, error.to_string())).wrap());
-        ui.add_space(6.0);
+        ui.add_space(tokens::GAP);
         if let Some(path) = broken_file {
             ui.label(format!(
                 "Nothing was changed. You can keep {} aside (it is renamed with a time stamp, \

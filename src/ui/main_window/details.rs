@@ -7,6 +7,7 @@ use crate::model::Organization;
 use crate::model::rules::check_can_manage_backup_accounts;
 use crate::state::AppState;
 use crate::ui::action::{ActionSender, MainAction};
+use crate::ui::tokens;
 use crate::ui::{a11y, authentication_icon, error_text, explain_disabled, pool_details};
 
 /// The selected organization: its method, group and backup accounts.
@@ -33,7 +34,7 @@ pub(super) fn details_ui(
             ui.label(&organization.added_by);
             ui.end_row();
         });
-    ui.add_space(8.0);
+    ui.add_space(tokens::SECTION_GAP);
     let refusal = check_can_manage_backup_accounts(organization).err();
     let reason = refusal.as_ref().map(ToString::to_string);
     let button = ui
@@ -51,7 +52,7 @@ pub(super) fn details_ui(
         pool_details::pool_details_ui(ui, state, organization, sender);
         return;
     }
-    ui.add_space(8.0);
+    ui.add_space(tokens::SECTION_GAP);
     ui.separator();
     let Some(selection) = state.config().organizations.get(&organization.id) else {
         ui.label("No backup accounts are configured. Use Manage backup accounts... to add them.");
