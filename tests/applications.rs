@@ -1,7 +1,7 @@
 //! The Backup Applications Manager (R15), driven by label: the pool, Select Application,
 //! Install Certificate with certificates made in the test, every refusal, and the commit.
-// A panic is how a test reports a failure; the walk through the windows is one story.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::too_many_lines)]
+// A panic is how a test reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -17,13 +17,92 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 
-#[test]
-fn the_pool_its_certificates_and_every_refusal_by_label() {
+/// Northwind's manager open, with its keyring and configuration folder.
+struct Open {
+    folder: tempfile::TempDir,
+    northwind: Northwind,
+    secrets: Arc<MemorySecrets>,
+    harness: Harness<'static, BackupAccountsApp>,
+}
+
+fn open_northwind() -> Open {
     let folder = tempfile::tempdir().unwrap();
     let northwind = northwind(folder.path());
     let secrets = Arc::new(MemorySecrets::default());
     let mut harness = start_app(northwind.options.clone(), Ok(secrets.clone()));
     open_manager(&mut harness);
+    Open {
+        folder,
+        northwind,
+        secrets,
+        harness,
+    }
+}
+
+/// Adds the third and the expired application through Select Application.
+fn add_third_and_expired(harness: &mut Harness<'_, BackupAccountsApp>) {
+    for (name, id) in [(THIRD_NAME, THIRD_APP), (EXPIRED_NAME, EXPIRED_APP)] {
+        click(harness, "Add...");
+        click(harness, &option(name, id));
+        click(harness, "Add application");
+    }
+}
+
+const EXPIRES: &str = "Configured, expires ";
+
+/// Gives Veeam's application its PFX file and the third one a PEM certificate and key.
+fn install_good_certificates(harness: &mut Harness<'_, BackupAccountsApp>, northwind: &Northwind) {
+    install(
+        harness,
+        VEEAM_NAME,
+        "Not configured",
+        &northwind.veeam.pfx,
+        PFX_PASSWORD,
+    );
+    assert!(has_text(
+        harness,
+        &format!("Certificate for {VEEAM_NAME}: {EXPIRES}")
+    ));
+    // A PEM certificate with its key file works too.
+    click(
+        harness,
+        &format!("Certificate for {THIRD_NAME}: Not configured"),
+    );
+    let sender = harness.state().action_sender();
+    sender.send(ApplicationsAction::FileChosen {
+        path: northwind.third.certificate.clone(),
+        key: false,
+    });
+    sender.send(ApplicationsAction::FileChosen {
+        path: northwind.third.key.clone(),
+        key: true,
+    });
+    harness.run();
+    click(harness, &format!("Install the certificate of {THIRD_NAME}"));
+    assert!(has_text(
+        harness,
+        &format!("Certificate for {THIRD_NAME}: {EXPIRES}")
+    ));
+}
+
+/// The pool with Veeam's and the third application, both with certificates, saved.
+fn saved_pool_of_two() -> Open {
+    let mut open = open_northwind();
+    add_third_and_expired(&mut open.harness);
+    install_good_certificates(&mut open.harness, &open.northwind);
+    click(&mut open.harness, EXPIRED_NAME);
+    click(&mut open.harness, "Remove 1 selected");
+    save(&mut open.harness);
+    open
+}
+
+#[test]
+fn the_manager_keeps_the_added_with_application_and_says_why_create_is_off() {
+    let Open {
+        mut harness,
+        folder: _folder,
+        ..
+    } = open_northwind();
     // The application the organization was added with is in the pool from the start.
     assert!(has_text(
         &harness,
@@ -33,8 +112,15 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
     click(&mut harness, VEEAM_NAME);
     assert!(description(&harness, "Remove 1 selected").contains("always stays in the pool"));
     assert_interactive_nodes_named_and_unique(&harness, "Backup Applications Manager");
+}
 
-    // Select Application: each row says why it cannot be used.
+#[test]
+fn select_application_says_why_each_application_cannot_be_added() {
+    let Open {
+        mut harness,
+        folder: _folder,
+        ..
+    } = open_northwind();
     click(&mut harness, "Add...");
     assert_interactive_nodes_named_and_unique(&harness, "Select Application");
     let reason = |h: &Harness<'_, BackupAccountsApp>, name: &str| {
@@ -57,88 +143,68 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
     click(&mut harness, &option(EXPIRED_NAME, EXPIRED_APP));
     click(&mut harness, "Add application");
     assert!(has_text(&harness, "more applications add no throughput"));
+}
 
-    // Install Certificate: each refusal, with its reason, then the right file.
-    install(
-        &mut harness,
-        VEEAM_NAME,
-        "Not configured",
-        &northwind.veeam.pfx,
-        "wrong",
-    );
-    assert!(has_text(&harness, "password is wrong"));
-    click(&mut harness, "Cancel Install Certificate");
-    install(
-        &mut harness,
-        VEEAM_NAME,
-        "Not configured",
-        &northwind.veeam.pfx_without_key,
-        PFX_PASSWORD,
-    );
-    assert!(has_text(&harness, "no private key"));
-    click(&mut harness, "Cancel Install Certificate");
-    install(
-        &mut harness,
-        VEEAM_NAME,
-        "Not configured",
-        &northwind.unregistered.pfx,
-        PFX_PASSWORD,
-    );
-    assert!(has_text(&harness, "is not registered on Veeam Backup"));
-    click(&mut harness, "Cancel Install Certificate");
-    install(
-        &mut harness,
-        VEEAM_NAME,
-        "Not configured",
-        &northwind.client_secret,
-        "",
-    );
-    assert!(has_text(&harness, "looks like a client secret"));
-    click(&mut harness, "Cancel Install Certificate");
-    install(
-        &mut harness,
-        EXPIRED_NAME,
-        "Not configured",
-        &northwind.expired.pfx,
-        PFX_PASSWORD,
-    );
-    assert!(has_text(&harness, "not now"));
-    click(&mut harness, "Cancel Install Certificate");
-    install(
-        &mut harness,
-        VEEAM_NAME,
-        "Not configured",
-        &northwind.veeam.pfx,
-        PFX_PASSWORD,
-    );
-    let expires = "Configured, expires ";
-    assert!(has_text(
-        &harness,
-        &format!("Certificate for {VEEAM_NAME}: {expires}")
-    ));
-    // A PEM certificate with its key file works too.
-    click(
-        &mut harness,
-        &format!("Certificate for {THIRD_NAME}: Not configured"),
-    );
-    let sender = harness.state().action_sender();
-    sender.send(ApplicationsAction::FileChosen {
-        path: northwind.third.certificate.clone(),
-        key: false,
-    });
-    sender.send(ApplicationsAction::FileChosen {
-        path: northwind.third.key.clone(),
-        key: true,
-    });
-    harness.run();
-    click(
-        &mut harness,
-        &format!("Install the certificate of {THIRD_NAME}"),
-    );
-    assert!(has_text(
-        &harness,
-        &format!("Certificate for {THIRD_NAME}: {expires}")
-    ));
+#[test]
+fn install_certificate_refuses_each_bad_file_with_its_reason() {
+    // The folder holds the certificates' files: kept until the end.
+    let Open {
+        mut harness,
+        northwind,
+        folder: _folder,
+        ..
+    } = open_northwind();
+    add_third_and_expired(&mut harness);
+    for (application, file, password, refusal) in [
+        (
+            VEEAM_NAME,
+            &northwind.veeam.pfx,
+            "wrong",
+            "password is wrong",
+        ),
+        (
+            VEEAM_NAME,
+            &northwind.veeam.pfx_without_key,
+            PFX_PASSWORD,
+            "no private key",
+        ),
+        (
+            VEEAM_NAME,
+            &northwind.unregistered.pfx,
+            PFX_PASSWORD,
+            "is not registered on Veeam Backup",
+        ),
+        (
+            VEEAM_NAME,
+            &northwind.client_secret,
+            "",
+            "looks like a client secret",
+        ),
+        (
+            EXPIRED_NAME,
+            &northwind.expired.pfx,
+            PFX_PASSWORD,
+            "not now",
+        ),
+    ] {
+        install(&mut harness, application, "Not configured", file, password);
+        assert!(has_text(&harness, refusal), "{refusal}");
+        click(&mut harness, "Cancel Install Certificate");
+    }
+    install_good_certificates(&mut harness, &northwind);
+}
+
+#[test]
+fn applications_are_selected_like_files_and_the_added_with_one_cannot_go() {
+    // The folder holds the certificates' files: kept until the end.
+    let Open {
+        mut harness,
+        northwind,
+        folder: _folder,
+        ..
+    } = open_northwind();
+    add_third_and_expired(&mut harness);
+    install_good_certificates(&mut harness, &northwind);
     // Ctrl-click adds to the selection, Shift-click takes the range; the added-with
     // application cannot go.
     click(&mut harness, THIRD_NAME);
@@ -161,9 +227,16 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
     click(&mut harness, EXPIRED_NAME);
     click(&mut harness, "Remove 1 selected");
     assert!(harness.query_by_label(EXPIRED_NAME).is_none());
+}
 
-    // OK: keys in the keyring, the configuration keeps thumbprint, subject and expiry only.
-    save(&mut harness);
+#[test]
+fn ok_keeps_the_keys_in_the_keyring_and_only_their_facts_in_the_configuration() {
+    let Open {
+        folder,
+        northwind,
+        secrets,
+        harness,
+    } = saved_pool_of_two();
     assert!(has_text(
         &harness,
         "Saved the backup applications of Northwind Traders: 2 applications."
@@ -187,7 +260,16 @@ fn the_pool_its_certificates_and_every_refusal_by_label() {
         &format!("{VEEAM_NAME}: certificate expires ")
     ));
     assert!(has_text(&harness, "Backup applications (2):"));
+}
 
+#[test]
+fn a_shared_pool_is_a_health_finding_whose_fix_opens_the_manager_and_removal_deletes_the_key() {
+    let Open {
+        folder,
+        secrets,
+        mut harness,
+        ..
+    } = saved_pool_of_two();
     // Two applications share one throttling limit: the Health view says so, and its fix
     // opens this manager.
     click(&mut harness, "Health");
