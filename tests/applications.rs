@@ -8,10 +8,11 @@ mod common;
 use std::sync::Arc;
 
 use backup_accounts::app::BackupAccountsApp;
+use backup_accounts::app::FileRequest;
 use backup_accounts::store::ConfigFile;
-use backup_accounts::ui::ApplicationsAction;
 use common::applications::*;
 use common::certificates::PFX_PASSWORD;
+use common::windows::choose_file;
 use common::*;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
@@ -68,16 +69,16 @@ fn install_good_certificates(harness: &mut Harness<'_, BackupAccountsApp>, north
         harness,
         &format!("Certificate for {THIRD_NAME}: Not configured"),
     );
-    let sender = harness.state().action_sender();
-    sender.send(ApplicationsAction::FileChosen {
-        path: northwind.third.certificate.clone(),
-        key: false,
-    });
-    sender.send(ApplicationsAction::FileChosen {
-        path: northwind.third.key.clone(),
-        key: true,
-    });
-    harness.run();
+    choose_file(
+        harness,
+        FileRequest::Certificate { key: false },
+        &northwind.third.certificate,
+    );
+    choose_file(
+        harness,
+        FileRequest::Certificate { key: true },
+        &northwind.third.key,
+    );
     click(harness, &format!("Install the certificate of {THIRD_NAME}"));
     assert!(has_text(
         harness,

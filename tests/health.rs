@@ -274,17 +274,17 @@ fn the_site_collection_administrators_export_as_csv_with_their_path() {
     wait_for(&mut harness, "the footprint", |h| {
         has_finding(h, "Site Collection Administrators of Contoso Ltd (7)")
     });
-    // The native save dialog answers with an action; the test gives the same answer.
+    // The native save dialog answers with a worker event; the test gives the same answer.
     let path: PathBuf = folder.path().join("holders.csv");
-    harness
-        .state()
-        .action_sender()
-        .send(backup_accounts::ui::HealthAction::ExportChosen {
-            path: path.clone(),
+    common::windows::choose_file(
+        &mut harness,
+        backup_accounts::app::FileRequest::SaveCsv {
             organization_id: CONTOSO.into(),
             list: backup_accounts::model::health::HealthList::Footprint,
-        });
-    harness.run();
+            file_name: "holders.csv".into(),
+        },
+        &path,
+    );
     let csv = std::fs::read_to_string(&path).unwrap();
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(

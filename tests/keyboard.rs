@@ -219,14 +219,11 @@ fn backup_applications_with_key_presses_only() {
         &format!("Certificate for {VEEAM_NAME}: Not configured"),
     );
     press(&mut harness, Key::Enter);
-    harness
-        .state()
-        .action_sender()
-        .send(backup_accounts::ui::ApplicationsAction::FileChosen {
-            path: northwind.veeam.pfx,
-            key: false,
-        });
-    harness.run();
+    common::windows::choose_file(
+        &mut harness,
+        backup_accounts::app::FileRequest::Certificate { key: false },
+        &northwind.veeam.pfx,
+    );
     assert!(is_focused(&harness, "Certificate password:"));
     type_text(&mut harness, PFX_PASSWORD);
     // Enter in the field is Install; the focus goes back to the link.

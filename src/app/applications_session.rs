@@ -63,6 +63,13 @@ impl ApplicationsSession {
     }
 
     /// Applies one of the manager's actions; file dialogs are asked for through `ask_file`.
+    /// The file Install Certificate asked for (`key`: its private key's), once chosen.
+    pub fn file_chosen(&mut self, path: std::path::PathBuf, key: bool) {
+        if let Some(view) = &mut self.certificate {
+            view.set_file(path, key);
+        }
+    }
+
     fn apply(
         &mut self,
         ctx: &egui::Context,
@@ -97,11 +104,6 @@ impl ApplicationsSession {
                 }
             }
             ApplicationsAction::ChooseFile { key } => ask_file(FileRequest::Certificate { key }),
-            ApplicationsAction::FileChosen { path, key } => {
-                if let Some(view) = &mut self.certificate {
-                    view.set_file(path, key);
-                }
-            }
             ApplicationsAction::Install {
                 app_id,
                 file,
@@ -208,9 +210,9 @@ impl BackupAccountsApp {
         let (Some(session), Ok(state)) = (&mut self.applications, &self.state) else {
             return;
         };
-        let sender = self.actions.sender().clone();
+        let events = self.events.sender().clone();
         let end = session.apply(ctx, state, action, |request| {
-            super::file_dialog::ask_on_worker(request, &sender, ctx);
+            super::file_dialog::ask_on_worker(request, &events, ctx);
         });
         if end == SessionEnd::Closed {
             self.close_applications(ctx);

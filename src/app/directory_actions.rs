@@ -11,7 +11,7 @@ use super::file_dialog::{FileRequest, ask_on_worker};
 impl BackupAccountsApp {
     /// Opens the native file dialog on a worker; its answer comes back as an action.
     pub(super) fn ask_for_file(&self, ctx: &egui::Context, request: FileRequest) {
-        ask_on_worker(request, self.actions.sender(), ctx);
+        ask_on_worker(request, self.events.sender(), ctx);
     }
 
     pub(super) fn reload_directory(&mut self) {

@@ -1,12 +1,12 @@
 //! Native file dialogs on a worker thread, so the window keeps drawing while the
 //! administrator chooses (a blocking dialog on the event loop makes desktops report the
-//! window as not responding). The answer comes back through the action queue.
+//! window as not responding). The answer comes back as a worker event.
 
 use std::path::PathBuf;
 
+use super::event::{EventSender, WorkerEvent};
 use super::job::Job;
 use crate::model::health::HealthList;
-use crate::ui::{Action, ActionSender, ApplicationsAction, HealthAction, MainAction};
 
 /// What to ask for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -31,25 +31,25 @@ pub enum FileRequest {
     },
 }
 
-/// Shows the dialog on a `file-dialog` [`Job`]; the answer comes back as the action it
-/// names (the job itself is not kept: a dialog cannot be cancelled and has no progress).
-pub fn ask_on_worker(request: FileRequest, sender: &ActionSender, ctx: &egui::Context) {
-    let answers = sender.clone();
+/// Shows the dialog on a `file-dialog` [`Job`]; the answer comes back as a [`WorkerEvent`]
+/// (the job itself is not kept: a dialog cannot be cancelled and has no progress).
+pub fn ask_on_worker(request: FileRequest, events: &EventSender, ctx: &egui::Context) {
+    let answers = events.clone();
     let spawned = Job::spawn("file-dialog", 0, ctx, move |_| {
-        if let Some(action) = ask(request) {
-            answers.send(action);
+        if let Some(event) = ask(request) {
+            answers.send(event);
         }
     });
     if let Err(e) = spawned {
-        sender.send(MainAction::FileDialogUnavailable(format!(
+        events.send(WorkerEvent::FileDialogUnavailable(format!(
             "No file dialog could be opened ({e})."
         )));
     }
 }
 
-fn ask(request: FileRequest) -> Option<Action> {
+fn ask(request: FileRequest) -> Option<WorkerEvent> {
     if let Some(missing) = missing_backend() {
-        return Some(MainAction::FileDialogUnavailable(missing).into());
+        return Some(WorkerEvent::FileDialogUnavailable(missing));
     }
     let dialog = rfd::AsyncFileDialog::new();
     let chosen: Option<PathBuf> = match &request {
@@ -90,21 +90,7 @@ fn ask(request: FileRequest) -> Option<Action> {
         )
         .map(|file| file.path().to_path_buf()),
     };
-    chosen.map(|path| match request {
-        FileRequest::Snapshot => MainAction::DirectoryFileChosen(path).into(),
-        FileRequest::GraphFolder => MainAction::DirectoryFolderChosen(path).into(),
-        FileRequest::Certificate { key } => ApplicationsAction::FileChosen { path, key }.into(),
-        FileRequest::SaveCsv {
-            organization_id,
-            list,
-            ..
-        } => HealthAction::ExportChosen {
-            path,
-            organization_id,
-            list,
-        }
-        .into(),
-    })
+    chosen.map(|path| WorkerEvent::FileChosen { request, path })
 }
 
 /// Why no native dialog can be shown here, if none can: on Linux rfd needs the desktop

@@ -53,16 +53,11 @@ impl BackupAccountsApp {
                     },
                 );
             }
-            HealthAction::ExportChosen {
-                path,
-                organization_id,
-                list,
-            } => self.export_list(&path, &organization_id, list),
         }
     }
 
     /// Writes the list as CSV and says how many rows went where.
-    fn export_list(&mut self, path: &Path, organization_id: &str, list: HealthList) {
+    pub(super) fn export_list(&mut self, path: &Path, organization_id: &str, list: HealthList) {
         let (Ok(state), Some(report)) = (&self.state, self.health.report()) else {
             return;
         };

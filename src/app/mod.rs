@@ -3,6 +3,7 @@
 
 mod applications_session;
 mod directory_actions;
+mod event;
 mod file_dialog;
 mod health_actions;
 mod health_session;
@@ -22,7 +23,11 @@ use crate::ui::main_window::OrganizationsView;
 use crate::ui::startup_error::startup_error_ui;
 use crate::ui::{Action, ActionQueue, ActionSender, MainAction, banner_ui, modal};
 
+pub use event::{EventSender, WorkerEvent};
+pub use file_dialog::FileRequest;
+
 use applications_session::ApplicationsSession;
+use event::EventQueue;
 use health_session::HealthSession;
 use manager_session::{ManagerSession, SessionEnd};
 use revocation_session::RevocationSession;
@@ -52,6 +57,7 @@ pub struct BackupAccountsApp {
     health: HealthSession,
     banner: Option<Banner>,
     actions: ActionQueue,
+    events: EventQueue,
 }
 
 impl BackupAccountsApp {
@@ -71,6 +77,7 @@ impl BackupAccountsApp {
             health: HealthSession::default(),
             banner: None,
             actions: ActionQueue::default(),
+            events: EventQueue::default(),
         };
         app.load();
         app
@@ -139,7 +146,14 @@ impl BackupAccountsApp {
         self.actions.sender().clone()
     }
 
-    /// Draws every window for one frame, then applies everything the views asked for.
+    /// A sender of worker answers, as the workers get (tests stand in for a file dialog with
+    /// it): taken after the next frame's actions, in order.
+    pub fn event_sender(&self) -> EventSender {
+        self.events.sender().clone()
+    }
+
+    /// Draws every window for one frame, then applies everything the views asked for and
+    /// takes what workers brought back.
     pub fn show(&mut self, ui: &mut egui::Ui) {
         // Screen readers announce the window by this name.
         ui.ctx()
@@ -205,6 +219,34 @@ impl BackupAccountsApp {
         for action in actions {
             self.apply(ui.ctx(), action);
         }
+        let events = self.events.drain();
+        if !events.is_empty() {
+            ui.ctx().request_repaint();
+        }
+        for event in events {
+            self.take_event(event);
+        }
+    }
+
+    /// Takes a worker's answer to the part of the app that asked for it.
+    fn take_event(&mut self, event: WorkerEvent) {
+        match event {
+            WorkerEvent::FileChosen { request, path } => match request {
+                FileRequest::Snapshot => self.open_directory(&path),
+                FileRequest::GraphFolder => self.import_folder(&path),
+                FileRequest::Certificate { key } => {
+                    if let Some(session) = &mut self.applications {
+                        session.file_chosen(path, key);
+                    }
+                }
+                FileRequest::SaveCsv {
+                    organization_id,
+                    list,
+                    ..
+                } => self.export_list(&path, &organization_id, list),
+            },
+            WorkerEvent::FileDialogUnavailable(reason) => self.show_banner(reason, true),
+        }
     }
 
     /// The windows over the main one, each after collecting what its worker finished.
@@ -261,9 +303,6 @@ impl BackupAccountsApp {
             MainAction::ImportDirectory => {
                 self.ask_for_file(ctx, file_dialog::FileRequest::GraphFolder);
             }
-            MainAction::DirectoryFileChosen(path) => self.open_directory(&path),
-            MainAction::DirectoryFolderChosen(folder) => self.import_folder(&folder),
-            MainAction::FileDialogUnavailable(reason) => self.show_banner(reason, true),
             MainAction::ReloadDirectory => self.reload_directory(),
             MainAction::SyncNow => self.start_sync(ctx, false),
             MainAction::EditSettings => self.edit_settings(),

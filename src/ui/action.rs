@@ -1,6 +1,6 @@
 //! What views ask for. Views push actions into a queue through an [`ActionSender`]; the app
 //! drains it once per frame and applies each action through the model, so nothing asked for
-//! in a frame is lost. Worker threads (file dialogs) send their results the same way.
+//! in a frame is lost. What workers bring back travels apart, as `app::WorkerEvent`s.
 
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -40,12 +40,6 @@ pub enum MainAction {
     OpenDirectory,
     /// File > Import directory...: ask for a folder of Microsoft Graph responses.
     ImportDirectory,
-    /// The file dialog's answer: the snapshot file to open.
-    DirectoryFileChosen(PathBuf),
-    /// The file dialog's answer: the Graph export folder to import.
-    DirectoryFolderChosen(PathBuf),
-    /// No file dialog could be shown, and why.
-    FileDialogUnavailable(String),
     /// File > Reload directory.
     ReloadDirectory,
     /// File > Sync now: reads what changed in the synced tenant since the last sync.
@@ -81,13 +75,6 @@ pub enum ApplicationsAction {
     OpenCertificate(String),
     /// Install Certificate: *Choose file...* (`key`: the PEM private key's file).
     ChooseFile {
-        /// True for the private key's file.
-        key: bool,
-    },
-    /// The file dialog's answer.
-    FileChosen {
-        /// The file.
-        path: PathBuf,
         /// True for the private key's file.
         key: bool,
     },
@@ -130,15 +117,6 @@ pub enum HealthAction {
     ReviewApplications(String),
     /// *Export...*: ask where to save a list as CSV.
     Export {
-        /// Organization id.
-        organization_id: String,
-        /// Which list.
-        list: HealthList,
-    },
-    /// The save dialog's answer.
-    ExportChosen {
-        /// Where to write.
-        path: PathBuf,
         /// Organization id.
         organization_id: String,
         /// Which list.

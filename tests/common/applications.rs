@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use backup_accounts::app::BackupAccountsApp;
+use backup_accounts::app::FileRequest;
 use backup_accounts::state::StartupOptions;
-use backup_accounts::ui::ApplicationsAction;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
@@ -123,14 +123,7 @@ pub fn install(
     password: &str,
 ) {
     click(harness, &format!("Certificate for {application}: {status}"));
-    harness
-        .state()
-        .action_sender()
-        .send(ApplicationsAction::FileChosen {
-            path: file.to_path_buf(),
-            key: false,
-        });
-    harness.run();
+    super::windows::choose_file(harness, FileRequest::Certificate { key: false }, file);
     if !password.is_empty() {
         let field = harness.get_by_role(Role::PasswordInput);
         assert!(field.is_focused(), "the password field has the focus");

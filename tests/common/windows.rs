@@ -35,3 +35,20 @@ pub fn pick_from_context_menu(
     harness.run();
     click(harness, item);
 }
+
+/// Answers the native file dialog the app opened for `request` with `path`, as the dialog's
+/// worker would.
+pub fn choose_file(
+    harness: &mut Harness<'_, BackupAccountsApp>,
+    request: backup_accounts::app::FileRequest,
+    path: &std::path::Path,
+) {
+    harness
+        .state()
+        .event_sender()
+        .send(backup_accounts::app::WorkerEvent::FileChosen {
+            request,
+            path: path.to_path_buf(),
+        });
+    harness.run();
+}
