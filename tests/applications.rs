@@ -12,7 +12,7 @@ use backup_accounts::app::FileRequest;
 use backup_accounts::store::ConfigFile;
 use common::applications::*;
 use common::certificates::PFX_PASSWORD;
-use common::windows::choose_file;
+use common::windows::{choose_file, description};
 use common::*;
 use egui::accesskit::Role;
 use egui_kittest::Harness;

@@ -403,9 +403,7 @@ fn item_2_configured_urls_must_be_https_except_loopback() {
     let settings = |login: &str, graph: &str| SignInSettings {
         login_base: login.to_owned(),
         graph_base: graph.to_owned(),
-        tenant: "organizations".to_owned(),
-        client_id: "client".to_owned(),
-        mfa_report: false,
+        ..settings_at(login)
     };
     let insecure_login = settings("http://login.example.com", "https://graph.microsoft.com");
     assert!(insecure_login.check().is_err());
@@ -419,6 +417,17 @@ fn item_2_configured_urls_must_be_https_except_loopback() {
         .check()
         .is_err()
     );
+}
+
+/// Sign-in settings with both URLs at `base` (one local server plays both).
+fn settings_at(base: &str) -> SignInSettings {
+    SignInSettings {
+        login_base: base.to_owned(),
+        graph_base: base.to_owned(),
+        tenant: "organizations".to_owned(),
+        client_id: "client".to_owned(),
+        mfa_report: false,
+    }
 }
 
 /// A server that answers every request with `answer(path)`.
@@ -473,13 +482,7 @@ fn item_2_a_device_code_page_that_is_not_https_is_not_offered() {
             json_answer(404, "{}".to_owned())
         }
     });
-    let settings = SignInSettings {
-        login_base: base.clone(),
-        graph_base: base,
-        tenant: "organizations".to_owned(),
-        client_id: "client".to_owned(),
-        mfa_report: false,
-    };
+    let settings = settings_at(&base);
     let error = start_sign_in(&settings, HttpClient::default()).unwrap_err();
     assert!(matches!(error, SignInError::Insecure(_)), "{error}");
 }
@@ -649,13 +652,7 @@ fn item_4_error_bodies_and_token_answers_are_read_with_a_cap() {
         "{error}"
     );
 
-    let settings = SignInSettings {
-        login_base: base.clone(),
-        graph_base: base,
-        tenant: "organizations".to_owned(),
-        client_id: "client".to_owned(),
-        mfa_report: false,
-    };
+    let settings = settings_at(&base);
     let error = within(60, move || {
         start_sign_in(&settings, HttpClient::default())
             .map(|_| ())

@@ -14,7 +14,7 @@ use crate::ui::select_application::{self, SelectApplicationView};
 use crate::ui::{ActionSender, ApplicationsAction};
 
 use super::BackupAccountsApp;
-use super::file_dialog::FileRequest;
+use super::event::FileRequest;
 use super::keyring_job::KeyringJob;
 use super::manager_session::SessionEnd;
 

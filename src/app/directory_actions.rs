@@ -6,7 +6,8 @@ use crate::model::Revocation;
 use crate::state::ReloadError;
 
 use super::BackupAccountsApp;
-use super::file_dialog::{FileRequest, ask_on_worker};
+use super::event::FileRequest;
+use super::file_dialog::ask_on_worker;
 
 impl BackupAccountsApp {
     /// Opens the native file dialog on a worker; its answer comes back as an action.

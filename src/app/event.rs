@@ -5,7 +5,30 @@
 use std::path::PathBuf;
 use std::sync::mpsc;
 
-use super::file_dialog::FileRequest;
+use crate::model::health::HealthList;
+
+/// What to ask for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FileRequest {
+    /// A RON snapshot to open.
+    Snapshot,
+    /// A folder of Graph responses to import.
+    GraphFolder,
+    /// A certificate file for a backup application (`key`: its PEM private key).
+    Certificate {
+        /// True for the private key's file.
+        key: bool,
+    },
+    /// Where to save a Health list as CSV.
+    SaveCsv {
+        /// Organization id.
+        organization_id: String,
+        /// Which list.
+        list: HealthList,
+        /// The file name to suggest.
+        file_name: String,
+    },
+}
 
 /// An answer from a worker.
 #[derive(Debug)]

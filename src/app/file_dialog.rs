@@ -4,32 +4,8 @@
 
 use std::path::PathBuf;
 
-use super::event::{EventSender, WorkerEvent};
+use super::event::{EventSender, FileRequest, WorkerEvent};
 use super::job::Job;
-use crate::model::health::HealthList;
-
-/// What to ask for.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FileRequest {
-    /// A RON snapshot to open.
-    Snapshot,
-    /// A folder of Graph responses to import.
-    GraphFolder,
-    /// A certificate file for a backup application (`key`: its PEM private key).
-    Certificate {
-        /// True for the private key's file.
-        key: bool,
-    },
-    /// Where to save a Health list as CSV.
-    SaveCsv {
-        /// Organization id.
-        organization_id: String,
-        /// Which list.
-        list: HealthList,
-        /// The file name to suggest.
-        file_name: String,
-    },
-}
 
 /// Shows the dialog on a `file-dialog` [`Job`]; the answer comes back as a [`WorkerEvent`]
 /// (the job itself is not kept: a dialog cannot be cancelled and has no progress).

@@ -7,7 +7,7 @@ use crate::store::csv_export::{role_holders_csv, write_atomically};
 use crate::ui::{HealthAction, ManagerAction};
 
 use super::BackupAccountsApp;
-use super::file_dialog::FileRequest;
+use super::event::FileRequest;
 
 impl BackupAccountsApp {
     pub(super) fn apply_health(&mut self, ctx: &egui::Context, action: HealthAction) {

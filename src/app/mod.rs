@@ -23,8 +23,7 @@ use crate::ui::main_window::OrganizationsView;
 use crate::ui::startup_error::startup_error_ui;
 use crate::ui::{Action, ActionQueue, ActionSender, MainAction, banner_ui, modal};
 
-pub use event::{EventSender, WorkerEvent};
-pub use file_dialog::FileRequest;
+pub use event::{EventSender, FileRequest, WorkerEvent};
 
 use applications_session::ApplicationsSession;
 use event::EventQueue;
@@ -299,9 +298,9 @@ impl BackupAccountsApp {
             MainAction::SelectOrganization(id) => self.selected = Some(id),
             MainAction::OpenManager(id) => self.open_manager(id),
             MainAction::ManageBackupApplications(id) => self.open_applications(id),
-            MainAction::OpenDirectory => self.ask_for_file(ctx, file_dialog::FileRequest::Snapshot),
+            MainAction::OpenDirectory => self.ask_for_file(ctx, FileRequest::Snapshot),
             MainAction::ImportDirectory => {
-                self.ask_for_file(ctx, file_dialog::FileRequest::GraphFolder);
+                self.ask_for_file(ctx, FileRequest::GraphFolder);
             }
             MainAction::ReloadDirectory => self.reload_directory(),
             MainAction::SyncNow => self.start_sync(ctx, false),

@@ -8,7 +8,7 @@ use backup_accounts::app::FileRequest;
 use backup_accounts::state::StartupOptions;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
 
 use super::certificates::{TestCertificate, make_certificate};
 use super::wait_until_saved;
@@ -99,14 +99,6 @@ pub fn open_manager(harness: &mut Harness<'_, BackupAccountsApp>) {
 /// Select Application's option for an application.
 pub fn option(name: &str, app_id: &str) -> String {
     format!("{name} ({app_id})")
-}
-
-pub fn description(harness: &Harness<'_, BackupAccountsApp>, label: &str) -> String {
-    harness
-        .get_by_label(label)
-        .accesskit_node()
-        .description()
-        .unwrap_or_default()
 }
 
 pub fn has_text(harness: &Harness<'_, BackupAccountsApp>, text: &str) -> bool {
