@@ -795,3 +795,59 @@ fn item_7_tenant_text_printed_by_the_command_line_has_control_characters_escaped
         }
     }
 }
+
+#[test]
+fn item_4_a_delta_json_over_64_kib_is_not_read_and_the_next_sync_reads_everything() {
+    let server = TenantServer::start(Tenant::contoso(), 2);
+    let root = tempfile::tempdir().unwrap();
+    let tenants = root.path().join("tenants");
+    let summary = sync(&server.client(), &tenants, None).unwrap();
+    let links = summary.folder.join("delta.json");
+    // The same links, padded past the bound with whitespace: valid JSON, but too large.
+    let padded = format!(
+        "{}{}",
+        " ".repeat(65 << 10),
+        std::fs::read_to_string(&links).unwrap()
+    );
+    std::fs::write(&links, padded).unwrap();
+    let again = sync(&server.client(), &tenants, Some(&summary.tenant_id)).unwrap();
+    assert_eq!(
+        again.kind,
+        backup_accounts::store::graph::sync::SyncKind::Full,
+        "the oversized links file was not used"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn item_7_a_tenants_folder_of_another_user_is_refused() {
+    use std::os::unix::fs::MetadataExt as _;
+    let root = tempfile::tempdir().unwrap();
+    let tenants = root.path().join("tenants");
+    std::fs::create_dir(&tenants).unwrap();
+    set_mode(&tenants, 0o700);
+    // Only root can give a folder away; any other user finds one of root's: `/`.
+    let me = std::fs::metadata("/proc/self").unwrap().uid();
+    if me != 0 {
+        let error = backup_accounts::store::private_files::ensure_private_folder(Path::new("/"))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("belongs to another user"), "{error}");
+        return;
+    }
+    let status = std::process::Command::new("chown")
+        .arg("1")
+        .arg(&tenants)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let server = TenantServer::start(Tenant::contoso(), 1);
+    let error = sync(&server.client(), &tenants, None)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("belongs to another user"), "{error}");
+    assert!(
+        std::fs::read_dir(&tenants).unwrap().next().is_none(),
+        "nothing written"
+    );
+}
