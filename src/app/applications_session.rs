@@ -11,12 +11,12 @@ use crate::ui::applications::{self, BackupApplicationsView};
 use crate::ui::certificate::{self, InstallCertificateView};
 use crate::ui::modal::dialog_closed;
 use crate::ui::select_application::{self, SelectApplicationView};
-use crate::ui::{ActionSender, ApplicationsAction};
+use crate::ui::{Action, ActionSender, ApplicationsAction};
 
-use super::BackupAccountsApp;
 use super::event::FileRequest;
+use super::file_dialog::ask_on_worker;
 use super::keyring_job::KeyringJob;
-use super::manager_session::SessionEnd;
+use super::session::{Closing, Session, SessionContext, Step};
 
 /// The open Backup Applications Manager.
 #[derive(Debug)]
@@ -29,7 +29,8 @@ pub struct ApplicationsSession {
 }
 
 impl ApplicationsSession {
-    fn new(draft: PoolDraft) -> Self {
+    /// Opens the manager on an organization's pool.
+    pub fn new(draft: PoolDraft) -> Self {
         Self {
             draft,
             view: BackupApplicationsView::default(),
@@ -39,18 +40,8 @@ impl ApplicationsSession {
         }
     }
 
-    /// The pool being edited.
-    pub fn draft(&self) -> &PoolDraft {
-        &self.draft
-    }
-
-    /// True while the keyring worker writes the commit.
-    pub fn is_saving(&self) -> bool {
-        self.saving.is_some()
-    }
-
     /// Draws the manager and the dialog over it.
-    pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
+    fn windows_ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         let covered = self.select.is_some() || self.certificate.is_some();
         let progress = self.saving.as_ref().map(KeyringJob::progress);
         self.view.ui(ctx, &self.draft, covered, progress, sender);
@@ -62,21 +53,15 @@ impl ApplicationsSession {
         }
     }
 
-    /// Applies one of the manager's actions; file dialogs are asked for through `ask_file`.
-    /// The file Install Certificate asked for (`key`: its private key's), once chosen.
-    pub fn file_chosen(&mut self, path: std::path::PathBuf, key: bool) {
-        if let Some(view) = &mut self.certificate {
-            view.set_file(path, key);
-        }
-    }
-
-    fn apply(
+    /// Applies one of the manager's actions (file dialogs are asked for through
+    /// `ask_file`); true when it closes (Cancel).
+    fn apply_applications(
         &mut self,
         ctx: &egui::Context,
         state: &AppState,
         action: ApplicationsAction,
         ask_file: impl FnOnce(FileRequest),
-    ) -> SessionEnd {
+    ) -> bool {
         match action {
             ApplicationsAction::OpenSelect => self.select = Some(SelectApplicationView::default()),
             ApplicationsAction::CloseSelect => self.close_select(ctx),
@@ -112,10 +97,10 @@ impl ApplicationsSession {
             } => self.install(ctx, &app_id, &file, key_file.as_deref(), &password),
             ApplicationsAction::CloseCertificate => self.close_certificate(ctx),
             ApplicationsAction::Commit => self.begin_commit(ctx, state),
-            ApplicationsAction::Cancel if self.saving.is_none() => return SessionEnd::Closed,
+            ApplicationsAction::Cancel if self.saving.is_none() => return true,
             ApplicationsAction::Cancel => {}
         }
-        SessionEnd::Open
+        false
     }
 
     /// Reads the certificate and gives it to the application if R15 accepts it; a refusal
@@ -180,73 +165,71 @@ impl ApplicationsSession {
         }
     }
 
-    /// Collects the keyring worker's result: saved, the manager closes; failed, it stays.
-    fn poll_saving(&mut self, ctx: &egui::Context, state: &mut AppState) -> SessionEnd {
-        match KeyringJob::finish(&mut self.saving, ctx, state) {
-            None => SessionEnd::Open,
-            Some(Ok(())) => SessionEnd::Closed,
-            Some(Err(e)) => {
-                self.view.set_error(Some(e.to_string()));
-                SessionEnd::Open
-            }
+    /// How the manager closes: the focus goes back to its organization in the inventory.
+    fn closing(&self, banner: Option<(String, bool)>) -> Closing {
+        Closing {
+            dialog: applications::DIALOG_ID,
+            focus_organization: Some(self.draft.organization().id.clone()),
+            banner,
+            then: None,
         }
+    }
+
+    /// What the banner says once saved.
+    fn saved(&self) -> String {
+        let count = self.draft.rows().len();
+        format!(
+            "Saved the backup applications of {}: {count} {}.",
+            self.draft.organization().name,
+            if count == 1 {
+                "application"
+            } else {
+                "applications"
+            }
+        )
     }
 }
 
-impl BackupAccountsApp {
-    /// *Manage backup applications...* (R1: app-only organizations only).
-    pub(super) fn open_applications(&mut self, id: String) {
-        let Ok(state) = &self.state else {
-            return;
-        };
-        match state.open_applications(&id) {
-            Ok(draft) => self.applications = Some(ApplicationsSession::new(draft)),
-            Err(e) => self.show_banner(e.to_string(), true),
-        }
-        self.selected = Some(id);
+impl Session for ApplicationsSession {
+    fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
+        self.windows_ui(ctx, sender);
     }
 
-    pub(super) fn apply_applications(&mut self, ctx: &egui::Context, action: ApplicationsAction) {
-        let (Some(session), Ok(state)) = (&mut self.applications, &self.state) else {
-            return;
+    fn apply(&mut self, cx: &mut SessionContext<'_>, action: Action) -> Result<Step, Action> {
+        let Action::Applications(action) = action else {
+            return Err(action);
         };
-        let events = self.events.sender().clone();
-        let end = session.apply(ctx, state, action, |request| {
-            super::file_dialog::ask_on_worker(request, &events, ctx);
+        let (ctx, events) = (cx.ctx, cx.events);
+        let closed = self.apply_applications(ctx, cx.state, action, |request| {
+            ask_on_worker(request, events, ctx);
         });
-        if end == SessionEnd::Closed {
-            self.close_applications(ctx);
+        Ok(if closed {
+            Step::Close(self.closing(None))
+        } else {
+            Step::Stay
+        })
+    }
+
+    /// The keyring worker's result: saved, the manager closes; failed, it stays.
+    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
+        match KeyringJob::finish(&mut self.saving, cx.ctx, cx.state) {
+            None => Step::Stay,
+            Some(Ok(())) => Step::Close(self.closing(Some((self.saved(), false)))),
+            Some(Err(e)) => {
+                self.view.set_error(Some(e.to_string()));
+                Step::Stay
+            }
         }
     }
 
-    fn close_applications(&mut self, ctx: &egui::Context) {
-        if let Some(session) = self.applications.take() {
-            let opener = self
-                .organizations
-                .item_id(&session.draft().organization().id);
-            dialog_closed(ctx, applications::DIALOG_ID, opener);
-        }
+    fn is_saving(&self) -> bool {
+        self.saving.is_some()
     }
 
-    /// Collects the commit's result and says what was saved.
-    pub(super) fn poll_applications(&mut self, ctx: &egui::Context) {
-        let (Some(session), Ok(state)) = (&mut self.applications, &mut self.state) else {
-            return;
-        };
-        if session.poll_saving(ctx, state) == SessionEnd::Closed {
-            let organization = session.draft().organization();
-            let count = session.draft().rows().len();
-            let saved = format!(
-                "Saved the backup applications of {}: {count} {}.",
-                organization.name,
-                if count == 1 {
-                    "application"
-                } else {
-                    "applications"
-                }
-            );
-            self.close_applications(ctx);
-            self.show_banner(saved, false);
+    /// The file Install Certificate asked for (`key`: its private key's), once chosen.
+    fn file_chosen(&mut self, path: std::path::PathBuf, key: bool) {
+        if let Some(view) = &mut self.certificate {
+            view.set_file(path, key);
         }
     }
 }

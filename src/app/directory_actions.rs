@@ -48,6 +48,17 @@ impl BackupAccountsApp {
         }
     }
 
+    /// Context menu: Organization settings... re-reads the export so the settings can change;
+    /// the dialog opens once nothing else is open.
+    pub(super) fn edit_settings(&mut self) {
+        let Ok(state) = &mut self.state else {
+            return;
+        };
+        if let Err(e) = state.edit_settings() {
+            self.show_banner(e.to_string(), true);
+        }
+    }
+
     /// After the directory was replaced: select its first organization and tell what
     /// changed.
     pub(super) fn show_directory_change(

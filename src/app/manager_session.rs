@@ -3,6 +3,7 @@
 
 use crate::model::{CommitSummary, DraftError, ManagerDraft};
 use crate::state::{AppState, CommitFailure};
+use crate::ui::Action;
 use crate::ui::commit_summary::{self, commit_summary_ui};
 use crate::ui::group_picker::{self, GroupPickerView};
 use crate::ui::manager::{self, ManagerView};
@@ -11,15 +12,7 @@ use crate::ui::password::{self, PasswordView};
 use crate::ui::{ActionSender, ManagerAction};
 
 use super::keyring_job::KeyringJob;
-
-/// Whether the session goes on after an action.
-#[derive(Debug, PartialEq, Eq)]
-pub enum SessionEnd {
-    /// The manager stays open.
-    Open,
-    /// The manager closed (Cancel, or a finished commit).
-    Closed,
-}
+use super::session::{Closing, Session, SessionContext, Step};
 
 /// The manager and its sub-dialogs for one organization.
 #[derive(Debug)]
@@ -46,18 +39,8 @@ impl ManagerSession {
         }
     }
 
-    /// The draft being edited.
-    pub fn draft(&self) -> &ManagerDraft {
-        &self.draft
-    }
-
-    /// True while the commit is being written on the keyring worker thread.
-    pub fn is_saving(&self) -> bool {
-        self.saving.is_some()
-    }
-
     /// Draws the manager and whichever dialog is over it.
-    pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
+    fn windows_ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         let covered =
             self.group_picker.is_some() || self.password.is_some() || self.summary.is_some();
         let progress = self.saving.as_ref().map(KeyringJob::progress);
@@ -73,13 +56,14 @@ impl ManagerSession {
         }
     }
 
-    /// Applies one of the manager's actions through the draft and the state.
-    pub fn apply(
+    /// Applies one of the manager's actions through the draft and the state; true when the
+    /// manager closes (Cancel).
+    fn apply_manager(
         &mut self,
         ctx: &egui::Context,
         state: &AppState,
         action: ManagerAction,
-    ) -> SessionEnd {
+    ) -> bool {
         match action {
             ManagerAction::OpenGroupPicker => {
                 let current = self.draft.group().map(|g| g.id.clone());
@@ -130,10 +114,10 @@ impl ManagerSession {
             }
             ManagerAction::BackToManager => self.close_summary(ctx),
             // A running commit cannot be abandoned half-way; the buttons are disabled meanwhile.
-            ManagerAction::Cancel if !self.is_saving() => return SessionEnd::Closed,
+            ManagerAction::Cancel if self.saving.is_none() => return true,
             ManagerAction::Cancel => {}
         }
-        SessionEnd::Open
+        false
     }
 
     fn close_summary(&mut self, ctx: &egui::Context) {
@@ -207,22 +191,67 @@ impl ManagerSession {
         }
     }
 
-    /// Collects the keyring worker's result once it is done: the saved configuration goes to
-    /// the state and the manager closes; a failure stays in the manager.
-    pub fn poll_saving(&mut self, ctx: &egui::Context, state: &mut AppState) -> SessionEnd {
-        match KeyringJob::finish(&mut self.saving, ctx, state) {
-            None => SessionEnd::Open,
-            Some(Ok(())) => SessionEnd::Closed,
+    /// How the manager closes: the focus goes back to its organization in the inventory
+    /// (the context menu it was opened from is gone).
+    fn closing(&self, banner: Option<(String, bool)>) -> Closing {
+        Closing {
+            dialog: manager::DIALOG_ID,
+            focus_organization: Some(self.draft.organization().id.clone()),
+            banner,
+            then: None,
+        }
+    }
+
+    /// What the banner says once saved (a live region: a screen reader hears it too).
+    fn saved(&self, state: &AppState) -> String {
+        let organization = self.draft.organization();
+        let accounts = state
+            .config()
+            .organizations
+            .get(&organization.id)
+            .map_or(0, |s| s.accounts.len());
+        format!(
+            "Saved the backup accounts of {}: {accounts} {}.",
+            organization.name,
+            if accounts == 1 { "account" } else { "accounts" }
+        )
+    }
+}
+
+impl Session for ManagerSession {
+    fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
+        self.windows_ui(ctx, sender);
+    }
+
+    fn apply(&mut self, cx: &mut SessionContext<'_>, action: Action) -> Result<Step, Action> {
+        let Action::Manager(action) = action else {
+            return Err(action);
+        };
+        Ok(if self.apply_manager(cx.ctx, cx.state, action) {
+            Step::Close(self.closing(None))
+        } else {
+            Step::Stay
+        })
+    }
+
+    /// The keyring worker's result once it is done: the saved configuration goes to the
+    /// state and the manager closes; a failure stays in the manager.
+    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
+        match KeyringJob::finish(&mut self.saving, cx.ctx, cx.state) {
+            None => Step::Stay,
+            Some(Ok(())) => Step::Close(self.closing(Some((self.saved(cx.state), false)))),
             Some(Err(e)) => {
                 self.view.set_commit_error(Some(e.to_string()));
-                SessionEnd::Open
+                Step::Stay
             }
         }
     }
 
-    /// Forgets the manager's focus memory; the focus goes to `opener` (the organization in
-    /// the inventory, since the context menu it was opened from is gone).
-    pub fn closed(ctx: &egui::Context, opener: Option<egui::Id>) {
-        dialog_closed(ctx, manager::DIALOG_ID, opener);
+    fn is_saving(&self) -> bool {
+        self.saving.is_some()
+    }
+
+    fn manager_draft(&self) -> Option<&ManagerDraft> {
+        Some(&self.draft)
     }
 }

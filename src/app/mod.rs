@@ -11,6 +11,7 @@ mod job;
 mod keyring_job;
 mod manager_session;
 mod revocation_session;
+mod session;
 mod settings_session;
 mod startup_session;
 mod sync_session;
@@ -28,8 +29,9 @@ pub use event::{EventSender, FileRequest, WorkerEvent};
 use applications_session::ApplicationsSession;
 use event::EventQueue;
 use health_session::HealthSession;
-use manager_session::{ManagerSession, SessionEnd};
+use manager_session::ManagerSession;
 use revocation_session::RevocationSession;
+use session::{Closing, FollowUp, Session, SessionContext, Step};
 use settings_session::SettingsSession;
 use sync_session::SyncSession;
 
@@ -48,11 +50,8 @@ pub struct BackupAccountsApp {
     state: Result<AppState, StartupError>,
     selected: Option<String>,
     organizations: OrganizationsView,
-    manager: Option<ManagerSession>,
-    settings: Option<SettingsSession>,
-    revocation: Option<RevocationSession>,
-    applications: Option<ApplicationsSession>,
-    sync: Option<SyncSession>,
+    /// The windows open over the main one, the newest last; it gets the actions first.
+    sessions: Vec<Box<dyn Session>>,
     health: HealthSession,
     banner: Option<Banner>,
     actions: ActionQueue,
@@ -68,11 +67,7 @@ impl BackupAccountsApp {
             state: Err(StartupError::NoConfigFolder),
             selected: None,
             organizations: OrganizationsView::default(),
-            manager: None,
-            settings: None,
-            revocation: None,
-            applications: None,
-            sync: None,
+            sessions: Vec::new(),
             health: HealthSession::default(),
             banner: None,
             actions: ActionQueue::default(),
@@ -116,17 +111,12 @@ impl BackupAccountsApp {
 
     /// True while a commit or a revocation is being written on the keyring worker thread.
     pub fn is_saving(&self) -> bool {
-        self.manager.as_ref().is_some_and(ManagerSession::is_saving)
-            || self
-                .applications
-                .as_ref()
-                .is_some_and(ApplicationsSession::is_saving)
-            || self.is_revoking()
+        self.sessions.iter().any(|s| s.is_saving())
     }
 
     /// The manager's draft while it is open.
     pub fn manager_draft(&self) -> Option<&ManagerDraft> {
-        self.manager.as_ref().map(ManagerSession::draft)
+        self.sessions.iter().find_map(|s| s.manager_draft())
     }
 
     /// The banner's text, if one is shown.
@@ -164,11 +154,7 @@ impl BackupAccountsApp {
         match &self.state {
             Err(error) => startup_error_ui(ui, error, &sender),
             Ok(state) => {
-                let blocked = self.manager.is_some()
-                    || self.settings.is_some()
-                    || self.revocation.is_some()
-                    || self.applications.is_some()
-                    || self.sync.is_some();
+                let blocked = !self.sessions.is_empty();
                 let synced = || state.synced_tenant().is_some();
                 self.organizations.menu_bar_ui(ui, blocked, synced, &sender);
                 if self.health.visible {
@@ -234,7 +220,7 @@ impl BackupAccountsApp {
                 FileRequest::Snapshot => self.open_directory(&path),
                 FileRequest::GraphFolder => self.import_folder(&path),
                 FileRequest::Certificate { key } => {
-                    if let Some(session) = &mut self.applications {
+                    if let Some(session) = self.sessions.last_mut() {
                         session.file_chosen(path, key);
                     }
                 }
@@ -248,48 +234,100 @@ impl BackupAccountsApp {
         }
     }
 
-    /// The windows over the main one, each after collecting what its worker finished.
+    /// The windows over the main one, after collecting what their jobs finished and
+    /// opening what an import or a reload left waiting (settings, then consent).
     fn dialogs_ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
-        self.poll_saving(ctx);
-        if let Some(session) = &mut self.manager {
+        let mut index = 0;
+        while index < self.sessions.len() {
+            let Ok(state) = &mut self.state else {
+                return;
+            };
+            let mut cx = SessionContext {
+                ctx,
+                state,
+                events: self.events.sender(),
+            };
+            match self.sessions[index].poll(&mut cx) {
+                Step::Stay => index += 1,
+                Step::Close(closing) => {
+                    self.sessions.remove(index);
+                    self.closed(ctx, closing);
+                }
+            }
+        }
+        self.open_waiting_windows(ctx);
+        for session in &mut self.sessions {
             session.ui(ctx, sender);
-        }
-        self.poll_sync(ctx);
-        if let Some(session) = &self.sync {
-            session.ui(ctx, sender);
-        }
-        self.poll_applications(ctx);
-        if let Some(session) = &mut self.applications {
-            session.ui(ctx, sender);
-        }
-        self.open_waiting_settings();
-        if let Some(settings) = &mut self.settings {
-            settings.ui(ctx, sender);
-        }
-        self.poll_revocation(ctx);
-        self.open_pending_revocations(ctx);
-        if let Some(revocation) = &self.revocation {
-            revocation.ui(ctx, sender);
         }
     }
 
-    /// Applies one action: each window's session handles its own.
-    fn apply(&mut self, ctx: &egui::Context, action: Action) {
-        match action {
-            Action::Startup(action) => self.apply_startup(ctx, action),
-            Action::Main(action) => self.apply_main(ctx, action),
-            Action::Manager(action) => {
-                let (Some(session), Ok(state)) = (&mut self.manager, &self.state) else {
-                    return;
-                };
-                if session.apply(ctx, state, action) == SessionEnd::Closed {
-                    self.close_manager(ctx);
-                }
+    /// Organization Settings when an import waits for them; otherwise the consent to revoke
+    /// what a changed directory no longer allows (R14). Only over the main window.
+    fn open_waiting_windows(&mut self, ctx: &egui::Context) {
+        let Ok(state) = &mut self.state else {
+            return;
+        };
+        if !self.sessions.is_empty() {
+            return;
+        }
+        if let Some(settings) = SettingsSession::waiting(state) {
+            self.sessions.push(Box::new(settings));
+            return;
+        }
+        match RevocationSession::open_pending(state, ctx) {
+            Some(Ok(revocation)) => self.sessions.push(Box::new(revocation)),
+            Some(Err(closing)) => self.closed(ctx, closing),
+            None => {}
+        }
+    }
+
+    /// What follows a window's end: its focus memory goes, the focus returns to its
+    /// organization, the banner speaks, and follow-up work starts.
+    fn closed(&mut self, ctx: &egui::Context, closing: Closing) {
+        let opener = closing
+            .focus_organization
+            .as_deref()
+            .and_then(|id| self.organizations.item_id(id));
+        modal::dialog_closed(ctx, closing.dialog, opener);
+        if let Some((text, is_error)) = closing.banner {
+            self.show_banner(text, is_error);
+        }
+        match closing.then {
+            Some(FollowUp::Import { folder, done }) => self.import_folder_saying(&folder, &done),
+            Some(FollowUp::ShowChange { done, result }) => {
+                self.show_directory_change(&done, result)
             }
-            Action::Settings(action) => self.apply_settings(ctx, action),
-            Action::Consent(action) => self.apply_consent(ctx, action),
-            Action::Health(action) => self.apply_health(ctx, action),
-            Action::Applications(action) => self.apply_applications(ctx, action),
+            None => {}
+        }
+    }
+
+    /// Applies one action: the main window's here, every other to the newest window that
+    /// takes it.
+    fn apply(&mut self, ctx: &egui::Context, action: Action) {
+        let mut action = match action {
+            Action::Startup(action) => return self.apply_startup(ctx, action),
+            Action::Main(action) => return self.apply_main(ctx, action),
+            Action::Health(action) => return self.apply_health(ctx, action),
+            other => other,
+        };
+        let Ok(state) = &mut self.state else {
+            return;
+        };
+        let events = self.events.sender().clone();
+        for index in (0..self.sessions.len()).rev() {
+            let mut cx = SessionContext {
+                ctx,
+                state,
+                events: &events,
+            };
+            match self.sessions[index].apply(&mut cx, action) {
+                Ok(Step::Stay) => return,
+                Ok(Step::Close(closing)) => {
+                    self.sessions.remove(index);
+                    return self.closed(ctx, closing);
+                }
+                Err(unhandled) => action = unhandled,
+            }
         }
     }
 
@@ -308,7 +346,7 @@ impl BackupAccountsApp {
             MainAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             MainAction::DismissBanner => self.banner = None,
             MainAction::SignIn => self.start_sync(ctx, true),
-            MainAction::CancelSync => self.cancel_sync(),
+            MainAction::CancelSync => self.sessions.iter_mut().for_each(|s| s.cancel()),
             MainAction::SignOut => self.sign_out(),
             MainAction::ShowHealth(visible) => {
                 if let Ok(state) = &self.state {
@@ -323,42 +361,37 @@ impl BackupAccountsApp {
             return;
         };
         match state.open_manager(&id) {
-            Ok(draft) => self.manager = Some(ManagerSession::new(draft)),
+            Ok(draft) => self.sessions.push(Box::new(ManagerSession::new(draft))),
             Err(e) => self.show_banner(e.to_string(), true),
         }
         self.selected = Some(id);
     }
 
-    /// Closes the manager and gives the focus back to its organization in the inventory.
-    fn close_manager(&mut self, ctx: &egui::Context) {
-        if let Some(session) = self.manager.take() {
-            let opener = self
-                .organizations
-                .item_id(&session.draft().organization().id);
-            ManagerSession::closed(ctx, opener);
-        }
-    }
-
-    /// Collects the keyring worker's result once it is done.
-    fn poll_saving(&mut self, ctx: &egui::Context) {
-        let (Some(session), Ok(state)) = (&mut self.manager, &mut self.state) else {
+    /// *Manage backup applications...* (R1: app-only organizations only).
+    fn open_applications(&mut self, id: String) {
+        let Ok(state) = &self.state else {
             return;
         };
-        if session.poll_saving(ctx, state) == SessionEnd::Closed {
-            let organization = session.draft().organization();
-            let accounts = state
-                .config()
-                .organizations
-                .get(&organization.id)
-                .map_or(0, |s| s.accounts.len());
-            // Said in the banner, a live region, so a screen reader hears the save end too.
-            let saved = format!(
-                "Saved the backup accounts of {}: {accounts} {}.",
-                organization.name,
-                if accounts == 1 { "account" } else { "accounts" }
-            );
-            self.close_manager(ctx);
-            self.show_banner(saved, false);
+        match state.open_applications(&id) {
+            Ok(draft) => self
+                .sessions
+                .push(Box::new(ApplicationsSession::new(draft))),
+            Err(e) => self.show_banner(e.to_string(), true),
+        }
+        self.selected = Some(id);
+    }
+
+    /// File > Sign in (`sign_in`), or Sync now (the stored refresh token is tried first).
+    fn start_sync(&mut self, ctx: &egui::Context, sign_in: bool) {
+        let Ok(state) = &self.state else {
+            return;
+        };
+        if !self.sessions.is_empty() {
+            return;
+        }
+        match SyncSession::start(state, ctx, sign_in) {
+            Ok(session) => self.sessions.push(Box::new(session)),
+            Err(e) => self.show_banner(e, true),
         }
     }
 

@@ -5,11 +5,10 @@
 use crate::model::Revocation;
 use crate::state::AppState;
 use crate::ui::consent::{REVOCATION_DIALOG_ID, revocation_consent_ui};
-use crate::ui::modal::dialog_closed;
-use crate::ui::{ActionSender, ConsentAction};
+use crate::ui::{Action, ActionSender, ConsentAction};
 
-use super::BackupAccountsApp;
 use super::keyring_job::KeyringJob;
+use super::session::{Closing, Session, SessionContext, Step};
 
 /// The open consent dialog and, once consented, the revocation running.
 #[derive(Debug)]
@@ -19,13 +18,96 @@ pub struct RevocationSession {
 }
 
 impl RevocationSession {
+    /// The consent dialog when revocations wait; or, when a change revokes nothing but may
+    /// move keyring items (a UPN's case, a group's name), that work on the worker without a
+    /// dialog. `None` when nothing waits; `Err` with how it ended when it could not start.
+    pub fn open_pending(
+        state: &mut AppState,
+        ctx: &egui::Context,
+    ) -> Option<Result<Self, Closing>> {
+        if !state.pending_revocations().is_empty() {
+            return Some(Ok(Self {
+                revocations: state.pending_revocations().to_vec(),
+                job: None,
+            }));
+        }
+        if !state.has_updates_without_revocations() || state.read_only_reason().is_some() {
+            return None;
+        }
+        Some(match start_revocation(state, ctx) {
+            Ok(job) => Ok(Self {
+                revocations: Vec::new(),
+                job: Some(job),
+            }),
+            Err(e) => Err(failed(state, &e)),
+        })
+    }
+}
+
+impl Session for RevocationSession {
     /// Draws the dialog; updates that revoke nothing run without one.
-    pub fn ui(&self, ctx: &egui::Context, sender: &ActionSender) {
+    fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         if self.revocations.is_empty() {
             return;
         }
         let progress = self.job.as_ref().map(KeyringJob::progress);
         revocation_consent_ui(ctx, &self.revocations, progress, sender);
+    }
+
+    fn apply(&mut self, cx: &mut SessionContext<'_>, action: Action) -> Result<Step, Action> {
+        let Action::Consent(action) = action else {
+            return Err(action);
+        };
+        if self.job.is_some() {
+            // A revocation under way cannot be abandoned half-way.
+            return Ok(Step::Stay);
+        }
+        Ok(match action {
+            ConsentAction::Revoke => match start_revocation(cx.state, cx.ctx) {
+                Ok(job) => {
+                    self.job = Some(job);
+                    Step::Stay
+                }
+                Err(e) => Step::Close(failed(cx.state, &e)),
+            },
+            ConsentAction::Keep => {
+                cx.state.keep_pending();
+                let count = self.revocations.len();
+                Step::Close(closing(Some((
+                    format!(
+                        "Kept {count} {} for now: nothing was revoked or deleted. {} marked \
+                         pending review in the details pane; reload the directory to decide \
+                         again.",
+                        if count == 1 { "account" } else { "accounts" },
+                        if count == 1 { "It is" } else { "They are" },
+                    ),
+                    false,
+                ))))
+            }
+        })
+    }
+
+    /// The revocation's result once the keyring worker is done.
+    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
+        let Some(result) = KeyringJob::finish(&mut self.job, cx.ctx, cx.state) else {
+            return Step::Stay;
+        };
+        match result {
+            Ok(()) => {
+                let lines: Vec<String> = self.revocations.iter().map(ToString::to_string).collect();
+                for line in &lines {
+                    log::info!("{line}");
+                }
+                Step::Close(closing(
+                    (!lines.is_empty()).then(|| (lines.join("\n"), false)),
+                ))
+            }
+            Err(e) => Step::Close(failed(cx.state, &e.to_string())),
+        }
+    }
+
+    fn is_saving(&self) -> bool {
+        self.job.is_some()
     }
 }
 
@@ -38,115 +120,22 @@ fn start_revocation(state: &AppState, ctx: &egui::Context) -> Result<KeyringJob,
         .and_then(|pending| KeyringJob::start(pending, ctx))
 }
 
-impl BackupAccountsApp {
-    /// Opens the consent dialog when revocations wait and no other dialog is open.
-    pub(super) fn open_pending_revocations(&mut self, ctx: &egui::Context) {
-        if self.revocation.is_some() || self.manager.is_some() || self.settings.is_some() {
-            return;
-        }
-        let Ok(state) = &self.state else {
-            return;
-        };
-        if !state.pending_revocations().is_empty() {
-            self.revocation = Some(RevocationSession {
-                revocations: state.pending_revocations().to_vec(),
-                job: None,
-            });
-        } else if state.has_updates_without_revocations() && state.read_only_reason().is_none() {
-            // Nothing to consent to (a UPN's case, a group's name), but the keyring may move
-            // items: still on the worker.
-            match start_revocation(state, ctx) {
-                Ok(job) => {
-                    self.revocation = Some(RevocationSession {
-                        revocations: Vec::new(),
-                        job: Some(job),
-                    });
-                }
-                Err(e) => self.revocation_failed(ctx, &e),
-            }
-        }
+fn closing(banner: Option<(String, bool)>) -> Closing {
+    Closing {
+        dialog: REVOCATION_DIALOG_ID,
+        banner,
+        ..Closing::default()
     }
+}
 
-    pub(super) fn apply_consent(&mut self, ctx: &egui::Context, action: ConsentAction) {
-        let (Some(session), Ok(state)) = (&mut self.revocation, &mut self.state) else {
-            return;
-        };
-        if session.job.is_some() {
-            // A revocation under way cannot be abandoned half-way.
-            return;
-        }
-        match action {
-            ConsentAction::Revoke => match start_revocation(state, ctx) {
-                Ok(job) => session.job = Some(job),
-                Err(e) => self.revocation_failed(ctx, &e),
-            },
-            ConsentAction::Keep => {
-                state.keep_pending();
-                let count = session.revocations.len();
-                self.close_revocation(ctx);
-                self.show_banner(
-                    format!(
-                        "Kept {count} {} for now: nothing was revoked or deleted. {} marked \
-                         pending review in the details pane; reload the directory to decide \
-                         again.",
-                        if count == 1 { "account" } else { "accounts" },
-                        if count == 1 { "It is" } else { "They are" },
-                    ),
-                    false,
-                );
-            }
-        }
-    }
-
-    /// Collects the revocation's result once the keyring worker is done.
-    pub(super) fn poll_revocation(&mut self, ctx: &egui::Context) {
-        let (Some(session), Ok(state)) = (&mut self.revocation, &mut self.state) else {
-            return;
-        };
-        let Some(result) = KeyringJob::finish(&mut session.job, ctx, state) else {
-            return;
-        };
-        match result {
-            Ok(()) => {
-                let lines: Vec<String> = session
-                    .revocations
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect();
-                for line in &lines {
-                    log::info!("{line}");
-                }
-                self.close_revocation(ctx);
-                if !lines.is_empty() {
-                    self.show_banner(lines.join("\n"), false);
-                }
-            }
-            Err(e) => self.revocation_failed(ctx, &e.to_string()),
-        }
-    }
-
-    /// Nothing was revoked: the accounts stay, pending review, and the banner says why.
-    fn revocation_failed(&mut self, ctx: &egui::Context, error: &str) {
-        if let Ok(state) = &mut self.state {
-            state.keep_pending();
-        }
-        self.close_revocation(ctx);
-        self.show_banner(
-            format!(
-                "Nothing was revoked: {error} The accounts are kept and marked pending review; \
-                 reload the directory to try again."
-            ),
-            true,
-        );
-    }
-
-    fn close_revocation(&mut self, ctx: &egui::Context) {
-        self.revocation = None;
-        dialog_closed(ctx, REVOCATION_DIALOG_ID, None);
-    }
-
-    /// True while the consent dialog is open or its revocation runs.
-    pub fn is_revoking(&self) -> bool {
-        self.revocation.as_ref().is_some_and(|r| r.job.is_some())
-    }
+/// Nothing was revoked: the accounts stay, pending review, and the banner says why.
+fn failed(state: &mut AppState, error: &str) -> Closing {
+    state.keep_pending();
+    closing(Some((
+        format!(
+            "Nothing was revoked: {error} The accounts are kept and marked pending review; \
+             reload the directory to try again."
+        ),
+        true,
+    )))
 }

@@ -1,10 +1,11 @@
 //! Organization Settings: what Microsoft Graph does not say about an imported organization,
 //! asked when a new tenant is imported or from the organization's context menu.
 
+use crate::state::AppState;
 use crate::ui::organization_settings::{DIALOG_ID, OrganizationSettingsView};
-use crate::ui::{ActionSender, SettingsAction, modal::dialog_closed};
+use crate::ui::{Action, ActionSender, SettingsAction};
 
-use super::BackupAccountsApp;
+use super::session::{Closing, FollowUp, Session, SessionContext, Step};
 
 /// The open Organization Settings dialog.
 #[derive(Debug)]
@@ -13,60 +14,54 @@ pub struct SettingsSession {
 }
 
 impl SettingsSession {
-    /// Draws the dialog.
-    pub fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
-        self.view.ui(ctx, sender);
+    /// The dialog for the import that waits for its organization's settings, if one does.
+    pub fn waiting(state: &AppState) -> Option<Self> {
+        let tenant = state.awaiting_settings()?;
+        Some(Self {
+            view: OrganizationSettingsView::new(
+                &tenant.name,
+                tenant.mfa_reported,
+                tenant.user_upns().map(str::to_owned),
+                tenant
+                    .applications
+                    .iter()
+                    .map(|a| (a.app_id.clone(), a.display_name.clone()))
+                    .collect(),
+                state.organization_settings(&tenant.id),
+            ),
+        })
     }
 }
 
-impl BackupAccountsApp {
-    /// Opens the dialog when an import waits for its organization's settings.
-    pub(super) fn open_waiting_settings(&mut self) {
-        if self.settings.is_some() {
-            return;
-        }
-        let Ok(state) = &self.state else {
-            return;
-        };
-        if let Some(tenant) = state.awaiting_settings() {
-            self.settings = Some(SettingsSession {
-                view: OrganizationSettingsView::new(
-                    &tenant.name,
-                    tenant.mfa_reported,
-                    tenant.user_upns().map(str::to_owned),
-                    tenant
-                        .applications
-                        .iter()
-                        .map(|a| (a.app_id.clone(), a.display_name.clone()))
-                        .collect(),
-                    state.organization_settings(&tenant.id),
-                ),
-            });
-        }
+impl Session for SettingsSession {
+    fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
+        self.view.ui(ctx, sender);
     }
 
-    /// Context menu: Organization settings... re-reads the export so the settings can change.
-    pub(super) fn edit_settings(&mut self) {
-        let Ok(state) = &mut self.state else {
-            return;
+    /// OK applies the settings (the import goes on, revocations wait for consent); Cancel
+    /// leaves the directory as it was.
+    fn apply(&mut self, cx: &mut SessionContext<'_>, action: Action) -> Result<Step, Action> {
+        let Action::Settings(action) = action else {
+            return Err(action);
         };
-        if let Err(e) = state.edit_settings() {
-            self.show_banner(e.to_string(), true);
-        }
-    }
-
-    pub(super) fn apply_settings(&mut self, ctx: &egui::Context, action: SettingsAction) {
-        let Ok(state) = &mut self.state else {
-            return;
-        };
-        self.settings = None;
-        dialog_closed(ctx, DIALOG_ID, None);
-        match action {
-            SettingsAction::Apply(settings) => {
-                let result = state.apply_settings(settings);
-                self.show_directory_change("Organization settings saved.", result);
+        let then = match action {
+            SettingsAction::Apply(settings) => Some(FollowUp::ShowChange {
+                done: "Organization settings saved.".to_owned(),
+                result: cx.state.apply_settings(settings),
+            }),
+            SettingsAction::Cancel => {
+                cx.state.cancel_settings();
+                None
             }
-            SettingsAction::Cancel => state.cancel_settings(),
-        }
+        };
+        Ok(Step::Close(Closing {
+            dialog: DIALOG_ID,
+            then,
+            ..Closing::default()
+        }))
+    }
+
+    fn poll(&mut self, _: &mut SessionContext<'_>) -> Step {
+        Step::Stay
     }
 }

@@ -5,15 +5,16 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::state::AppState;
 use crate::store::graph::client::GraphStats;
 use crate::store::graph::signin::DeviceCodePrompt;
 use crate::store::graph::sync::{SyncKind, SyncSummary};
-use crate::ui::ActionSender;
-use crate::ui::modal::dialog_closed;
 use crate::ui::sign_in::{self, SignInData, sign_in_ui};
+use crate::ui::{Action, ActionSender};
 
 use super::BackupAccountsApp;
 use super::job::Job;
+use super::session::{Closing, FollowUp, Session, SessionContext, Step};
 
 /// A sign-in and sync under way.
 #[derive(Debug)]
@@ -24,8 +25,35 @@ pub struct SyncSession {
 }
 
 impl SyncSession {
+    /// Starts a sign-in (`sign_in`) or a sync with the stored refresh token on the
+    /// `graph-sync` worker, or says why it cannot start.
+    pub fn start(state: &AppState, ctx: &egui::Context, sign_in: bool) -> Result<Self, String> {
+        let job = state.sync_job(sign_in).map_err(|e| e.to_string())?;
+        let prompt: Arc<Mutex<Option<DeviceCodePrompt>>> = Arc::default();
+        let stats: Arc<GraphStats> = Arc::default();
+        let (shown, counted) = (prompt.clone(), stats.clone());
+        let spawned = Job::spawn("graph-sync", 0, ctx, move |progress| {
+            let show = move |code: DeviceCodePrompt| {
+                *shown
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(code);
+            };
+            job.run(&show, counted, &progress.cancel)
+        });
+        match spawned {
+            Ok(job) => Ok(Self {
+                job: Some(job),
+                prompt,
+                stats,
+            }),
+            Err(e) => Err(format!("Could not start the sync: {e}")),
+        }
+    }
+}
+
+impl Session for SyncSession {
     /// Draws the dialog.
-    pub fn ui(&self, ctx: &egui::Context, sender: &ActionSender) {
+    fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         let prompt = self
             .prompt
             .lock()
@@ -45,45 +73,57 @@ impl SyncSession {
         sign_in_ui(ctx, &data, sender);
         ctx.request_repaint_after(Duration::from_millis(100));
     }
+
+    /// Its only action, Cancel, is the main window's (`MainAction::CancelSync`).
+    fn apply(&mut self, _: &mut SessionContext<'_>, action: Action) -> Result<Step, Action> {
+        Err(action)
+    }
+
+    /// The finished sync: its snapshot is imported like an export folder (Organization
+    /// Settings for a new tenant, consent before revoking anything).
+    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
+        let cancelled = self.job.as_ref().is_some_and(Job::was_cancelled);
+        // The dialog repaints itself every 100 ms while the sync runs.
+        let Some(result) = Job::poll(&mut self.job, cx.ctx, Duration::from_millis(100)) else {
+            return Step::Stay;
+        };
+        let mut closing = Closing {
+            dialog: sign_in::DIALOG_ID,
+            ..Closing::default()
+        };
+        match result {
+            Ok(Ok(summary)) => {
+                closing.then = Some(FollowUp::Import {
+                    done: synced(&summary),
+                    folder: summary.folder,
+                });
+            }
+            Ok(Err(_)) if cancelled => {
+                closing.banner = Some((
+                    "The sign-in and sync were cancelled; nothing changed.".to_owned(),
+                    false,
+                ));
+            }
+            Ok(Err(e)) => closing.banner = Some((e, true)),
+            Err(_) => {
+                closing.banner = Some((
+                    "The sync stopped unexpectedly; nothing changed.".to_owned(),
+                    true,
+                ));
+            }
+        }
+        Step::Close(closing)
+    }
+
+    /// *Cancel*: the worker stops at its next request or wait; nothing changes.
+    fn cancel(&mut self) {
+        if let Some(job) = &self.job {
+            job.cancel();
+        }
+    }
 }
 
 impl BackupAccountsApp {
-    /// File > Sign in, or F5 on a synced tenant (`sign_in` false: the stored refresh token
-    /// is tried first).
-    pub(super) fn start_sync(&mut self, ctx: &egui::Context, sign_in: bool) {
-        let Ok(state) = &self.state else {
-            return;
-        };
-        if self.sync.is_some() {
-            return;
-        }
-        let job = match state.sync_job(sign_in) {
-            Ok(job) => job,
-            Err(e) => return self.show_banner(e.to_string(), true),
-        };
-        let prompt: Arc<Mutex<Option<DeviceCodePrompt>>> = Arc::default();
-        let stats: Arc<GraphStats> = Arc::default();
-        let (shown, counted) = (prompt.clone(), stats.clone());
-        let spawned = Job::spawn("graph-sync", 0, ctx, move |progress| {
-            let show = move |code: DeviceCodePrompt| {
-                *shown
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(code);
-            };
-            job.run(&show, counted, &progress.cancel)
-        });
-        match spawned {
-            Ok(job) => {
-                self.sync = Some(SyncSession {
-                    job: Some(job),
-                    prompt,
-                    stats,
-                });
-            }
-            Err(e) => self.show_banner(format!("Could not start the sync: {e}"), true),
-        }
-    }
-
     /// Deletes the synced tenant's refresh token; the snapshot stays.
     pub(super) fn sign_out(&mut self) {
         let Ok(state) = &self.state else {
@@ -103,42 +143,6 @@ impl BackupAccountsApp {
                 false,
             ),
             Err(e) => self.show_banner(e.to_string(), true),
-        }
-    }
-
-    /// *Cancel*: the worker stops at its next request or wait; nothing changes.
-    pub(super) fn cancel_sync(&self) {
-        if let Some(job) = self.sync.as_ref().and_then(|s| s.job.as_ref()) {
-            job.cancel();
-        }
-    }
-
-    /// Takes the finished sync: its snapshot is imported like an export folder (Organization
-    /// Settings for a new tenant, consent before revoking anything).
-    pub(super) fn poll_sync(&mut self, ctx: &egui::Context) {
-        let Some(session) = &mut self.sync else {
-            return;
-        };
-        let cancelled = session.job.as_ref().is_some_and(Job::was_cancelled);
-        // The dialog repaints itself every 100 ms while the sync runs.
-        let Some(result) = Job::poll(&mut session.job, ctx, Duration::from_millis(100)) else {
-            return;
-        };
-        self.sync = None;
-        dialog_closed(ctx, sign_in::DIALOG_ID, None);
-        match result {
-            Ok(Ok(summary)) => self.import_folder_saying(&summary.folder, &synced(&summary)),
-            Ok(Err(_)) if cancelled => {
-                self.show_banner(
-                    "The sign-in and sync were cancelled; nothing changed.".into(),
-                    false,
-                );
-            }
-            Ok(Err(e)) => self.show_banner(e, true),
-            Err(_) => self.show_banner(
-                "The sync stopped unexpectedly; nothing changed.".into(),
-                true,
-            ),
         }
     }
 }

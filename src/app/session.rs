@@ -1,0 +1,94 @@
+//! One shape for every window over the main one. The app keeps the open ones on a stack and
+//! knows nothing about their insides: each session draws its windows, applies the actions
+//! meant for it, collects what its jobs finished, and says when it closes and what follows
+//! (a banner, the focus back to an organization, a synced folder to import).
+
+use std::path::PathBuf;
+
+use crate::model::{ManagerDraft, Revocation};
+use crate::state::{AppState, ReloadError};
+use crate::ui::{Action, ActionSender};
+
+use super::event::EventSender;
+
+/// What a session may use while it applies an action or collects its work.
+pub(super) struct SessionContext<'a> {
+    /// The window's context (focus, repaints, dialogs' memory).
+    pub ctx: &'a egui::Context,
+    /// The shared state.
+    pub state: &'a mut AppState,
+    /// Where file dialogs and other workers answer.
+    pub events: &'a EventSender,
+}
+
+/// Whether a session stays open.
+#[derive(Debug)]
+pub(super) enum Step {
+    /// It stays.
+    Stay,
+    /// It closed; the app does what [`Closing`] says.
+    Close(Closing),
+}
+
+/// What follows a session's end.
+#[derive(Debug, Default)]
+pub(super) struct Closing {
+    /// The dialog whose focus memory is forgotten.
+    pub dialog: &'static str,
+    /// The organization whose inventory item gets the focus back (the window was opened from
+    /// its context menu, which is gone).
+    pub focus_organization: Option<String>,
+    /// What the banner says, and whether it is an error.
+    pub banner: Option<(String, bool)>,
+    /// Work that follows.
+    pub then: Option<FollowUp>,
+}
+
+/// Work a closing session hands to the app.
+#[derive(Debug)]
+pub(super) enum FollowUp {
+    /// Import this synced folder, then say `done`.
+    Import {
+        /// The snapshot folder.
+        folder: PathBuf,
+        /// What the banner says once imported.
+        done: String,
+    },
+    /// Say what a directory change did (`done`), or why it changed nothing.
+    ShowChange {
+        /// What the banner says when it worked.
+        done: String,
+        /// The change's outcome.
+        result: Result<Vec<Revocation>, ReloadError>,
+    },
+}
+
+/// An open window (and the dialogs over it) with the work it waits for.
+pub(super) trait Session: std::fmt::Debug {
+    /// Draws the session's windows for this frame.
+    fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender);
+
+    /// Applies `action` when it is meant for this session; gives it back otherwise.
+    fn apply(&mut self, cx: &mut SessionContext<'_>, action: Action) -> Result<Step, Action>;
+
+    /// Collects what the session's jobs finished.
+    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step;
+
+    /// True while it writes to the keyring (a commit or a revocation).
+    fn is_saving(&self) -> bool {
+        false
+    }
+
+    /// The Backup Accounts Manager's draft, when this is the manager.
+    fn manager_draft(&self) -> Option<&ManagerDraft> {
+        None
+    }
+
+    /// Takes a file a native dialog chose for it (`key`: a private key's).
+    fn file_chosen(&mut self, path: PathBuf, key: bool) {
+        let _ = (path, key);
+    }
+
+    /// Asks its running job to stop, if it has one that can.
+    fn cancel(&mut self) {}
+}
