@@ -147,8 +147,8 @@ fn check_folder_is_ours(folder: &Path, metadata: &std::fs::Metadata) -> io::Resu
         Err(io::Error::new(
             io::ErrorKind::PermissionDenied,
             format!(
-                "{} {why}; the app keeps only private files there. Remove it (or make it \
-                 yours with chmod 700) and try again",
+                "{} {why}; the app keeps only private files there. Remove it (or, if it is \
+                 yours, make it private with chmod 700) and try again",
                 folder.display()
             ),
         ))
