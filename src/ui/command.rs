@@ -6,6 +6,8 @@
 use egui::{Button, Key, KeyboardShortcut, Modifiers};
 
 use super::action::{ActionSender, MainAction};
+use crate::model::rules::check_can_manage_backup_accounts;
+use crate::model::{AuthenticationMethod, Organization};
 
 /// A command of the File menu.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -162,4 +164,84 @@ fn modifier_count(modifiers: Modifiers) -> usize {
     .into_iter()
     .filter(|&m| m)
     .count()
+}
+
+/// A command of an organization's context menu; *Manage backup accounts...* is also the
+/// details pane's button. R1 decides what is enabled, and says why not.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrganizationCommand {
+    /// Opens the Backup Accounts Manager.
+    ManageBackupAccounts,
+    /// Opens the Backup Applications Manager (modern app-only organizations).
+    ManageBackupApplications,
+    /// Opens Organization Settings (organizations imported from Microsoft Graph).
+    Settings,
+}
+
+impl OrganizationCommand {
+    /// Every command, in the context menu's order.
+    pub const ALL: [Self; 3] = [
+        Self::ManageBackupAccounts,
+        Self::ManageBackupApplications,
+        Self::Settings,
+    ];
+
+    /// The menu item's text.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ManageBackupAccounts => "Manage backup accounts...",
+            Self::ManageBackupApplications => "Manage backup applications...",
+            Self::Settings => "Organization settings...",
+        }
+    }
+
+    /// Whether the menu offers it at all: settings only for imported organizations.
+    pub fn is_offered(self, imported: bool) -> bool {
+        self != Self::Settings || imported
+    }
+
+    /// Why it cannot run for `organization`, or `None` when it can.
+    pub fn disabled_reason(self, organization: &Organization) -> Option<String> {
+        match self {
+            Self::ManageBackupAccounts => check_can_manage_backup_accounts(organization)
+                .err()
+                .map(|refusal| refusal.to_string()),
+            Self::ManageBackupApplications => {
+                (organization.authentication != AuthenticationMethod::ModernAppOnly).then(|| {
+                    "This organization uses backup accounts; backup applications apply to \
+                     modern app-only organizations."
+                        .to_owned()
+                })
+            }
+            Self::Settings => None,
+        }
+    }
+
+    /// What it asks the app to do for `organization`.
+    pub fn action(self, organization: &Organization) -> MainAction {
+        match self {
+            Self::ManageBackupAccounts => MainAction::OpenManager(organization.id.clone()),
+            Self::ManageBackupApplications => {
+                MainAction::ManageBackupApplications(organization.id.clone())
+            }
+            Self::Settings => MainAction::EditSettings,
+        }
+    }
+
+    /// Draws it as a button (disabled with its reason when it cannot run); sends its action
+    /// and returns true when it was chosen.
+    pub fn button_ui(
+        self,
+        ui: &mut egui::Ui,
+        organization: &Organization,
+        sender: &ActionSender,
+    ) -> bool {
+        let reason = self.disabled_reason(organization);
+        let button = ui.add_enabled(reason.is_none(), Button::new(self.label()));
+        let chosen = super::explain_disabled(button, reason.as_deref()).clicked();
+        if chosen {
+            sender.send(self.action(organization));
+        }
+        chosen
+    }
 }

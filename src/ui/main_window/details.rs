@@ -2,11 +2,10 @@
 
 use egui::{Button, RichText};
 
-use super::inventory::MANAGE_BACKUP_ACCOUNTS;
 use crate::model::Organization;
-use crate::model::rules::check_can_manage_backup_accounts;
 use crate::state::AppState;
-use crate::ui::action::{ActionSender, MainAction};
+use crate::ui::action::ActionSender;
+use crate::ui::command::OrganizationCommand;
 use crate::ui::tokens;
 use crate::ui::{a11y, authentication_icon, error_text, explain_disabled, pool_details};
 
@@ -35,20 +34,20 @@ pub(super) fn details_ui(
             ui.end_row();
         });
     ui.add_space(tokens::SECTION_GAP);
-    let refusal = check_can_manage_backup_accounts(organization).err();
-    let reason = refusal.as_ref().map(ToString::to_string);
+    let command = OrganizationCommand::ManageBackupAccounts;
+    let reason = command.disabled_reason(organization);
     let button = ui
-        .add_enabled(refusal.is_none(), Button::new(MANAGE_BACKUP_ACCOUNTS))
+        .add_enabled(reason.is_none(), Button::new(command.label()))
         // The context menu holds the same words; this name keeps both findable.
         .accessible_name(format!(
             "Manage backup accounts of {}...",
             organization.name
         ));
     if explain_disabled(button, reason.as_deref()).clicked() {
-        sender.send(MainAction::OpenManager(organization.id.clone()));
+        sender.send(command.action(organization));
     }
-    if let Some(refusal) = &refusal {
-        ui.label(RichText::new(refusal.to_string()).weak());
+    if let Some(reason) = &reason {
+        ui.label(RichText::new(reason).weak());
         pool_details::pool_details_ui(ui, state, organization, sender);
         return;
     }

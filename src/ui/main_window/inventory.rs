@@ -1,14 +1,11 @@
 //! The inventory pane: one item per organization, each with its context menu.
 
-use egui::{Button, Key, Modifiers};
+use egui::{Key, Modifiers};
 
-use crate::model::rules::check_can_manage_backup_accounts;
-use crate::model::{AuthenticationMethod, Organization};
+use crate::model::Organization;
 use crate::ui::action::{ActionSender, MainAction};
-use crate::ui::{a11y, authentication_icon, explain_disabled};
-
-pub(super) const MANAGE_BACKUP_ACCOUNTS: &str = "Manage backup accounts...";
-const MANAGE_BACKUP_APPLICATIONS: &str = "Manage backup applications...";
+use crate::ui::command::OrganizationCommand;
+use crate::ui::{a11y, authentication_icon};
 
 /// One organization in the inventory, with its context menu.
 /// Arrow keys move the focus (egui's own navigation) and the selection follows it; the Menu
@@ -65,40 +62,15 @@ pub(super) fn inventory_item_ui(
     response
 }
 
-/// The context menu of an organization (R1 decides what is enabled).
+/// The context menu of an organization: its [`OrganizationCommand`]s, in order.
 fn organization_menu_ui(
     ui: &mut egui::Ui,
     organization: &Organization,
     imported: bool,
     sender: &ActionSender,
 ) -> bool {
-    let refusal = check_can_manage_backup_accounts(organization).err();
-    let reason = refusal.as_ref().map(ToString::to_string);
-    let accounts = explain_disabled(
-        ui.add_enabled(refusal.is_none(), Button::new(MANAGE_BACKUP_ACCOUNTS)),
-        reason.as_deref(),
-    );
-    if accounts.clicked() {
-        sender.send(MainAction::OpenManager(organization.id.clone()));
-        return true;
-    }
-    let app_only = organization.authentication == AuthenticationMethod::ModernAppOnly;
-    let applications = explain_disabled(
-        ui.add_enabled(app_only, Button::new(MANAGE_BACKUP_APPLICATIONS)),
-        (!app_only).then_some(
-            "This organization uses backup accounts; backup applications apply to modern \
-             app-only organizations.",
-        ),
-    );
-    if applications.clicked() {
-        sender.send(MainAction::ManageBackupApplications(
-            organization.id.clone(),
-        ));
-        return true;
-    }
-    if imported && ui.button("Organization settings...").clicked() {
-        sender.send(MainAction::EditSettings);
-        return true;
-    }
-    false
+    OrganizationCommand::ALL
+        .into_iter()
+        .filter(|command| command.is_offered(imported))
+        .any(|command| command.button_ui(ui, organization, sender))
 }
