@@ -53,6 +53,11 @@ fn sample_config() -> Config {
             cloud: backup_accounts::store::graph::signin::Cloud::China,
             ..Default::default()
         },
+        backup_server: Some(backup_accounts::store::config::BackupServerSettings {
+            address: "vbo.contoso.com:4443".into(),
+            user: "CONTOSO\\svc-backup".into(),
+            pinned_certificate: Some(format!("{}:AB", "01:".repeat(31))),
+        }),
     }
 }
 

@@ -4,27 +4,11 @@
 //! progress bar; drawing never waits for a job.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// What a job's worker shares with the window: how far it is, and whether to stop.
-#[derive(Debug, Default)]
-pub struct JobProgress {
-    /// Steps done so far.
-    pub done: AtomicUsize,
-    /// Steps in all, when known (0: unknown).
-    pub total: AtomicUsize,
-    /// Set by [`Job::cancel`]; the worker stops at its next check, changing nothing.
-    pub cancel: Arc<AtomicBool>,
-}
-
-impl JobProgress {
-    /// True once the job was cancelled.
-    pub fn is_cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
-    }
-}
+pub use crate::model::progress::JobProgress;
 
 /// The worker ended by panicking: no result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,10 +30,7 @@ impl<T: Send + 'static> Job<T> {
         ctx: &egui::Context,
         work: impl FnOnce(&JobProgress) -> T + Send + 'static,
     ) -> std::io::Result<Self> {
-        let progress = Arc::new(JobProgress {
-            total: AtomicUsize::new(total),
-            ..JobProgress::default()
-        });
+        let progress = Arc::new(JobProgress::with_total(total));
         let (shared, repaint) = (progress.clone(), ctx.clone());
         let worker = std::thread::Builder::new()
             .name(name.to_owned())

@@ -7,9 +7,11 @@ pub mod draft;
 pub mod group;
 pub mod health;
 pub mod password;
+pub mod progress;
 pub mod revocation;
 pub mod rules;
 pub mod selection;
+pub mod server_pool;
 pub mod text;
 pub mod upn;
 

@@ -13,6 +13,7 @@ use crate::model::{OrganizationSelection, OrganizationSettings};
 pub use super::graph::signin::GraphSettings;
 use super::private_files::{create_private_folder, create_temporary_beside};
 use super::text_file::{TextFileError, line_column, read_text_limited, ron_error_position};
+pub use super::vb365::BackupServerSettings;
 
 /// The schema this build writes. Files with a higher number are refused, never rewritten;
 /// older ones are migrated when read and written in this version at the next change.
@@ -25,7 +26,9 @@ use super::text_file::{TextFileError, line_column, read_text_limited, ron_error_
 ///   unknown. Adds `max_password_age_days` (90 unless set) and `application_pools` (the
 ///   backup applications of app-only organizations, with their certificates' thumbprint,
 ///   subject and expiry; never a key).
-pub const SCHEMA_VERSION: u32 = 3;
+/// - 4: adds `backup_server`: the backup server's address, the user who signed in and the
+///   pinned certificate's fingerprint (never the password or a token).
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Larger configuration files are refused unread; 10,000 accounts take about 400 KB.
 pub const CONFIG_SIZE_LIMIT: u64 = 16 * 1024 * 1024;
@@ -69,6 +72,9 @@ pub struct Config {
     /// How to sign in to Microsoft 365 (schema 3).
     #[serde(default)]
     pub graph: GraphSettings,
+    /// The backup server the pool is applied to (schema 4).
+    #[serde(default)]
+    pub backup_server: Option<BackupServerSettings>,
 }
 
 fn default_max_password_age_days() -> u32 {
@@ -109,6 +115,7 @@ impl From<ConfigV1> for Config {
             max_password_age_days: default_max_password_age_days(),
             application_pools: BTreeMap::new(),
             graph: GraphSettings::default(),
+            backup_server: None,
         }
     }
 }
@@ -123,6 +130,7 @@ impl Default for Config {
             max_password_age_days: default_max_password_age_days(),
             application_pools: BTreeMap::new(),
             graph: GraphSettings::default(),
+            backup_server: None,
         }
     }
 }

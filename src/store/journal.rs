@@ -196,7 +196,7 @@ fn names(config: &Config, key: &SecretKey) -> bool {
                 .is_some_and(|s| s.accounts.iter().any(|a| a.to_lowercase() == key.name)),
         },
         SecretKind::CertificateKey => pool_has(&key.owner, &key.name),
-        SecretKind::GraphRefreshToken => true,
+        SecretKind::GraphRefreshToken | SecretKind::ServerRefreshToken => true,
     }
 }
 
@@ -206,6 +206,7 @@ fn what(key: &SecretKey) -> String {
         SecretKind::AccountPassword => format!("the password of {}", key.name),
         SecretKind::CertificateKey => format!("the certificate key of application {}", key.name),
         SecretKind::GraphRefreshToken => "the Microsoft 365 sign-in".to_owned(),
+        SecretKind::ServerRefreshToken => format!("the session with backup server {}", key.name),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod secrets;
 pub mod snapshot;
 pub mod snapshot_cache;
 pub mod text_file;
+pub mod vb365;
 
 pub use commit::{CommitError, apply_commits, keyring_steps};
 pub use config::{Config, ConfigError, ConfigFile, DirectorySource, SCHEMA_VERSION};

@@ -24,6 +24,9 @@ pub enum SecretKind {
     CertificateKey,
     /// A Microsoft 365 refresh token: service `backup-accounts-graph`, user `<tenant id>`.
     GraphRefreshToken,
+    /// The backup server's refresh token: service `backup-accounts-server`, user
+    /// `vb365/<host:port>`.
+    ServerRefreshToken,
 }
 
 impl SecretKind {
@@ -33,6 +36,7 @@ impl SecretKind {
             Self::AccountPassword => SERVICE,
             Self::CertificateKey => "backup-accounts-certificate",
             Self::GraphRefreshToken => "backup-accounts-graph",
+            Self::ServerRefreshToken => "backup-accounts-server",
         }
     }
 }
@@ -89,6 +93,15 @@ impl SecretKey {
         }
     }
 
+    /// The key of a backup server's refresh token; `server` is `host:port`.
+    pub fn backup_server_session(server: &str) -> Self {
+        Self {
+            kind: SecretKind::ServerRefreshToken,
+            owner: "vb365".to_owned(),
+            name: server.to_lowercase(),
+        }
+    }
+
     /// The key under which versions before lower-cased keys stored an account: the UPN as
     /// it was spelled in the configuration. `None` when that is the lower-cased key anyway.
     pub fn as_spelled_before(organization_id: &str, upn: &str) -> Option<Self> {
@@ -109,7 +122,9 @@ impl SecretKey {
     pub fn keyring_user(&self) -> String {
         match self.kind {
             SecretKind::GraphRefreshToken => self.owner.clone(),
-            SecretKind::AccountPassword | SecretKind::CertificateKey => {
+            SecretKind::AccountPassword
+            | SecretKind::CertificateKey
+            | SecretKind::ServerRefreshToken => {
                 format!("{}/{}", self.owner, self.name)
             }
         }

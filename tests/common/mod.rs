@@ -7,6 +7,7 @@
 pub mod applications;
 pub mod certificates;
 pub mod tenant_server;
+pub mod vb365_server;
 pub mod windows;
 
 use std::collections::HashMap;

@@ -26,7 +26,7 @@ pub mod signin;
 mod snapshot_folder;
 pub mod sync;
 mod sync_error;
-mod transport;
+pub mod transport;
 
 use read::{read_groups, read_members, read_mfa, read_organization, read_users};
 
