@@ -281,7 +281,11 @@ fn an_older_configuration_is_migrated_and_rewritten_only_after_a_change() {
     };
     let secrets = Arc::new(MemorySecrets::default());
     let mut state = AppState::load(&options, Ok(secrets)).unwrap();
-    assert_eq!(state.config().schema_version, 3, "migrated in memory");
+    assert_eq!(
+        state.config().schema_version,
+        backup_accounts::store::SCHEMA_VERSION,
+        "migrated in memory"
+    );
     assert_eq!(
         state.config().organizations[CONTOSO].accounts,
         ["carol@contoso.com"]
@@ -310,14 +314,14 @@ fn an_older_configuration_is_migrated_and_rewritten_only_after_a_change() {
     let v2 = ConfigFile::in_folder(&samples)
         .parse(&std::fs::read_to_string(samples.join("config-v2.ron")).unwrap());
     let v2 = v2.unwrap();
-    assert_eq!(v2.schema_version, 3);
+    assert_eq!(v2.schema_version, backup_accounts::store::SCHEMA_VERSION);
     assert!(v2.organizations[TENANT].passwords.is_empty());
     assert!(
         v2.organization_settings[TENANT]
             .mfa_not_enabled
             .contains("AdeleV@contoso.com")
     );
-    // The current version's sample reads as it is.
+    // Version 3 reads as it is, without a backup server.
     let v3 = ConfigFile::in_folder(&samples)
         .parse(&std::fs::read_to_string(samples.join("config-v3.ron")).unwrap())
         .unwrap();
@@ -328,6 +332,15 @@ fn an_older_configuration_is_migrated_and_rewritten_only_after_a_change() {
             .passwords
             .contains_key("AlexW@contoso.com")
     );
+    assert_eq!(v3.backup_server, None);
+    // The current version's sample reads as it is: the backup server, never a password.
+    let v4 = ConfigFile::in_folder(&samples)
+        .parse(&std::fs::read_to_string(samples.join("config-v4.ron")).unwrap())
+        .unwrap();
+    let server = v4.backup_server.unwrap();
+    assert_eq!(server.address, "vbo.contoso.com:4443");
+    assert_eq!(server.user, "CONTOSO\\svc-backup");
+    assert!(server.pinned_certificate.unwrap().starts_with("3F:A1"));
     // A file claiming version 1 with version 2 content is refused.
     let mixed = v1.replace(
         "directory: Demo,",
