@@ -28,7 +28,9 @@ pub struct Arguments {
 
 /// The exit codes, as `--help` lists them.
 pub const EXIT_CODES: &str = "Exit codes: 0 success, 1 other failure, 2 bad usage, \
-3 refused by a rule, 4 keyring failure, 5 configuration locked by another window, 6 broken file.";
+3 refused by a rule, 4 keyring failure, 5 configuration locked by another window, 6 broken file, \
+7 check found something that needs attention, 8 the backup server could not be reached, was \
+not trusted, or refused.";
 
 /// The subcommands.
 #[derive(Subcommand, Debug)]
@@ -88,6 +90,29 @@ pub enum Command {
         #[arg(long, value_name = "DAYS")]
         max_age_days: Option<u32>,
     },
+    /// Say how an imported organization was added to the backup server (what Microsoft Graph
+    /// cannot say): its authentication method and the account, or application, it was added
+    /// with. `orgs` lists the organizations waiting for this.
+    Settings {
+        /// Organization (tenant) id or name.
+        org: String,
+        /// How the organization was added to the backup server (R1).
+        #[arg(long, value_enum)]
+        authentication: AuthenticationArg,
+        /// The account it was added with (R6); a user of the tenant.
+        #[arg(long, value_name = "UPN")]
+        added_by: String,
+        /// App-only organizations: the application (client) id it was added with (R15).
+        #[arg(long, value_name = "ID")]
+        application: Option<String>,
+    },
+    /// Connect to the backup server (Veeam Backup for Microsoft 365 v8 REST API), compare
+    /// its pools with the saved ones and apply the saved pool with the saved passwords.
+    Server {
+        /// What to do.
+        #[command(subcommand)]
+        action: ServerAction,
+    },
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions {
         /// The shell.
@@ -95,6 +120,64 @@ pub enum Command {
     },
     /// Print the man page (roff).
     Man,
+}
+
+/// The `server` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ServerAction {
+    /// Sign in to the backup server's REST API and save it; the password is read from
+    /// standard input (one line) or asked at a prompt, and never kept. A certificate that
+    /// does not chain to the system roots is shown and pinned after a question at the
+    /// terminal, or with `--pin` (required without a terminal).
+    Connect {
+        /// `host`, `host:port` or `https://host:port` (port 4443 unless given).
+        address: String,
+        /// A Windows account of the server or its domain, marked as a service account.
+        #[arg(long, value_name = "USER")]
+        user: String,
+        /// The SHA-256 fingerprint of the server's certificate to trust (`AB:CD:...`).
+        #[arg(long, value_name = "SHA256")]
+        pin: Option<String>,
+    },
+    /// The connected server, and per organization: on the server or not, its authentication
+    /// there, and whether the server's pool matches the saved one.
+    Status,
+    /// What an apply would change on the server for an organization.
+    Diff {
+        /// Organization id or name.
+        org: String,
+    },
+    /// Apply the saved pool to the server, with the passwords from the keyring.
+    Apply {
+        /// Organization id or name.
+        org: String,
+        /// Consent to removing the accounts only the server has (as R14).
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Sign out and forget the session (the keyring's refresh token) and the server.
+    Disconnect,
+}
+
+/// Authentication methods as the command line spells them.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthenticationArg {
+    /// Basic authentication.
+    Basic,
+    /// Modern authentication with legacy protocols allowed.
+    ModernLegacy,
+    /// Modern app-only authentication.
+    AppOnly,
+}
+
+impl From<AuthenticationArg> for crate::model::AuthenticationMethod {
+    fn from(value: AuthenticationArg) -> Self {
+        match value {
+            AuthenticationArg::Basic => Self::Basic,
+            AuthenticationArg::ModernLegacy => Self::ModernWithLegacyProtocols,
+            AuthenticationArg::AppOnly => Self::ModernAppOnly,
+        }
+    }
 }
 
 /// Which group and accounts a `plan` or `apply` selects.

@@ -23,11 +23,13 @@ struct OrganizationRow<'a> {
     reason: Option<String>,
     group: Option<&'a str>,
     accounts: usize,
+    /// An imported organization that waits for `settings` before it can be used.
+    waiting_for_settings: bool,
 }
 
 /// `orgs`: every organization, its method, whether backup accounts apply (R1), its choice.
 pub(super) fn orgs(state: &AppState, json: bool) -> String {
-    let rows: Vec<OrganizationRow<'_>> = state
+    let mut rows: Vec<OrganizationRow<'_>> = state
         .directory()
         .organizations
         .iter()
@@ -43,9 +45,27 @@ pub(super) fn orgs(state: &AppState, json: bool) -> String {
                     .map(|e| e.to_string()),
                 group: selection.map(|s| s.group_name.as_str()),
                 accounts: selection.map_or(0, |s| s.accounts.len()),
+                waiting_for_settings: false,
             }
         })
         .collect();
+    if let Some(tenant) = state.awaiting_settings() {
+        rows.push(OrganizationRow {
+            id: &tenant.id,
+            name: &tenant.name,
+            authentication: "unknown until its settings are given",
+            backup_accounts_apply: false,
+            reason: Some(format!(
+                "waiting for settings: say how it was added to the backup server with \
+                 `backup-accounts settings {} --authentication basic|modern-legacy|app-only \
+                 --added-by UPN`",
+                tenant.id
+            )),
+            group: None,
+            accounts: 0,
+            waiting_for_settings: true,
+        });
+    }
     if json {
         return to_json(&rows);
     }
@@ -59,6 +79,9 @@ pub(super) fn orgs(state: &AppState, json: bool) -> String {
             row.authentication
         );
         match (&row.reason, row.group) {
+            (Some(reason), _) if row.waiting_for_settings => {
+                let _ = writeln!(text, "    {reason}");
+            }
             (Some(reason), _) => {
                 let _ = writeln!(text, "    R1: {reason}");
             }

@@ -9,13 +9,17 @@ mod health;
 mod lookup;
 mod passwords;
 mod plan;
+mod server;
+mod server_connect;
+mod settings;
 
 use std::sync::Arc;
 
 pub use args::{Arguments, Command};
 
 use crate::model::DraftError;
-use crate::state::{AppState, CommitFailure, StartupError, StartupOptions};
+use crate::state::{AppState, CommitFailure, ReloadError, StartupError, StartupOptions};
+use crate::store::vb365::{ApplyError, ServerError};
 use crate::store::{CommitError, KeyringSecrets, SecretStore};
 
 /// How a command ended, as its process exit code.
@@ -37,6 +41,8 @@ pub enum Exit {
     BrokenFile = 6,
     /// 7: `check` found something that needs attention (a critical or warning finding).
     Attention = 7,
+    /// 8: the backup server could not be reached, was not trusted, or refused.
+    Server = 8,
 }
 
 /// A command's failure: what kind, and one sentence for the administrator.
@@ -89,6 +95,38 @@ impl From<StartupError> for CliError {
             StartupError::NoConfigFolder | StartupError::Lock(_) => Exit::Failure,
         };
         Self::new(exit, error.to_string())
+    }
+}
+
+impl From<ReloadError> for CliError {
+    fn from(error: ReloadError) -> Self {
+        match error {
+            ReloadError::Load(error) => error.into(),
+            ReloadError::Save(error) => error.into(),
+        }
+    }
+}
+
+impl From<ServerError> for CliError {
+    fn from(error: ServerError) -> Self {
+        let exit = match &error {
+            ServerError::Address { .. } | ServerError::NotConnected => Exit::Usage,
+            ServerError::Keyring(_) => Exit::Keyring,
+            ServerError::Cancelled => Exit::Failure,
+            _ => Exit::Server,
+        };
+        Self::new(exit, error.to_string())
+    }
+}
+
+impl From<ApplyError> for CliError {
+    fn from(error: ApplyError) -> Self {
+        match error {
+            ApplyError::Server(error) => error.into(),
+            ApplyError::AppOnly { .. } => Self::new(Exit::Refused, error.to_string()),
+            ApplyError::SecretMissing { .. } => Self::new(Exit::Keyring, error.to_string()),
+            _ => Self::new(Exit::Server, error.to_string()),
+        }
     }
 }
 
@@ -165,6 +203,19 @@ fn run_on_state(arguments: &Arguments, command: &Command) -> Result<(String, Exi
         } => plan::apply(&mut state, selection, *password_stdin, *yes, json),
         Command::Remove { org, accounts } => plan::remove(&mut state, org, accounts, json),
         Command::Export { org, format } => export::export(&state, org, *format),
+        Command::Settings {
+            org,
+            authentication,
+            added_by,
+            application,
+        } => settings::settings(
+            &mut state,
+            org,
+            (*authentication).into(),
+            added_by,
+            application.as_deref(),
+        ),
+        Command::Server { action } => server::run(&mut state, action, json),
         Command::Completions { .. } | Command::Man => Ok(String::new()),
     }?;
     Ok((text, Exit::Success))

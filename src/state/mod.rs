@@ -3,6 +3,7 @@
 //! window and the command line both work through it.
 
 mod applications;
+mod backup_server;
 mod errors;
 mod health;
 mod recovery;
@@ -19,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
+pub use backup_server::SavedPoolOf;
 pub use errors::{CommitFailure, ReloadError, StartupError};
 pub use health::{HealthJob, SecretCheck};
 pub use sync::SyncJob;

@@ -142,16 +142,12 @@ pub fn apply_pool(
     }
     let org_id = checked_id(&organization.id, "the list of organizations")?.to_owned();
     cancelled()?;
-    let mut synchronized = false;
-    let (group, members) = loop {
-        match resolve_members(server, &org_id, saved, progress)? {
-            Ok(resolved) => break resolved,
-            Err(unresolved) if synchronized => return Err(unresolved),
-            Err(_) => {
-                synchronize(server, &org_id, progress)?;
-                synchronized = true;
-            }
-        }
+    // An empty pool needs no group: the PUT empties the server's pool (with consent).
+    let (group, members) = if saved.accounts.is_empty() {
+        (None, Vec::new())
+    } else {
+        let (group, members) = resolve_with_one_sync(server, &org_id, saved, progress)?;
+        (Some(group), members)
     };
     cancelled()?;
     let body = pool_with_passwords(secrets, saved.organization_id, &members, progress)?;
@@ -167,8 +163,8 @@ pub fn apply_pool(
     let kept: Vec<(String, String)> = backup_accounts(server, &org_id)?
         .into_iter()
         .map(|a| {
-            let group = match a.group_member.group_id {
-                Some(id) if id != group.id => id,
+            let group = match (a.group_member.group_id, &group) {
+                (Some(id), Some(group)) if id != group.id => id,
                 _ => saved.group_name.to_owned(),
             };
             (a.group_member.login, group)
@@ -182,6 +178,27 @@ pub fn apply_pool(
         organization,
         accounts: kept,
     })
+}
+
+/// The server's group and member entries of the saved accounts; when the server does not
+/// know one of them, its directory is synchronized once and they are looked up again.
+fn resolve_with_one_sync(
+    server: &BackupServer,
+    org_id: &str,
+    saved: &SavedPool<'_>,
+    progress: &JobProgress,
+) -> Result<(ServerGroup, Vec<GroupMember>), ApplyError> {
+    let mut synchronized = false;
+    loop {
+        match resolve_members(server, org_id, saved, progress)? {
+            Ok(resolved) => return Ok(resolved),
+            Err(unresolved) if synchronized => return Err(unresolved),
+            Err(_) => {
+                synchronize(server, org_id, progress)?;
+                synchronized = true;
+            }
+        }
+    }
 }
 
 /// The `PUT` body: every member with its password, read from the keyring just now. The

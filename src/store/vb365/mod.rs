@@ -54,3 +54,22 @@ impl BackupServerSettings {
         BackupServer::new(address, pin, secrets)
     }
 }
+
+/// Signs in to the server at `address` as `user`, trusting the system roots or the pinned
+/// certificate; returns the settings to save. The password is only sent, never kept.
+pub fn connect(
+    address: &str,
+    user: &str,
+    password: &crate::model::Password,
+    pin: Option<Fingerprint>,
+    secrets: std::sync::Arc<dyn crate::store::SecretStore>,
+) -> Result<BackupServerSettings, ServerError> {
+    let address = ServerAddress::parse(address)?;
+    let client = BackupServer::new(address.clone(), pin, secrets)?;
+    client.sign_in(user, password)?;
+    Ok(BackupServerSettings {
+        address: address.host_port(),
+        user: user.to_owned(),
+        pinned_certificate: pin.map(|p| p.to_string()),
+    })
+}
