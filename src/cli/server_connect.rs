@@ -133,4 +133,3 @@ fn confirm_pin(certificate: &ServerCertificate) -> Result<bool, CliError> {
         .map_err(|e| CliError::new(Exit::Failure, e.to_string()))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes" | "Yes"))
 }
-
