@@ -87,11 +87,7 @@ fn status(state: &AppState, json: bool) -> Result<String, CliError> {
     let on_server = vb365::pool::organizations(&client)?;
     let mut rows = Vec::new();
     for organization in &state.directory().organizations {
-        let found = on_server.iter().find(|o| {
-            o.msid
-                .as_deref()
-                .is_some_and(|m| m.eq_ignore_ascii_case(&organization.id))
-        });
+        let found = on_server.iter().find(|o| o.is_tenant(&organization.id));
         let mut row = OrganizationStatus {
             id: organization.id.clone(),
             name: organization.name.clone(),

@@ -69,30 +69,49 @@ impl Transport for UreqTransport {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
             Err(error) => return Err(TransportError::Unreachable(error.kind().to_string())),
         };
-        let status = response.status();
         let retry_after = response.header("Retry-After").map(str::to_owned);
-        let limit = if status < 300 {
-            ANSWER_SIZE_LIMIT
-        } else {
-            ERROR_BODY_LIMIT
-        };
-        let length = response
-            .header("Content-Length")
-            .and_then(|n| n.parse::<u64>().ok());
-        if status < 300 && length.is_some_and(|n| n > limit) {
-            return Err(TransportError::TooLarge);
-        }
-        let body = read_bounded(response.into_reader(), limit, length)
-            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-        if status < 300 && body.len() as u64 > limit {
-            return Err(TransportError::TooLarge);
-        }
+        let (status, body) = read_answer(response).map_err(|e| match e {
+            AnswerError::TooLarge => TransportError::TooLarge,
+            AnswerError::Read(e) => TransportError::Unreachable(e.to_string()),
+        })?;
         Ok(HttpAnswer {
             status,
             retry_after,
             body,
         })
     }
+}
+
+/// Why an answer's body was not read.
+#[derive(Debug)]
+pub enum AnswerError {
+    /// A success larger than [`ANSWER_SIZE_LIMIT`], announced or read.
+    TooLarge,
+    /// The connection failed while reading.
+    Read(std::io::Error),
+}
+
+/// The status and body of an answer: a success up to [`ANSWER_SIZE_LIMIT`] (refused before
+/// reading when its announced length is larger), an error's body cut at [`ERROR_BODY_LIMIT`].
+/// Shared by the Graph and backup-server clients.
+pub fn read_answer(response: ureq::Response) -> Result<(u16, Vec<u8>), AnswerError> {
+    let status = response.status();
+    let limit = if status < 300 {
+        ANSWER_SIZE_LIMIT
+    } else {
+        ERROR_BODY_LIMIT
+    };
+    let length = response
+        .header("Content-Length")
+        .and_then(|n| n.parse::<u64>().ok());
+    if status < 300 && length.is_some_and(|n| n > limit) {
+        return Err(AnswerError::TooLarge);
+    }
+    let body = read_bounded(response.into_reader(), limit, length).map_err(AnswerError::Read)?;
+    if status < 300 && body.len() as u64 > limit {
+        return Err(AnswerError::TooLarge);
+    }
+    Ok((status, body))
 }
 
 /// At most `limit` bytes of `reader`, and one more when there are more, so the caller can

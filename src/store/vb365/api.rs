@@ -59,6 +59,14 @@ pub struct ExchangeSettings {
 }
 
 impl ServerOrganization {
+    /// True when this is the organization of Microsoft 365 tenant `tenant_id` (its `msid`,
+    /// compared without regard to case).
+    pub fn is_tenant(&self, tenant_id: &str) -> bool {
+        self.msid
+            .as_deref()
+            .is_some_and(|msid| msid.eq_ignore_ascii_case(tenant_id))
+    }
+
     /// True for modern app-only organizations, which use backup applications (R1).
     pub fn is_app_only(&self) -> bool {
         self.share_point_online_settings

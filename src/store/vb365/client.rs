@@ -13,7 +13,7 @@ use super::address::ServerAddress;
 use super::api::{self, ExceptionInfo, TokenAnswer};
 use super::error::ServerError;
 pub(super) use super::http::Method;
-use super::http::{Body, Wire, form, parse, server_message};
+use super::http::{Answer, Body, Wire, form, parse, server_message};
 use super::tls::{self, Fingerprint, SeenCertificate};
 use crate::model::Password;
 use crate::model::text::quoted_from_outside;
@@ -97,18 +97,11 @@ impl BackupServer {
     /// Signs in with the password grant; the refresh token goes to the keyring, the access
     /// token stays in memory, the password is forgotten when the caller drops it.
     pub fn sign_in(&self, user: &str, password: &Password) -> Result<(), ServerError> {
-        let form = form(&[
+        let answer = self.token_grant(&[
             ("grant_type", "password"),
             ("username", user),
             ("password", password.expose()),
-            ("disable_antiforgery_token", "true"),
-        ]);
-        let answer = self.wire.send(
-            Method::Post,
-            &self.wire.address.url(&["token"], &[]),
-            &Body::Form(form),
-            None,
-        )?;
+        ])?;
         match answer.status {
             200..=299 => self.keep_tokens(&answer.body, "the sign-in"),
             404 => Err(ServerError::NotVersion8 {
@@ -253,23 +246,25 @@ impl BackupServer {
         self.access_token.lock().ok()?.clone()
     }
 
+    /// `POST /v8/token` with `fields`, as a client without an antiforgery cookie sends it.
+    fn token_grant(&self, fields: &[(&str, &str)]) -> Result<Answer, ServerError> {
+        let mut fields = fields.to_vec();
+        fields.push(("disable_antiforgery_token", "true"));
+        let url = self.wire.address.url(&["token"], &[]);
+        self.wire
+            .send(Method::Post, &url, &Body::Form(form(&fields)), None)
+    }
+
     /// Trades the keyring's refresh token for a new access token (and refresh token).
     fn refresh(&self) -> Result<(), ServerError> {
         let key = self.session_key();
         let Some(refresh_token) = self.secrets.read(&key)? else {
             return Err(ServerError::NotConnected);
         };
-        let form = form(&[
+        let answer = self.token_grant(&[
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.expose()),
-            ("disable_antiforgery_token", "true"),
-        ]);
-        let answer = self.wire.send(
-            Method::Post,
-            &self.wire.address.url(&["token"], &[]),
-            &Body::Form(form),
-            None,
-        )?;
+        ])?;
         if (200..300).contains(&answer.status) {
             return self.keep_tokens(&answer.body, "the session's renewal");
         }

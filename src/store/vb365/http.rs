@@ -12,7 +12,7 @@ use super::api::ExceptionInfo;
 use super::error::ServerError;
 use super::tls::{Fingerprint, SeenCertificate, Verdict};
 use crate::model::text::quoted_from_outside;
-use crate::store::graph::transport::{ANSWER_SIZE_LIMIT, ERROR_BODY_LIMIT, read_bounded};
+use crate::store::graph::transport::{ANSWER_SIZE_LIMIT, AnswerError, read_answer};
 
 /// Messages from the server are cut to this many characters.
 const MESSAGE_LENGTH: usize = 300;
@@ -90,31 +90,16 @@ impl Wire {
             Ok(response) | Err(ureq::Error::Status(_, response)) => response,
             Err(ureq::Error::Transport(transport)) => return Err(self.unreachable(&transport)),
         };
-        let status = response.status();
-        let limit = if status < 300 {
-            ANSWER_SIZE_LIMIT
-        } else {
-            ERROR_BODY_LIMIT
-        };
-        let length = response
-            .header("Content-Length")
-            .and_then(|n| n.parse::<u64>().ok());
-        let too_large = || ServerError::Malformed {
-            what: format!("{} {}", method.name(), url.path()),
-            reason: format!("the answer is larger than {} MiB", ANSWER_SIZE_LIMIT >> 20),
-        };
-        if status < 300 && length.is_some_and(|n| n > limit) {
-            return Err(too_large());
-        }
-        let body = read_bounded(response.into_reader(), limit, length).map_err(|e| {
-            ServerError::Unreachable {
+        let (status, body) = read_answer(response).map_err(|e| match e {
+            AnswerError::TooLarge => ServerError::Malformed {
+                what: format!("{} {}", method.name(), url.path()),
+                reason: format!("the answer is larger than {} MiB", ANSWER_SIZE_LIMIT >> 20),
+            },
+            AnswerError::Read(e) => ServerError::Unreachable {
                 server: self.address.host_port(),
                 reason: e.to_string(),
-            }
+            },
         })?;
-        if status < 300 && body.len() as u64 > limit {
-            return Err(too_large());
-        }
         Ok(Answer { status, body })
     }
 

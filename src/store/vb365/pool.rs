@@ -32,11 +32,7 @@ pub fn find_organization(
         LIST_LIMIT,
         "the list of organizations",
     )?;
-    Ok(organizations.into_iter().find(|o| {
-        o.msid
-            .as_deref()
-            .is_some_and(|msid| msid.eq_ignore_ascii_case(tenant_id))
-    }))
+    Ok(organizations.into_iter().find(|o| o.is_tenant(tenant_id)))
 }
 
 /// Every organization on the server.
