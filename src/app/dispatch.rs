@@ -73,6 +73,7 @@ impl BackupAccountsApp {
             Some(FollowUp::ShowChange { done, result }) => {
                 self.show_directory_change(&done, result)
             }
+            Some(FollowUp::RefreshServer) => self.server.mark_stale(),
             None => {}
         }
     }

@@ -132,7 +132,7 @@ impl HealthSession {
         let job = state.health_job(None);
         let missing = self.missing.clone();
         let spawned = Job::spawn("health-report", 0, ctx, move |_| {
-            job.compute(missing.as_ref(), jiff::Timestamp::now())
+            job.compute(missing.as_ref(), server.as_deref(), jiff::Timestamp::now())
         });
         if let Ok(report) = spawned {
             self.computing = Some((wanted, report));

@@ -50,6 +50,11 @@ impl<T: Send + 'static> Job<T> {
         )
     }
 
+    /// What the worker says it does now.
+    pub fn step(&self) -> String {
+        self.progress.step()
+    }
+
     /// Asks the worker to stop; it does at its next check.
     pub fn cancel(&self) {
         self.progress.cancel.store(true, Ordering::Relaxed);

@@ -61,6 +61,8 @@ pub(super) enum FollowUp {
         /// The change's outcome.
         result: Result<Vec<Revocation>, ReloadError>,
     },
+    /// Read the backup server again: it was connected, or its pool changed.
+    RefreshServer,
 }
 
 /// An open window (and the dialogs over it) with the work it waits for.

@@ -2,7 +2,7 @@
 //! who is only saved, who is on both, and whether the server uses another group. Accounts
 //! are compared by UPN without regard to case, as Microsoft Entra ID and the server do.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use super::upn::same_upn;
 
@@ -84,6 +84,61 @@ impl PoolComparison {
         }
         parts.join("; ")
     }
+}
+
+/// Where one organization of the directory stands on the backup server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServerStanding {
+    /// The server has no organization with this tenant id.
+    NotOnServer,
+    /// On the server with modern app-only authentication: backup accounts never go there
+    /// (R1); its backup applications as (application id, name).
+    AppOnly {
+        /// The application it was added with, as the server says.
+        added_with_application: Option<String>,
+        /// The server's backup applications.
+        applications: Vec<(String, String)>,
+    },
+    /// On the server with an account: its pool against the saved one.
+    Pool {
+        /// The account it was added with, as the server says.
+        added_by: Option<String>,
+        /// The server's pool against the saved one.
+        comparison: PoolComparison,
+    },
+}
+
+impl ServerStanding {
+    /// The standing in one line, for the details pane and screen readers.
+    pub fn summary(&self) -> String {
+        match self {
+            Self::NotOnServer => "Not on the backup server.".to_owned(),
+            Self::AppOnly { applications, .. } => format!(
+                "On the backup server with modern app-only authentication ({} backup                  application{}); backup accounts are never sent to it (R1).",
+                applications.len(),
+                if applications.len() == 1 { "" } else { "s" }
+            ),
+            Self::Pool { comparison, .. } if comparison.matches() => format!(
+                "On the backup server; its pool matches the saved selection ({} account{}).",
+                comparison.on_both.len(),
+                if comparison.on_both.len() == 1 { "" } else { "s" }
+            ),
+            Self::Pool { comparison, .. } => {
+                format!("On the backup server; its pool differs: {}.", comparison.summary())
+            }
+        }
+    }
+}
+
+/// What the last look at the backup server found, per organization id of the directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerFacts {
+    /// `host:port`.
+    pub server: String,
+    /// When it was read.
+    pub read_at: jiff::Timestamp,
+    /// Per organization id, or why the server could not be read.
+    pub standings: Result<BTreeMap<String, ServerStanding>, String>,
 }
 
 #[cfg(test)]

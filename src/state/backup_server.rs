@@ -5,10 +5,15 @@
 
 use std::sync::Arc;
 
+use std::collections::BTreeMap;
+
 use super::{AppState, CommitFailure};
 use crate::model::Organization;
-use crate::model::server_pool::PoolComparison;
-use crate::store::vb365::{BackupServer, BackupServerSettings, ServerError, ServerPool};
+use crate::model::progress::JobProgress;
+use crate::model::server_pool::{PoolComparison, ServerFacts, ServerStanding};
+use crate::store::vb365::{
+    self, BackupServer, BackupServerSettings, ServerError, ServerPool, read_pool,
+};
 use crate::store::{CommitError, SecretStore};
 
 /// An organization's saved pool, owned, so a worker can take it.
@@ -45,7 +50,86 @@ impl SavedPoolOf {
     }
 }
 
+/// A look at the backup server for every organization of the directory, ready to run on a
+/// worker: one read of the server's organizations, then each one's pool or applications.
+#[derive(Debug)]
+pub struct ServerSurvey {
+    client: BackupServer,
+    saved: Vec<SavedPoolOf>,
+}
+
+impl ServerSurvey {
+    /// Reads the server; a failure is kept in the facts, in words.
+    pub fn run(self, progress: &JobProgress) -> ServerFacts {
+        let standings = self.standings(progress).map_err(|e| e.to_string());
+        ServerFacts {
+            server: self.client.address().host_port(),
+            read_at: jiff::Timestamp::now(),
+            standings,
+        }
+    }
+
+    fn standings(
+        &self,
+        progress: &JobProgress,
+    ) -> Result<BTreeMap<String, ServerStanding>, ServerError> {
+        progress.set_step("Reading the backup server's organizations");
+        let on_server = vb365::pool::organizations(&self.client)?;
+        progress
+            .total
+            .store(self.saved.len(), std::sync::atomic::Ordering::Relaxed);
+        let mut standings = BTreeMap::new();
+        for saved in &self.saved {
+            if progress.is_cancelled() {
+                return Err(ServerError::Cancelled);
+            }
+            let found = on_server.iter().find(|o| {
+                o.msid
+                    .as_deref()
+                    .is_some_and(|m| m.eq_ignore_ascii_case(&saved.organization_id))
+            });
+            let standing = match found {
+                None => ServerStanding::NotOnServer,
+                Some(o) if o.is_app_only() => ServerStanding::AppOnly {
+                    added_with_application: o.added_with_application().map(str::to_owned),
+                    applications: vb365::pool::backup_applications(&self.client, &o.id)?
+                        .into_iter()
+                        .map(|a| {
+                            let name = a.display_name.unwrap_or_else(|| a.application_id.clone());
+                            (a.application_id, name)
+                        })
+                        .collect(),
+                },
+                Some(o) => ServerStanding::Pool {
+                    added_by: o.added_by().map(str::to_owned),
+                    comparison: saved.compare(&read_pool(&self.client, o.clone())?),
+                },
+            };
+            standings.insert(saved.organization_id.clone(), standing);
+            progress
+                .done
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(standings)
+    }
+}
+
 impl AppState {
+    /// A look at the connected backup server for every organization; `None` when no
+    /// server is connected.
+    pub fn server_survey(&self) -> Option<Result<ServerSurvey, ServerError>> {
+        self.backup_server()?;
+        Some(self.backup_server_client().map(|client| ServerSurvey {
+            client,
+            saved: self
+                .directory
+                .organizations
+                .iter()
+                .map(|o| self.saved_pool(o))
+                .collect(),
+        }))
+    }
+
     /// The saved backup server, if one is connected.
     pub fn backup_server(&self) -> Option<&BackupServerSettings> {
         self.config.backup_server.as_ref()

@@ -107,10 +107,12 @@ pub struct HealthJob {
 }
 
 impl HealthJob {
-    /// The report as of `now`, with the last keyring check's result if there is one.
+    /// The report as of `now`, with the last keyring check's result and the last look at the
+    /// backup server, when there are.
     pub fn compute(
         &self,
         missing_secrets: Option<&BTreeSet<(String, String)>>,
+        server: Option<&crate::model::server_pool::ServerFacts>,
         now: jiff::Timestamp,
     ) -> HealthReport {
         HealthReport::compute(&HealthInputs {
@@ -121,6 +123,7 @@ impl HealthJob {
             now,
             max_age_days: self.max_age_days,
             application_pools: &self.application_pools,
+            server,
         })
     }
 }

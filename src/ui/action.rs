@@ -25,6 +25,8 @@ pub enum Action {
     Health(HealthAction),
     /// The Backup Applications Manager and the dialogs over it.
     Applications(ApplicationsAction),
+    /// Connect to Backup Server, its certificate question, Apply to Backup Server.
+    Server(ServerAction),
 }
 
 /// The Organizations view, its menu bar and context menus.
@@ -58,6 +60,38 @@ pub enum MainAction {
     CancelSync,
     /// File > *Sign out of Microsoft 365*: the synced tenant's refresh token is deleted.
     SignOut,
+    /// File > *Connect to backup server...*.
+    ConnectServer,
+    /// File > *Refresh from backup server*: read the server's pools again.
+    RefreshServer,
+    /// File > *Disconnect from backup server*: sign out and forget the session.
+    DisconnectServer,
+    /// Context menu, details pane or Health: *Apply to backup server...* for an organization.
+    ApplyToServer(String),
+}
+
+/// Connect to Backup Server, its certificate question, and Apply to Backup Server.
+#[derive(Debug)]
+pub enum ServerAction {
+    /// Connect: *Connect*.
+    Connect {
+        /// What was typed as the address.
+        address: String,
+        /// The user name.
+        user: String,
+        /// The password, sent once and never kept.
+        password: Password,
+    },
+    /// The certificate question: *Pin and connect*.
+    PinCertificate,
+    /// The certificate question: *Do not connect*.
+    RefuseCertificate,
+    /// Apply: the consent to the removals changed.
+    SetConsent(bool),
+    /// Apply: *Apply*.
+    Apply,
+    /// Connect or Apply: *Cancel* or Escape; a running step is asked to stop.
+    Cancel,
 }
 
 /// The Backup Applications Manager, Select Application and Install Certificate (R15).
@@ -269,6 +303,12 @@ impl From<StartupAction> for Action {
 impl From<HealthAction> for Action {
     fn from(action: HealthAction) -> Self {
         Self::Health(action)
+    }
+}
+
+impl From<ServerAction> for Action {
+    fn from(action: ServerAction) -> Self {
+        Self::Server(action)
     }
 }
 

@@ -24,6 +24,12 @@ pub enum UiCommand {
     SyncNow,
     /// Deletes the synced tenant's refresh token.
     SignOut,
+    /// Signs in to the backup server's REST API.
+    ConnectServer,
+    /// Reads the backup server's pools again.
+    RefreshServer,
+    /// Signs out of the backup server and forgets it.
+    DisconnectServer,
     /// Closes the window.
     Quit,
 }
@@ -33,19 +39,29 @@ pub struct CommandContext<'a> {
     /// Whether the directory was synced from Microsoft 365; asked only when needed (while the
     /// menu is open, or when *Sync now*'s shortcut is pressed).
     pub synced: &'a dyn Fn() -> bool,
+    /// Whether a backup server is connected.
+    pub connected: bool,
 }
 
 impl UiCommand {
     /// Every command, in the File menu's order.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
         Self::OpenDirectory,
         Self::ReloadDirectory,
         Self::ImportDirectory,
         Self::SignIn,
         Self::SyncNow,
         Self::SignOut,
+        Self::ConnectServer,
+        Self::RefreshServer,
+        Self::DisconnectServer,
         Self::Quit,
     ];
+
+    /// True for the first command of a group, which the menu separates from the one before.
+    pub fn starts_group(self) -> bool {
+        matches!(self, Self::ConnectServer | Self::Quit)
+    }
 
     /// The menu item's text.
     pub fn label(self) -> &'static str {
@@ -56,6 +72,9 @@ impl UiCommand {
             Self::SignIn => "Sign in to Microsoft 365...",
             Self::SyncNow => "Sync now",
             Self::SignOut => "Sign out of Microsoft 365",
+            Self::ConnectServer => "Connect to backup server...",
+            Self::RefreshServer => "Refresh from backup server",
+            Self::DisconnectServer => "Disconnect from backup server",
             Self::Quit => "Quit",
         }
     }
@@ -74,6 +93,16 @@ impl UiCommand {
             }
             Self::SyncNow => Some("Reads only what changed in the tenant since the last sync"),
             Self::SignOut => Some("Deletes the synced tenant's refresh token from the keyring"),
+            Self::ConnectServer => Some(
+                "Signs in to Veeam Backup for Microsoft 365's REST API (see \
+                 docs/backup-server.md)",
+            ),
+            Self::RefreshServer => {
+                Some("Reads each organization's pool on the backup server again")
+            }
+            Self::DisconnectServer => {
+                Some("Signs out and deletes the backup server's session from the keyring")
+            }
             Self::OpenDirectory | Self::Quit => None,
         }
     }
@@ -86,7 +115,12 @@ impl UiCommand {
             Self::ReloadDirectory => Some(shortcut(Modifiers::NONE, Key::F5)),
             Self::SyncNow => Some(shortcut(Modifiers::SHIFT, Key::F5)),
             Self::Quit => Some(shortcut(Modifiers::COMMAND, Key::Q)),
-            Self::ImportDirectory | Self::SignIn | Self::SignOut => None,
+            Self::ImportDirectory
+            | Self::SignIn
+            | Self::SignOut
+            | Self::ConnectServer
+            | Self::RefreshServer
+            | Self::DisconnectServer => None,
         }
     }
 
@@ -96,6 +130,9 @@ impl UiCommand {
             Self::SyncNow if !(context.synced)() => Some(
                 "No tenant was synced from Microsoft 365 yet: use Sign in to Microsoft 365... \
                  first.",
+            ),
+            Self::RefreshServer | Self::DisconnectServer if !context.connected => Some(
+                "No backup server is connected: use Connect to backup server... first.",
             ),
             _ => None,
         }
@@ -110,6 +147,9 @@ impl UiCommand {
             Self::SignIn => MainAction::SignIn,
             Self::SyncNow => MainAction::SyncNow,
             Self::SignOut => MainAction::SignOut,
+            Self::ConnectServer => MainAction::ConnectServer,
+            Self::RefreshServer => MainAction::RefreshServer,
+            Self::DisconnectServer => MainAction::DisconnectServer,
             Self::Quit => MainAction::Quit,
         }
     }
@@ -176,13 +216,25 @@ pub enum OrganizationCommand {
     ManageBackupApplications,
     /// Opens Organization Settings (organizations imported from Microsoft Graph).
     Settings,
+    /// Shows what the backup server would gain and lose, then applies the saved pool.
+    ApplyToServer,
+}
+
+/// What decides which organization commands are offered and enabled, besides R1.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct OrganizationContext {
+    /// Imported from Microsoft Graph: it has settings to edit.
+    pub imported: bool,
+    /// A backup server is connected.
+    pub connected: bool,
 }
 
 impl OrganizationCommand {
     /// Every command, in the context menu's order.
-    pub const ALL: [Self; 3] = [
+    pub const ALL: [Self; 4] = [
         Self::ManageBackupAccounts,
         Self::ManageBackupApplications,
+        Self::ApplyToServer,
         Self::Settings,
     ];
 
@@ -192,20 +244,34 @@ impl OrganizationCommand {
             Self::ManageBackupAccounts => "Manage backup accounts...",
             Self::ManageBackupApplications => "Manage backup applications...",
             Self::Settings => "Organization settings...",
+            Self::ApplyToServer => "Apply to backup server...",
         }
     }
 
     /// Whether the menu offers it at all: settings only for imported organizations.
-    pub fn is_offered(self, imported: bool) -> bool {
-        self != Self::Settings || imported
+    pub fn is_offered(self, context: OrganizationContext) -> bool {
+        self != Self::Settings || context.imported
     }
 
     /// Why it cannot run for `organization`, or `None` when it can.
-    pub fn disabled_reason(self, organization: &Organization) -> Option<String> {
+    pub fn disabled_reason(
+        self,
+        organization: &Organization,
+        context: OrganizationContext,
+    ) -> Option<String> {
         match self {
             Self::ManageBackupAccounts => check_can_manage_backup_accounts(organization)
                 .err()
                 .map(|refusal| refusal.to_string()),
+            Self::ApplyToServer => match check_can_manage_backup_accounts(organization) {
+                Err(refusal) => Some(refusal.to_string()),
+                Ok(()) if !context.connected => Some(
+                    "No backup server is connected: use File > Connect to backup server... \
+                     first."
+                        .to_owned(),
+                ),
+                Ok(()) => None,
+            },
             Self::ManageBackupApplications => {
                 (organization.authentication != AuthenticationMethod::ModernAppOnly).then(|| {
                     "This organization uses backup accounts; backup applications apply to \
@@ -225,6 +291,7 @@ impl OrganizationCommand {
                 MainAction::ManageBackupApplications(organization.id.clone())
             }
             Self::Settings => MainAction::EditSettings,
+            Self::ApplyToServer => MainAction::ApplyToServer(organization.id.clone()),
         }
     }
 
@@ -234,9 +301,10 @@ impl OrganizationCommand {
         self,
         ui: &mut egui::Ui,
         organization: &Organization,
+        context: OrganizationContext,
         sender: &ActionSender,
     ) -> bool {
-        let reason = self.disabled_reason(organization);
+        let reason = self.disabled_reason(organization, context);
         let button = ui.add_enabled(reason.is_none(), Button::new(self.label()));
         let chosen = super::explain_disabled(button, reason.as_deref()).clicked();
         if chosen {

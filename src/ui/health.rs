@@ -6,7 +6,7 @@ use egui_extras::{Column, TableBuilder};
 use egui_plot::{Bar, BarChart, Legend, Plot};
 
 use super::a11y;
-use super::action::{ActionSender, HealthAction};
+use super::action::{Action, ActionSender, HealthAction, MainAction};
 use super::tokens;
 use crate::model::Organization;
 use crate::model::health::{
@@ -249,24 +249,43 @@ fn fix_button_ui(
 ) {
     let subject = finding.account().unwrap_or(&organization.name);
     let id = &organization.organization_id;
-    let (label, action) = match finding.action() {
+    let (label, action): (&str, Option<Action>) = match finding.action() {
         FindingAction::SetPassword => (
             "Set password",
-            finding.account().map(|upn| HealthAction::SetPassword {
-                organization_id: id.clone(),
-                upn: upn.to_owned(),
+            finding.account().map(|upn| {
+                HealthAction::SetPassword {
+                    organization_id: id.clone(),
+                    upn: upn.to_owned(),
+                }
+                .into()
             }),
         ),
-        FindingAction::Review => ("Review", Some(HealthAction::Review(id.clone()))),
-        FindingAction::ReviewApplications => {
-            ("Review", Some(HealthAction::ReviewApplications(id.clone())))
-        }
+        FindingAction::Review => ("Review", Some(HealthAction::Review(id.clone()).into())),
+        FindingAction::ReviewApplications => (
+            "Review",
+            Some(HealthAction::ReviewApplications(id.clone()).into()),
+        ),
         FindingAction::Export => (
             "Export...",
-            finding.list().map(|list| HealthAction::Export {
-                organization_id: id.clone(),
-                list,
+            finding.list().map(|list| {
+                HealthAction::Export {
+                    organization_id: id.clone(),
+                    list,
+                }
+                .into()
             }),
+        ),
+        FindingAction::ApplyToServer => (
+            "Apply to backup server...",
+            Some(MainAction::ApplyToServer(id.clone()).into()),
+        ),
+        FindingAction::ConnectToServer => (
+            "Connect to backup server...",
+            Some(MainAction::ConnectServer.into()),
+        ),
+        FindingAction::EditSettings => (
+            "Organization settings...",
+            Some(MainAction::EditSettings.into()),
         ),
     };
     // One account can have several findings: the name says which one this fixes.

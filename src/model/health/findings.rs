@@ -68,6 +68,17 @@ pub enum FindingKind {
     },
     /// More than one backup application, which share one throttling limit since 1 March 2026.
     SharedThrottling(usize),
+    /// The backup server's pool is not the saved one: the differences in words.
+    ServerPoolDiffers(String),
+    /// The backup server could not be read, so its pool is unknown: why.
+    ServerUnreachable(String),
+    /// A saved setting contradicts what the backup server says.
+    ServerSettingsDiffer {
+        /// What is saved.
+        saved: String,
+        /// What the server says.
+        server: String,
+    },
 }
 
 /// A list the Health view exports as CSV.
@@ -111,6 +122,12 @@ pub enum FindingAction {
     ReviewApplications,
     /// Exports the finding's accounts.
     Export,
+    /// Opens *Apply to backup server...* for the finding's organization.
+    ApplyToServer,
+    /// Opens *Connect to backup server...*.
+    ConnectToServer,
+    /// Opens Organization Settings.
+    EditSettings,
 }
 
 /// One thing that needs attention.
@@ -172,6 +189,9 @@ impl Finding {
             | FindingKind::CertificateExpired { .. }
             | FindingKind::CertificateExpiring { .. }
             | FindingKind::SharedThrottling(_) => FindingAction::ReviewApplications,
+            FindingKind::ServerPoolDiffers(_) => FindingAction::ApplyToServer,
+            FindingKind::ServerUnreachable(_) => FindingAction::ConnectToServer,
+            FindingKind::ServerSettingsDiffer { .. } => FindingAction::EditSettings,
         }
     }
 
@@ -191,6 +211,9 @@ impl Finding {
             FindingKind::CertificateExpired { .. } => "expired certificate",
             FindingKind::CertificateExpiring { .. } => "certificate expiring",
             FindingKind::SharedThrottling(_) => "shared throttling",
+            FindingKind::ServerPoolDiffers(_) => "backup server differs",
+            FindingKind::ServerUnreachable(_) => "backup server unreachable",
+            FindingKind::ServerSettingsDiffer { .. } => "settings contradict the backup server",
         }
     }
 
@@ -265,6 +288,18 @@ impl Finding {
                 "{count} backup applications: since 1 March 2026 Microsoft counts them against \
                  one throttling limit, so extra applications add no throughput; the vendor \
                  recommends one."
+            ),
+            FindingKind::ServerPoolDiffers(differences) => format!(
+                "The backup server's pool is not the saved one ({differences}); backups use \
+                 the server's. Apply the saved pool to the server."
+            ),
+            FindingKind::ServerUnreachable(reason) => format!(
+                "The backup server could not be read, so whether it uses the saved pool is \
+                 unknown: {reason}"
+            ),
+            FindingKind::ServerSettingsDiffer { saved, server } => format!(
+                "The saved settings say {saved}, the backup server says {server}. Correct the \
+                 organization's settings."
             ),
         }
     }

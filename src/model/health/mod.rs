@@ -15,6 +15,7 @@ use super::application::{Expiry, date};
 use super::application_pool::ApplicationPool;
 use super::directory::{AuthenticationMethod, Directory, Organization};
 use super::selection::OrganizationSelection;
+use super::server_pool::{ServerFacts, ServerStanding};
 use super::upn::same_upn;
 
 /// Where the legacy-authentication finding comes from.
@@ -106,6 +107,8 @@ pub struct HealthInputs<'a> {
     pub max_age_days: u32,
     /// The backup applications of app-only organizations, by organization id.
     pub application_pools: &'a std::collections::BTreeMap<String, ApplicationPool>,
+    /// What the last look at the backup server found; `None` when none is connected.
+    pub server: Option<&'a ServerFacts>,
 }
 
 /// The whole report: organizations that need attention first, the worst first.
@@ -160,6 +163,10 @@ fn organization_health(
     }
     if let Some(pool) = inputs.application_pools.get(id) {
         application_findings(organization, pool, inputs.now, &mut push);
+    }
+    if let Some(server) = inputs.server {
+        let configured = inputs.selections.contains_key(id);
+        server_findings(organization, server, configured, &mut push);
     }
     if let Some(selection) = inputs.selections.get(id) {
         let mut unknown = Vec::new();
@@ -217,6 +224,66 @@ fn organization_health(
         findings,
         footprint,
         ages,
+    }
+}
+
+/// The backup server's pool against the saved one, and settings it contradicts.
+fn server_findings(
+    organization: &Organization,
+    server: &ServerFacts,
+    configured: bool,
+    push: &mut impl FnMut(Severity, FindingKind),
+) {
+    let standing = match &server.standings {
+        Ok(standings) => standings.get(&organization.id),
+        Err(reason) => {
+            if configured {
+                push(Severity::Warning, FindingKind::ServerUnreachable(reason.clone()));
+            }
+            return;
+        }
+    };
+    let app_only = organization.authentication == AuthenticationMethod::ModernAppOnly;
+    let contradiction = |saved: &str, server: &str| FindingKind::ServerSettingsDiffer {
+        saved: saved.to_owned(),
+        server: server.to_owned(),
+    };
+    match standing {
+        Some(ServerStanding::AppOnly { .. }) if !app_only => push(
+            Severity::Warning,
+            contradiction(
+                organization.authentication.label(),
+                AuthenticationMethod::ModernAppOnly.label(),
+            ),
+        ),
+        Some(ServerStanding::Pool { added_by, comparison }) => {
+            if app_only {
+                push(
+                    Severity::Warning,
+                    contradiction(
+                        AuthenticationMethod::ModernAppOnly.label(),
+                        "added with an account, not app-only",
+                    ),
+                );
+            } else if let Some(account) = added_by
+                && !same_upn(account, &organization.added_by)
+            {
+                push(
+                    Severity::Warning,
+                    contradiction(
+                        &format!("added by {}", organization.added_by),
+                        &format!("added by {account}"),
+                    ),
+                );
+            }
+            if !app_only && !comparison.matches() {
+                push(
+                    Severity::Warning,
+                    FindingKind::ServerPoolDiffers(comparison.summary()),
+                );
+            }
+        }
+        _ => {}
     }
 }
 

@@ -2,20 +2,39 @@
 
 use egui::{Button, RichText};
 
+use super::MainWindowData;
+use super::server::server_ui;
 use crate::model::Organization;
 use crate::state::AppState;
 use crate::ui::action::ActionSender;
-use crate::ui::command::OrganizationCommand;
+use crate::ui::command::{OrganizationCommand, OrganizationContext};
 use crate::ui::tokens;
 use crate::ui::{a11y, authentication_icon, error_text, explain_disabled, pool_details};
 
-/// The selected organization: its method, group and backup accounts.
+/// The selected organization: its method, where it stands on the backup server (when one is
+/// connected), its group and backup accounts.
 pub(super) fn details_ui(
     ui: &mut egui::Ui,
-    state: &AppState,
+    data: &MainWindowData<'_>,
     organization: &Organization,
     sender: &ActionSender,
 ) {
+    let context = OrganizationContext {
+        imported: data.state.organization_settings(&organization.id).is_some(),
+        connected: data.state.backup_server().is_some(),
+    };
+    backup_accounts_ui(ui, data, organization, context, sender);
+}
+
+/// The method, the adding account, *Manage backup accounts...* and the saved pool.
+fn backup_accounts_ui(
+    ui: &mut egui::Ui,
+    data: &MainWindowData<'_>,
+    organization: &Organization,
+    context: OrganizationContext,
+    sender: &ActionSender,
+) {
+    let state = data.state;
     let method = organization.authentication;
     ui.heading(format!(
         "{}  {}",
@@ -33,9 +52,12 @@ pub(super) fn details_ui(
             ui.label(&organization.added_by);
             ui.end_row();
         });
+    if context.connected {
+        server_ui(ui, data, organization, context, sender);
+    }
     ui.add_space(tokens::SECTION_GAP);
     let command = OrganizationCommand::ManageBackupAccounts;
-    let reason = command.disabled_reason(organization);
+    let reason = command.disabled_reason(organization, context);
     let button = ui
         .add_enabled(reason.is_none(), Button::new(command.label()))
         // The context menu holds the same words; this name keeps both findable.

@@ -4,7 +4,7 @@ use egui::{Key, Modifiers};
 
 use crate::model::Organization;
 use crate::ui::action::{ActionSender, MainAction};
-use crate::ui::command::OrganizationCommand;
+use crate::ui::command::{OrganizationCommand, OrganizationContext};
 use crate::ui::{a11y, authentication_icon};
 
 /// One organization in the inventory, with its context menu.
@@ -14,7 +14,7 @@ use crate::ui::{a11y, authentication_icon};
 pub(super) fn inventory_item_ui(
     ui: &mut egui::Ui,
     organization: &Organization,
-    imported: bool,
+    context: OrganizationContext,
     selected: Option<&str>,
     keyboard_menu: &mut Option<(String, egui::Pos2)>,
     sender: &ActionSender,
@@ -55,7 +55,7 @@ pub(super) fn inventory_item_ui(
         popup = popup.at_position(*position);
     }
     popup.show(|ui| {
-        if organization_menu_ui(ui, organization, imported, sender) {
+        if organization_menu_ui(ui, organization, context, sender) {
             ui.close();
         }
     });
@@ -66,11 +66,11 @@ pub(super) fn inventory_item_ui(
 fn organization_menu_ui(
     ui: &mut egui::Ui,
     organization: &Organization,
-    imported: bool,
+    context: OrganizationContext,
     sender: &ActionSender,
 ) -> bool {
     OrganizationCommand::ALL
         .into_iter()
-        .filter(|command| command.is_offered(imported))
-        .any(|command| command.button_ui(ui, organization, sender))
+        .filter(|command| command.is_offered(context))
+        .any(|command| command.button_ui(ui, organization, context, sender))
 }

@@ -8,15 +8,19 @@ impl OrganizationsView {
     /// Draws the menu bar and takes its shortcuts; `blocked` is true while a modal is open,
     /// so shortcuts do not act behind it. `synced` says whether the directory was synced from
     /// Microsoft 365 (*Sync now* works); asked only while the menu is open or when *Sync
-    /// now*'s shortcut is pressed.
+    /// now*'s shortcut is pressed; `connected` whether a backup server is.
     pub fn menu_bar_ui(
         &mut self,
         ui: &mut egui::Ui,
         blocked: bool,
         synced: impl Fn() -> bool,
+        connected: bool,
         sender: &ActionSender,
     ) {
-        let context = CommandContext { synced: &synced };
+        let context = CommandContext {
+            synced: &synced,
+            connected,
+        };
         if !blocked {
             // Taken here, outside the menu, so they work while the menu is closed.
             UiCommand::consume_shortcuts(ui, &context, sender);
@@ -26,7 +30,7 @@ impl OrganizationsView {
                 ui.menu_button("File", |ui| {
                     let mut chosen = None;
                     for command in UiCommand::ALL {
-                        if command == UiCommand::Quit {
+                        if command.starts_group() {
                             ui.separator();
                         }
                         if command.menu_item_ui(ui, &context) {

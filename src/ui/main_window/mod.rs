@@ -5,13 +5,31 @@
 mod details;
 mod inventory;
 mod menu_bar;
+mod server;
 
 use details::details_ui;
 use inventory::inventory_item_ui;
 
 use super::a11y;
 use super::action::{ActionSender, MainAction};
+use super::command::OrganizationContext;
+use crate::model::server_pool::ServerFacts;
 use crate::state::AppState;
+
+/// What the main window draws, besides what it remembers itself.
+#[derive(Clone, Copy, Debug)]
+pub struct MainWindowData<'a> {
+    /// The shared state.
+    pub state: &'a AppState,
+    /// The selected organization's id.
+    pub selected: Option<&'a str>,
+    /// The Health tab is shown rather than the details.
+    pub show_health: bool,
+    /// The last look at the backup server, if one was read.
+    pub server: Option<&'a ServerFacts>,
+    /// True while the backup server is being read.
+    pub server_reading: bool,
+}
 
 /// The main window's content. The selection lives in `app.rs`; the view only remembers
 /// where each visible organization was drawn, so focus can return to it.
@@ -32,20 +50,19 @@ impl OrganizationsView {
     }
 
     /// Draws the inventory, then `above_details` (the banner), then the tabs: the selected
-    /// organization's details, or `health` when `show_health`. The banner comes after the
-    /// inventory so that its coming and going never changes the ids of the inventory's items,
-    /// which focus returns to.
-    #[allow(clippy::too_many_arguments)] // Each part of the main window, drawn in order.
+    /// organization's details, or `health` when `data.show_health`. The banner comes after
+    /// the inventory so that its coming and going never changes the ids of the inventory's
+    /// items, which focus returns to.
     pub fn ui(
         &mut self,
         ui: &mut egui::Ui,
-        state: &AppState,
-        selected: Option<&str>,
+        data: &MainWindowData<'_>,
         sender: &ActionSender,
         above_details: impl FnOnce(&mut egui::Ui),
-        show_health: bool,
         health: impl FnOnce(&mut egui::Ui),
     ) {
+        let (state, selected, show_health) = (data.state, data.selected, data.show_health);
+        let connected = state.backup_server().is_some();
         egui::Panel::left("inventory")
             .resizable(true)
             .default_size(280.0)
@@ -65,12 +82,16 @@ impl OrganizationsView {
                         // A list box of options, so screen readers say "2 of 3, selected".
                         a11y::list_box(ui, "Organizations", organizations.len(), |ui| {
                             for (offset, organization) in organizations[rows].iter().enumerate() {
-                                let imported =
-                                    state.organization_settings(&organization.id).is_some();
+                                let context = OrganizationContext {
+                                    imported: state
+                                        .organization_settings(&organization.id)
+                                        .is_some(),
+                                    connected,
+                                };
                                 let response = inventory_item_ui(
                                     ui,
                                     organization,
-                                    imported,
+                                    context,
                                     selected,
                                     &mut self.keyboard_menu,
                                     sender,
@@ -100,7 +121,7 @@ impl OrganizationsView {
             }
             let organization = selected.and_then(|id| state.directory().organization(id));
             match organization {
-                Some(organization) => details_ui(ui, state, organization, sender),
+                Some(organization) => details_ui(ui, data, organization, sender),
                 None => {
                     ui.centered_and_justified(|ui| {
                         ui.label("Select an organization in the inventory pane.");
