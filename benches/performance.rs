@@ -497,7 +497,11 @@ fn health(c: &mut Criterion) {
     let none_missing = std::collections::BTreeSet::new();
     let now = jiff::Timestamp::now();
     group.bench_function("report", |b| {
-        b.iter(|| job.compute(Some(&none_missing), now).organizations.len())
+        b.iter(|| {
+            job.compute(Some(&none_missing), None, now)
+                .organizations
+                .len()
+        })
     });
     drop(state);
 

@@ -364,6 +364,7 @@ fn a_pool_larger_than_the_vendor_guidance_is_a_notice_with_its_source() {
             now: jiff::Timestamp::now(),
             max_age_days: 90,
             application_pools: &BTreeMap::new(),
+            server: None,
         })
     };
     let pool = |report: &HealthReport| {
@@ -439,6 +440,7 @@ fn backup_application_certificates_feed_the_report() {
         now,
         max_age_days: 90,
         application_pools: &pools,
+        server: None,
     });
     let northwind: Vec<_> = report
         .findings()

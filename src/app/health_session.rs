@@ -7,11 +7,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::job::Job;
+use super::server_overview::ServerOverview;
 use crate::model::health::HealthReport;
+use crate::model::server_pool::ServerFacts;
 use crate::state::AppState;
 use crate::store::SecretError;
 
 type Missing = BTreeSet<(String, String)>;
+
+/// (state revision, keyring check generation, backup server facts generation).
+type ReportInputs = (u64, u64, u64);
 
 /// What the Health view shows and what it waits for.
 #[derive(Debug, Default)]
@@ -19,9 +24,10 @@ pub struct HealthSession {
     /// The Health tab is shown rather than the details.
     pub visible: bool,
     report: Option<Arc<HealthReport>>,
-    /// (state revision, check generation) the report was computed for.
-    report_for: Option<(u64, u64)>,
-    computing: Option<((u64, u64), Job<HealthReport>)>,
+    /// (state revision, check generation, server facts generation) the report was computed
+    /// for.
+    report_for: Option<ReportInputs>,
+    computing: Option<(ReportInputs, Job<HealthReport>)>,
     check: Option<Job<Result<Missing, SecretError>>>,
     missing: Option<Missing>,
     /// Counts finished checks, so a new result recomputes the report.
@@ -92,8 +98,8 @@ impl HealthSession {
     }
 
     /// Collects finished work and starts the report when it is out of date; call every
-    /// frame while the view is visible.
-    pub fn poll(&mut self, state: &AppState, ctx: &egui::Context) {
+    /// frame while the view is visible. `server` is the last look at the backup server.
+    pub fn poll(&mut self, state: &AppState, server: &ServerOverview, ctx: &egui::Context) {
         let total = self.check.as_ref().map_or(0, |job| job.progress().1);
         if let Some(result) = Job::poll(&mut self.check, ctx, Duration::from_millis(50)) {
             let result = result.unwrap_or_else(|_| {
@@ -108,7 +114,7 @@ impl HealthSession {
             // Saving or revoking changed the keyring: what the last check found is stale.
             self.check_now(state, ctx);
         }
-        let wanted = (state.revision(), self.check_generation);
+        let wanted = (state.revision(), self.check_generation, server.generation());
         if let Some((computed_for, job)) = self.computing.take() {
             let mut running = Some(job);
             match Job::poll(&mut running, ctx, Duration::from_millis(20)) {
@@ -124,11 +130,17 @@ impl HealthSession {
             }
         }
         if self.report_for != Some(wanted) {
-            self.start_report(state, wanted, ctx);
+            self.start_report(state, server.facts().cloned(), wanted, ctx);
         }
     }
 
-    fn start_report(&mut self, state: &AppState, wanted: (u64, u64), ctx: &egui::Context) {
+    fn start_report(
+        &mut self,
+        state: &AppState,
+        server: Option<Arc<ServerFacts>>,
+        wanted: ReportInputs,
+        ctx: &egui::Context,
+    ) {
         let job = state.health_job(None);
         let missing = self.missing.clone();
         let spawned = Job::spawn("health-report", 0, ctx, move |_| {

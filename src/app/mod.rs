@@ -12,6 +12,10 @@ mod job;
 mod keyring_job;
 mod manager_session;
 mod revocation_session;
+mod server_actions;
+mod server_apply_session;
+mod server_connect_session;
+mod server_overview;
 mod session;
 mod settings_session;
 mod startup_session;
@@ -21,7 +25,7 @@ mod window;
 use crate::model::ManagerDraft;
 use crate::state::{AppState, Secrets, StartupError, StartupOptions};
 use crate::ui::health::{self, HealthViewData};
-use crate::ui::main_window::OrganizationsView;
+use crate::ui::main_window::{MainWindowData, OrganizationsView};
 use crate::ui::startup_error::startup_error_ui;
 use crate::ui::{ActionQueue, ActionSender, MainAction, banner_ui, modal};
 
@@ -31,6 +35,7 @@ use applications_session::ApplicationsSession;
 use event::EventQueue;
 use health_session::HealthSession;
 use manager_session::ManagerSession;
+use server_overview::ServerOverview;
 use session::Session;
 use sync_session::SyncSession;
 
@@ -52,6 +57,8 @@ pub struct BackupAccountsApp {
     /// The windows open over the main one, the newest last; it gets the actions first.
     sessions: Vec<Box<dyn Session>>,
     health: HealthSession,
+    /// The last look at the backup server, and the reads under way.
+    server: ServerOverview,
     banner: Option<Banner>,
     actions: ActionQueue,
     events: EventQueue,
@@ -68,6 +75,7 @@ impl BackupAccountsApp {
             organizations: OrganizationsView::default(),
             sessions: Vec::new(),
             health: HealthSession::default(),
+            server: ServerOverview::default(),
             banner: None,
             actions: ActionQueue::default(),
             events: EventQueue::default(),
@@ -79,6 +87,8 @@ impl BackupAccountsApp {
     /// (Re)loads the state from the options; start-up problems are shown once, in a banner.
     fn load(&mut self) {
         self.state = AppState::load(&self.options, self.secrets.clone());
+        // A connected server is read in the background, never while drawing.
+        self.server.mark_stale();
         let mut problems = Vec::new();
         self.select_first_organization();
         match &self.state {
@@ -150,14 +160,17 @@ impl BackupAccountsApp {
             });
         modal::give_back_focus(ui.ctx());
         let sender = self.actions.sender().clone();
+        self.poll_server(ui.ctx());
         match &self.state {
             Err(error) => startup_error_ui(ui, error, &sender),
             Ok(state) => {
                 let blocked = !self.sessions.is_empty();
                 let synced = || state.synced_tenant().is_some();
-                self.organizations.menu_bar_ui(ui, blocked, synced, &sender);
+                let connected = state.backup_server().is_some();
+                self.organizations
+                    .menu_bar_ui(ui, blocked, synced, connected, &sender);
                 if self.health.visible {
-                    self.health.poll(state, ui.ctx());
+                    self.health.poll(state, &self.server, ui.ctx());
                 }
                 let banner = self.banner.as_ref();
                 let health = &self.health;
@@ -183,15 +196,15 @@ impl BackupAccountsApp {
                     let directory = state.directory();
                     health::health_ui(ui, &data, |id| directory.organization(id), &sender);
                 };
-                self.organizations.ui(
-                    ui,
+                let data = MainWindowData {
                     state,
-                    self.selected.as_deref(),
-                    &sender,
-                    banner_ui,
-                    health.visible,
-                    health_ui,
-                );
+                    selected: self.selected.as_deref(),
+                    show_health: health.visible,
+                    server: self.server.facts().map(AsRef::as_ref),
+                    server_reading: self.server.is_reading(),
+                };
+                self.organizations
+                    .ui(ui, &data, &sender, banner_ui, health_ui);
             }
         }
         self.dialogs_ui(ui.ctx(), &sender);
@@ -250,6 +263,10 @@ impl BackupAccountsApp {
             MainAction::SignIn => self.start_sync(ctx, true),
             MainAction::CancelSync => self.sessions.iter_mut().for_each(|s| s.cancel()),
             MainAction::SignOut => self.sign_out(),
+            MainAction::ConnectServer => self.open_server_connect(),
+            MainAction::RefreshServer => self.server.mark_stale(),
+            MainAction::DisconnectServer => self.disconnect_server(ctx),
+            MainAction::ApplyToServer(id) => self.open_server_apply(ctx, id),
             MainAction::ShowHealth(visible) => {
                 if let Ok(state) = &self.state {
                     self.health.set_visible(visible, state, ctx);

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::model::Password;
 use crate::state::AppState;
-use crate::store::vb365::{self, BackupServerSettings, Fingerprint, ServerCertificate, ServerError};
+use crate::store::vb365::{
+    self, BackupServerSettings, Fingerprint, ServerCertificate, ServerError,
+};
 use crate::ui::server_certificate::{self, CertificateFacts, certificate_ui};
 use crate::ui::server_connect::{self, ConnectForm, ConnectStatus};
 use crate::ui::{Action, ActionSender, ServerAction, modal};
@@ -94,14 +96,18 @@ impl ServerConnectSession {
 
 impl Session for ServerConnectSession {
     fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
-        let step = self.job.as_ref().map(|_| "Signing in to the backup server...");
+        let step = self
+            .job
+            .as_ref()
+            .map(|_| "Signing in to the backup server...");
         let status = ConnectStatus {
             busy: step,
             error: self.error.as_deref(),
         };
         self.form.ui(ctx, &status, sender);
         if let (Some((certificate, _)), Some(target)) = (&self.question, &self.target) {
-            let (fingerprint, validity) = (certificate.fingerprint.to_string(), certificate.validity());
+            let (fingerprint, validity) =
+                (certificate.fingerprint.to_string(), certificate.validity());
             let subject = crate::model::text::quoted_from_outside(&certificate.subject, 200);
             let address = vb365::ServerAddress::parse(&target.address)
                 .map_or_else(|_| target.address.clone(), |a| a.host_port());

@@ -67,26 +67,23 @@ impl ServerOverview {
     fn start_read(&mut self, state: &AppState, ctx: &egui::Context) {
         match state.server_survey() {
             None => self.set_facts(None),
-            Some(Err(e)) => {
-                let server = state.backup_server().map(|s| s.address.clone());
-                self.set_facts(Some(ServerFacts {
-                    server: server.unwrap_or_default(),
-                    read_at: jiff::Timestamp::now(),
-                    standings: Err(e.to_string()),
-                }));
+            Some(Err(unreadable)) => self.set_facts(Some(unreadable)),
+            Some(Ok(survey)) => {
+                match Job::spawn("vb365-read", 0, ctx, move |progress| survey.run(progress)) {
+                    Ok(job) => self.reading = Some(job),
+                    Err(e) => log::error!("could not start reading the backup server: {e}"),
+                }
             }
-            Some(Ok(survey)) => match Job::spawn("vb365-read", 0, ctx, move |progress| {
-                survey.run(progress)
-            }) {
-                Ok(job) => self.reading = Some(job),
-                Err(e) => log::error!("could not start reading the backup server: {e}"),
-            },
         }
     }
 
     /// Forgets the server: the configuration at once, the session on a worker (the server is
     /// told, then the keyring's refresh token is deleted). Returns the banner's text.
-    pub fn disconnect(&mut self, state: &mut AppState, ctx: &egui::Context) -> Result<String, String> {
+    pub fn disconnect(
+        &mut self,
+        state: &mut AppState,
+        ctx: &egui::Context,
+    ) -> Result<String, String> {
         let Some(settings) = state.backup_server().cloned() else {
             return Ok("No backup server was connected.".to_owned());
         };

@@ -51,11 +51,7 @@ pub(super) fn check(
     // A connected backup server is read once; if it cannot be, that is a finding.
     let server = state.server_survey().map(|survey| match survey {
         Ok(survey) => survey.run(&crate::model::progress::JobProgress::default()),
-        Err(e) => crate::model::server_pool::ServerFacts {
-            server: state.backup_server().map(|s| s.address.clone()).unwrap_or_default(),
-            read_at: jiff::Timestamp::now(),
-            standings: Err(e.to_string()),
-        },
+        Err(unreadable) => unreadable,
     });
     let report = state.health_job(max_age_days).compute(
         Some(&missing),

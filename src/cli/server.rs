@@ -13,10 +13,7 @@ use crate::model::progress::JobProgress;
 use crate::model::rules::check_can_manage_backup_accounts;
 use crate::model::server_pool::PoolComparison;
 use crate::state::{AppState, SavedPoolOf};
-use crate::store::vb365::{
-    self, BackupServer, ServerError, ServerPool, apply_pool, find_organization as find_on_server,
-    read_pool,
-};
+use crate::store::vb365::{self, BackupServer, ServerError, ServerPool, apply_pool, read_pool};
 
 pub(super) fn run(
     state: &mut AppState,
@@ -181,24 +178,7 @@ fn compare(
     check_can_manage_backup_accounts(organization)
         .map_err(|e| CliError::new(Exit::Refused, format!("R1: {e}")))?;
     let saved = state.saved_pool(organization);
-    let found = find_on_server(client, &organization.id)?.ok_or_else(|| {
-        CliError::new(
-            Exit::Server,
-            format!(
-                "{} (tenant {}) is not on the backup server {}. Add it there first.",
-                shown(&organization.name),
-                organization.id,
-                client.address()
-            ),
-        )
-    })?;
-    if found.is_app_only() {
-        return Err(vb365::ApplyError::AppOnly {
-            organization: organization.name.clone(),
-        }
-        .into());
-    }
-    let pool = read_pool(client, found)?;
+    let pool = saved.read_from(client)?;
     Ok((saved, pool))
 }
 

@@ -114,17 +114,25 @@ impl ServerStanding {
         match self {
             Self::NotOnServer => "Not on the backup server.".to_owned(),
             Self::AppOnly { applications, .. } => format!(
-                "On the backup server with modern app-only authentication ({} backup                  application{}); backup accounts are never sent to it (R1).",
+                "On the backup server with modern app-only authentication ({} backup \
+                 application{}); backup accounts are never sent to it (R1).",
                 applications.len(),
                 if applications.len() == 1 { "" } else { "s" }
             ),
             Self::Pool { comparison, .. } if comparison.matches() => format!(
                 "On the backup server; its pool matches the saved selection ({} account{}).",
                 comparison.on_both.len(),
-                if comparison.on_both.len() == 1 { "" } else { "s" }
+                if comparison.on_both.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             ),
             Self::Pool { comparison, .. } => {
-                format!("On the backup server; its pool differs: {}.", comparison.summary())
+                format!(
+                    "On the backup server; its pool differs: {}.",
+                    comparison.summary()
+                )
             }
         }
     }
@@ -139,6 +147,17 @@ pub struct ServerFacts {
     pub read_at: jiff::Timestamp,
     /// Per organization id, or why the server could not be read.
     pub standings: Result<BTreeMap<String, ServerStanding>, String>,
+}
+
+impl ServerFacts {
+    /// The server at `server` could not be read, for `reason`, now.
+    pub fn unreadable(server: &str, reason: String) -> Self {
+        Self {
+            server: server.to_owned(),
+            read_at: jiff::Timestamp::now(),
+            standings: Err(reason),
+        }
+    }
 }
 
 #[cfg(test)]

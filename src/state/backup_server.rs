@@ -12,7 +12,7 @@ use crate::model::Organization;
 use crate::model::progress::JobProgress;
 use crate::model::server_pool::{PoolComparison, ServerFacts, ServerStanding};
 use crate::store::vb365::{
-    self, BackupServer, BackupServerSettings, ServerError, ServerPool, read_pool,
+    self, ApplyError, BackupServer, BackupServerSettings, ServerError, ServerPool, read_pool,
 };
 use crate::store::{CommitError, SecretStore};
 
@@ -47,6 +47,24 @@ impl SavedPoolOf {
     /// The server's pool against this one.
     pub fn compare(&self, server: &ServerPool) -> PoolComparison {
         PoolComparison::new(&self.accounts, Some(&self.group_name), &server.accounts)
+    }
+
+    /// The server's pool of this organization, found by tenant id; an organization missing
+    /// from the server, or added there app-only (R1), is refused with the reason.
+    pub fn read_from(&self, client: &BackupServer) -> Result<ServerPool, ApplyError> {
+        let found = vb365::find_organization(client, &self.organization_id)?.ok_or_else(|| {
+            ApplyError::NotOnServer {
+                organization: self.organization_name.clone(),
+                tenant: self.organization_id.clone(),
+                server: client.address().host_port(),
+            }
+        })?;
+        if found.is_app_only() {
+            return Err(ApplyError::AppOnly {
+                organization: self.organization_name.clone(),
+            });
+        }
+        Ok(read_pool(client, found)?)
     }
 }
 
@@ -115,19 +133,24 @@ impl ServerSurvey {
 }
 
 impl AppState {
-    /// A look at the connected backup server for every organization; `None` when no
-    /// server is connected.
-    pub fn server_survey(&self) -> Option<Result<ServerSurvey, ServerError>> {
-        self.backup_server()?;
-        Some(self.backup_server_client().map(|client| ServerSurvey {
-            client,
-            saved: self
-                .directory
-                .organizations
-                .iter()
-                .map(|o| self.saved_pool(o))
-                .collect(),
-        }))
+    /// A look at the connected backup server for every organization, ready to run; `None`
+    /// when no server is connected, the facts of an unreadable server when no client can be
+    /// made (no keyring, a broken pin).
+    pub fn server_survey(&self) -> Option<Result<ServerSurvey, ServerFacts>> {
+        let settings = self.backup_server()?;
+        Some(
+            self.backup_server_client()
+                .map(|client| ServerSurvey {
+                    client,
+                    saved: self
+                        .directory
+                        .organizations
+                        .iter()
+                        .map(|o| self.saved_pool(o))
+                        .collect(),
+                })
+                .map_err(|e| ServerFacts::unreadable(&settings.address, e.to_string())),
+        )
     }
 
     /// The saved backup server, if one is connected.

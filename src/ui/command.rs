@@ -131,9 +131,9 @@ impl UiCommand {
                 "No tenant was synced from Microsoft 365 yet: use Sign in to Microsoft 365... \
                  first.",
             ),
-            Self::RefreshServer | Self::DisconnectServer if !context.connected => Some(
-                "No backup server is connected: use Connect to backup server... first.",
-            ),
+            Self::RefreshServer | Self::DisconnectServer if !context.connected => {
+                Some("No backup server is connected: use Connect to backup server... first.")
+            }
             _ => None,
         }
     }

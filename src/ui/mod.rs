@@ -27,7 +27,7 @@ pub mod tokens;
 
 pub use action::{
     Action, ActionQueue, ActionSender, ApplicationsAction, ConsentAction, HealthAction, MainAction,
-    ManagerAction, SettingsAction, StartupAction,
+    ManagerAction, ServerAction, SettingsAction, StartupAction,
 };
 
 use crate::model::AuthenticationMethod;

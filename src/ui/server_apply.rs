@@ -52,7 +52,11 @@ pub fn apply_ui(ctx: &egui::Context, view: &ApplyView<'_>, sender: &ActionSender
             "The saved pool of {} (group {}) replaces the backup server's pool on {}, each \
              account with its password from the system keyring.",
             view.organization,
-            if view.group.is_empty() { "none chosen" } else { view.group },
+            if view.group.is_empty() {
+                "none chosen"
+            } else {
+                view.group
+            },
             view.server
         ));
         ui.add_space(tokens::GAP);

@@ -26,9 +26,13 @@ pub struct CertificateFacts<'a> {
 
 /// Draws the question.
 pub fn certificate_ui(ctx: &egui::Context, facts: &CertificateFacts<'_>, sender: &ActionSender) {
-    let dialog = Dialog::new(DIALOG_ID, "Trust This Certificate?", tokens::DIALOG_WIDTH_MESSAGE)
-        .ok(DialogButton::new("Pin and connect").named("Pin the certificate and connect"))
-        .cancel(DialogButton::new("Do not connect"));
+    let dialog = Dialog::new(
+        DIALOG_ID,
+        "Trust This Certificate?",
+        tokens::DIALOG_WIDTH_MESSAGE,
+    )
+    .ok(DialogButton::new("Pin and connect").named("Pin the certificate and connect"))
+    .cancel(DialogButton::new("Do not connect"));
     let response = dialog.show(ctx, |ui, footer| {
         ui.label(format!(
             "{} presented a certificate that does not chain to this computer's trusted roots. \

@@ -57,11 +57,20 @@ impl ConnectForm {
         } else {
             None
         };
-        let dialog = Dialog::new(DIALOG_ID, "Connect to Backup Server", tokens::DIALOG_WIDTH_FORM)
-            .ok(DialogButton::new("Connect")
-                .named("Connect to the backup server")
-                .disabled_because(status.busy.map(str::to_owned).or(missing.map(str::to_owned))))
-            .cancel(DialogButton::new("Cancel").named("Cancel connecting to the backup server"));
+        let dialog = Dialog::new(
+            DIALOG_ID,
+            "Connect to Backup Server",
+            tokens::DIALOG_WIDTH_FORM,
+        )
+        .ok(DialogButton::new("Connect")
+            .named("Connect to the backup server")
+            .disabled_because(
+                status
+                    .busy
+                    .map(str::to_owned)
+                    .or(missing.map(str::to_owned)),
+            ))
+        .cancel(DialogButton::new("Cancel").named("Cancel connecting to the backup server"));
         let response = dialog.show(ctx, |ui, footer| {
             self.form_ui(ui, status.busy.is_none());
             if let Some(error) = status.error {
@@ -121,7 +130,8 @@ impl ConnectForm {
                     .labelled_by(label.id);
                     ui.end_row();
                 });
-            self.password.ui(ui, "Password:", "Show the backup server password");
+            self.password
+                .ui(ui, "Password:", "Show the backup server password");
         });
         ui.add_space(tokens::GAP);
         ui.label(

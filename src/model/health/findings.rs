@@ -289,6 +289,17 @@ impl Finding {
                  one throttling limit, so extra applications add no throughput; the vendor \
                  recommends one."
             ),
+            FindingKind::ServerPoolDiffers(_)
+            | FindingKind::ServerUnreachable(_)
+            | FindingKind::ServerSettingsDiffer { .. } => self.describe_server(),
+        }
+    }
+}
+
+impl Finding {
+    /// The backup server's findings in words.
+    fn describe_server(&self) -> String {
+        match &self.kind {
             FindingKind::ServerPoolDiffers(differences) => format!(
                 "The backup server's pool is not the saved one ({differences}); backups use \
                  the server's. Apply the saved pool to the server."
@@ -301,6 +312,7 @@ impl Finding {
                 "The saved settings say {saved}, the backup server says {server}. Correct the \
                  organization's settings."
             ),
+            _ => String::new(),
         }
     }
 }

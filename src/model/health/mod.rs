@@ -238,7 +238,10 @@ fn server_findings(
         Ok(standings) => standings.get(&organization.id),
         Err(reason) => {
             if configured {
-                push(Severity::Warning, FindingKind::ServerUnreachable(reason.clone()));
+                push(
+                    Severity::Warning,
+                    FindingKind::ServerUnreachable(reason.clone()),
+                );
             }
             return;
         }
@@ -256,7 +259,10 @@ fn server_findings(
                 AuthenticationMethod::ModernAppOnly.label(),
             ),
         ),
-        Some(ServerStanding::Pool { added_by, comparison }) => {
+        Some(ServerStanding::Pool {
+            added_by,
+            comparison,
+        }) => {
             if app_only {
                 push(
                     Severity::Warning,

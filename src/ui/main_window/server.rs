@@ -20,7 +20,9 @@ pub(super) fn server_ui(
     sender: &ActionSender,
 ) {
     ui.add_space(tokens::SECTION_GAP);
-    let server = data.server.map_or("the backup server", |f| f.server.as_str());
+    let server = data
+        .server
+        .map_or("the backup server", |f| f.server.as_str());
     ui.strong(format!("Backup server {server}"));
     let text = match data.server.map(|f| &f.standings) {
         None if data.server_reading => RichText::new("Reading the backup server..."),
@@ -38,7 +40,10 @@ pub(super) fn server_ui(
     // Screen readers hear when the standing arrives or changes.
     a11y::live(ui.ctx(), label.id, false);
     if let Some(read_at) = data.server.map(|f| f.read_at) {
-        label.on_hover_text(format!("Read at {}", read_at.strftime("%Y-%m-%d %H:%M:%S UTC")));
+        label.on_hover_text(format!(
+            "Read at {}",
+            read_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        ));
     }
     let command = OrganizationCommand::ApplyToServer;
     if command.disabled_reason(organization, context).is_none() {

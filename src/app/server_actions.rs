@@ -1,0 +1,60 @@
+//! The backup server from the main window: File > *Connect...*, *Refresh*, *Disconnect*,
+//! and *Apply to backup server...* from a context menu, the details pane or Health.
+
+use super::BackupAccountsApp;
+use super::server_apply_session::ServerApplySession;
+use super::server_connect_session::ServerConnectSession;
+
+impl BackupAccountsApp {
+    /// File > *Connect to backup server...*: the connect dialog, over the main window only.
+    pub(super) fn open_server_connect(&mut self) {
+        if let Ok(state) = &self.state
+            && self.sessions.is_empty()
+        {
+            self.sessions
+                .push(Box::new(ServerConnectSession::new(state)));
+        }
+    }
+
+    /// *Apply to backup server...* for an organization: the plan is read first.
+    pub(super) fn open_server_apply(&mut self, ctx: &egui::Context, organization_id: String) {
+        let Ok(state) = &self.state else {
+            return;
+        };
+        if !self.sessions.is_empty() {
+            return;
+        }
+        match ServerApplySession::open(state, &organization_id, ctx) {
+            Ok(session) => self.sessions.push(Box::new(session)),
+            Err(reason) => self.show_banner(reason, true),
+        }
+        self.selected = Some(organization_id);
+    }
+
+    /// File > *Disconnect from backup server*.
+    pub(super) fn disconnect_server(&mut self, ctx: &egui::Context) {
+        let Ok(state) = &mut self.state else {
+            return;
+        };
+        match self.server.disconnect(state, ctx) {
+            Ok(text) => self.show_banner(text, false),
+            Err(reason) => self.show_banner(reason, true),
+        }
+    }
+
+    /// Collects the server's reads and a sign-out's end; call every frame.
+    pub(super) fn poll_server(&mut self, ctx: &egui::Context) {
+        let Ok(state) = &self.state else {
+            return;
+        };
+        if let Some(reason) = self.server.poll(state, ctx) {
+            self.show_banner(
+                format!(
+                    "The backup server was forgotten here, but it could not be told to end the \
+                     session: {reason}"
+                ),
+                true,
+            );
+        }
+    }
+}

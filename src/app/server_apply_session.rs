@@ -1,0 +1,218 @@
+//! Apply to Backup Server: the server's pool is read on the `vb365-read` worker and shown as a
+//! plan; *Apply* sends the saved pool with its passwords on the `vb365-apply` worker, with
+//! the step it is at and *Cancel*. A failed apply reads the plan again, so what is shown is
+//! what the server has now.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::model::rules::check_can_manage_backup_accounts;
+use crate::model::server_pool::PoolComparison;
+use crate::state::{AppState, SavedPoolOf};
+use crate::store::SecretStore;
+use crate::store::vb365::{BackupServer, apply_pool};
+use crate::ui::server_apply::{ApplyView, DIALOG_ID, apply_ui};
+use crate::ui::{Action, ActionSender, ServerAction};
+
+use super::job::Job;
+use super::session::{Closing, FollowUp, Session, SessionContext, Step};
+
+/// The apply dialog and its work.
+#[derive(Debug)]
+pub struct ServerApplySession {
+    saved: SavedPoolOf,
+    client: Arc<BackupServer>,
+    secrets: Arc<dyn SecretStore>,
+    plan: Option<PoolComparison>,
+    /// The removals the administrator consented to; a new plan asks again.
+    consent: bool,
+    error: Option<String>,
+    reading: Option<Job<Result<PoolComparison, String>>>,
+    applying: Option<Job<Result<usize, String>>>,
+}
+
+impl ServerApplySession {
+    /// The dialog for `organization_id`, reading its plan; refused with the reason when no
+    /// server is connected, the keyring is missing or the organization is app-only (R1).
+    pub fn open(
+        state: &AppState,
+        organization_id: &str,
+        ctx: &egui::Context,
+    ) -> Result<Self, String> {
+        let organization = state
+            .directory()
+            .organization(organization_id)
+            .ok_or_else(|| {
+                format!("The organization {organization_id} is no longer in the directory.")
+            })?;
+        check_can_manage_backup_accounts(organization).map_err(|e| format!("R1: {e}"))?;
+        let client = state.backup_server_client().map_err(|e| e.to_string())?;
+        let mut session = Self {
+            saved: state.saved_pool(organization),
+            client: Arc::new(client),
+            secrets: state.server_secrets().map_err(|e| e.to_string())?,
+            plan: None,
+            consent: false,
+            error: None,
+            reading: None,
+            applying: None,
+        };
+        session.read_plan(ctx);
+        Ok(session)
+    }
+
+    fn read_plan(&mut self, ctx: &egui::Context) {
+        let (client, saved) = (self.client.clone(), self.saved.clone());
+        let spawned = Job::spawn("vb365-read", 0, ctx, move |progress| {
+            progress.set_step("Reading the backup server's pool");
+            let pool = saved.read_from(&client).map_err(|e| e.to_string())?;
+            Ok(saved.compare(&pool))
+        });
+        match spawned {
+            Ok(job) => self.reading = Some(job),
+            Err(e) => self.error = Some(format!("Could not start reading the server: {e}")),
+        }
+    }
+
+    fn start_apply(&mut self, ctx: &egui::Context) {
+        let (client, saved, secrets) = (
+            self.client.clone(),
+            self.saved.clone(),
+            self.secrets.clone(),
+        );
+        let spawned = Job::spawn("vb365-apply", 0, ctx, move |progress| {
+            apply_pool(&client, secrets.as_ref(), &saved.as_saved(), progress)
+                .map(|pool| pool.accounts.len())
+                .map_err(|e| e.to_string())
+        });
+        match spawned {
+            Ok(job) => {
+                self.error = None;
+                self.applying = Some(job);
+            }
+            Err(e) => self.error = Some(format!("Could not start the apply: {e}")),
+        }
+    }
+}
+
+/// What a running job says it does, and its steps done of all.
+fn step_of<T: Send + 'static>(job: &Job<T>) -> (String, (usize, usize)) {
+    let cancelling = if job.was_cancelled() {
+        "Cancelling: "
+    } else {
+        ""
+    };
+    (format!("{cancelling}{}", job.step()), job.progress())
+}
+
+impl Session for ServerApplySession {
+    fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
+        let busy = match (&self.applying, &self.reading) {
+            (Some(job), _) => Some(step_of(job)),
+            (None, Some(job)) => Some(step_of(job)),
+            (None, None) => None,
+        };
+        let server = self.client.address().host_port();
+        let view = ApplyView {
+            organization: &self.saved.organization_name,
+            server: &server,
+            group: &self.saved.group_name,
+            plan: self.plan.as_ref(),
+            consent: self.consent,
+            busy: busy
+                .as_ref()
+                .map(|(step, progress)| (step.as_str(), *progress)),
+            error: self.error.as_deref(),
+        };
+        apply_ui(ctx, &view, sender);
+    }
+
+    fn apply(&mut self, cx: &mut SessionContext<'_>, action: Action) -> Result<Step, Action> {
+        let Action::Server(action) = action else {
+            return Err(action);
+        };
+        match action {
+            ServerAction::SetConsent(consent) => self.consent = consent,
+            ServerAction::Apply if self.applying.is_none() && self.reading.is_none() => {
+                let removals = self.plan.as_ref().map(|p| p.only_on_server.len());
+                match removals {
+                    None => {}
+                    Some(n) if n > 0 && !self.consent => {
+                        self.error = Some(
+                            "Consent to the removals first: the check box names how many \
+                             accounts the server's pool loses."
+                                .into(),
+                        );
+                    }
+                    Some(_) => self.start_apply(cx.ctx),
+                }
+            }
+            ServerAction::Cancel => {
+                if let Some(job) = &self.applying {
+                    // The apply says how it ended: a PUT already sent cannot be taken back.
+                    job.cancel();
+                    return Ok(Step::Stay);
+                }
+                if let Some(job) = &self.reading {
+                    job.cancel();
+                }
+                return Ok(Step::Close(Closing {
+                    dialog: DIALOG_ID,
+                    focus_organization: Some(self.saved.organization_id.clone()),
+                    ..Closing::default()
+                }));
+            }
+            _ => {}
+        }
+        Ok(Step::Stay)
+    }
+
+    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
+        if let Some(result) = Job::poll(&mut self.reading, cx.ctx, Duration::from_millis(100)) {
+            match result {
+                Ok(Ok(plan)) => {
+                    self.consent = false;
+                    self.plan = Some(plan);
+                }
+                Ok(Err(reason)) => self.error = Some(reason),
+                Err(_) => self.error = Some("Reading the server stopped unexpectedly.".into()),
+            }
+        }
+        let Some(result) = Job::poll(&mut self.applying, cx.ctx, Duration::from_millis(100)) else {
+            return Step::Stay;
+        };
+        match result {
+            Ok(Ok(count)) => Step::Close(Closing {
+                dialog: DIALOG_ID,
+                focus_organization: Some(self.saved.organization_id.clone()),
+                banner: Some((
+                    format!(
+                        "Applied to the backup server {}: the pool of {} is the saved one ({count} \
+                         account{}), read back and compared.",
+                        self.client.address().host_port(),
+                        self.saved.organization_name,
+                        if count == 1 { "" } else { "s" }
+                    ),
+                    false,
+                )),
+                then: Some(FollowUp::RefreshServer),
+            }),
+            failed => {
+                self.error = Some(match failed {
+                    Ok(Err(reason)) => reason,
+                    _ => {
+                        "The apply stopped unexpectedly; Refresh shows what the server has.".into()
+                    }
+                });
+                self.plan = None;
+                self.read_plan(cx.ctx);
+                Step::Stay
+            }
+        }
+    }
+
+    fn cancel(&mut self) {
+        self.applying.iter().for_each(Job::cancel);
+        self.reading.iter().for_each(Job::cancel);
+    }
+}
