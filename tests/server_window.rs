@@ -1,0 +1,250 @@
+//! The backup server from the window, by label, against the local HTTPS server speaking the
+//! REST API v8 subset (`tests/common/vb365_server.rs`): File > Connect, the certificate
+//! question and its pin, the details pane's standing and the Health finding read on a worker,
+//! Apply to backup server with its plan, the consent to removals and the keyring's passwords
+//! on the server, then Disconnect.
+// A panic is how a test reports a failure.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+// One story, connect to disconnect, told in order.
+#![allow(clippy::too_many_lines)]
+
+mod common;
+
+use std::sync::Arc;
+
+use backup_accounts::model::Password;
+use backup_accounts::state::AppState;
+use backup_accounts::store::vb365::Fingerprint;
+use backup_accounts::store::{ConfigFile, SecretKey, SecretStore};
+use common::vb365_server::{Identity, PoolEntry, Vb365Server, state_from_directory};
+use common::*;
+use egui::accesskit::Role;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
+
+const USER: &str = "CONTOSO\\svc-backup";
+const SERVER_PASSWORD: &str = "Vbo-Rest-Window-Pa55!";
+const CAROL_SECRET: &str = "Carol-From-The-Keyring-7";
+const CONTOSO_ON_SERVER: &str = "00000000-0000-4000-8000-000000000000";
+const OUTSIDER: &str = "heidi@contoso.com";
+
+/// Carol of IT Helpdesk is saved with her password; the server's pool has Heidi instead.
+fn saved_carol_and_server_with_heidi(
+    folder: &std::path::Path,
+    secrets: &Arc<MemorySecrets>,
+) -> (Vb365Server, Identity) {
+    let options = options_in(folder);
+    let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
+    let mut draft = state.open_manager(CONTOSO).unwrap();
+    draft.choose_group(HELPDESK_GROUP).unwrap();
+    draft
+        .set_password("carol@contoso.com", Password::new(CAROL_SECRET.to_owned()))
+        .unwrap();
+    common::commit(&mut state, &draft).unwrap();
+    drop(state);
+
+    let mut server_state = state_from_directory(&common::demo());
+    server_state
+        .users
+        .insert(USER.to_owned(), SERVER_PASSWORD.to_owned());
+    server_state.max_page = 2;
+    let organization = server_state.organization_mut(CONTOSO_ON_SERVER);
+    let group = organization
+        .groups
+        .iter()
+        .find(|g| g.name == "IT Helpdesk")
+        .unwrap();
+    assert!(group.members.iter().any(|m| m == OUTSIDER));
+    organization.pool = vec![PoolEntry {
+        login: OUTSIDER.to_owned(),
+        group_id: group.id.clone(),
+        password: "server-side-secret".to_owned(),
+    }];
+    let identity = Identity::self_signed("VBO365 REST");
+    (Vb365Server::start(server_state, &identity), identity)
+}
+
+fn type_into(
+    harness: &mut egui_kittest::Harness<'_, backup_accounts::app::BackupAccountsApp>,
+    role: Role,
+    label: &str,
+    text: &str,
+) {
+    harness.get_by_role_and_label(role, label).focus();
+    harness.run();
+    harness.get_by_role_and_label(role, label).type_text(text);
+    harness.run();
+}
+
+#[test]
+fn connect_pin_see_the_drift_apply_with_consent_and_disconnect_by_label() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let (server, identity) = saved_carol_and_server_with_heidi(folder.path(), &secrets);
+    let mut harness = start_app(options_in(folder.path()), Ok(secrets.clone()));
+
+    // Not connected: Refresh and Disconnect say why they are disabled.
+    harness.get_by_label("File").click();
+    harness.run();
+    let refresh = harness.get_by_label("Refresh from backup server");
+    assert!(refresh.accesskit_node().is_disabled());
+    assert!(
+        refresh
+            .accesskit_node()
+            .description()
+            .unwrap_or_default()
+            .contains("use Connect to backup server... first")
+    );
+    harness.get_by_label("Connect to backup server...").click();
+    harness.run();
+    assert!(
+        harness
+            .get_by_label("Connect to the backup server")
+            .accesskit_node()
+            .is_disabled(),
+        "nothing typed yet"
+    );
+    type_into(&mut harness, Role::TextInput, "Server:", &server.address());
+    type_into(&mut harness, Role::TextInput, "User:", USER);
+    type_into(
+        &mut harness,
+        Role::PasswordInput,
+        "Password:",
+        SERVER_PASSWORD,
+    );
+    assert_interactive_nodes_named_and_unique(&harness, "Connect to Backup Server");
+    harness.get_by_label("Connect to the backup server").click();
+    harness.run();
+
+    // The self-signed certificate is shown, not accepted: nothing reached the server yet.
+    let fingerprint = Fingerprint::of(&identity.certificate_der).to_string();
+    wait_for(&mut harness, "the certificate question", |h| {
+        h.query_by_label(&fingerprint).is_some()
+    });
+    assert!(server.state.lock().unwrap().requests.is_empty());
+    assert!(
+        harness.query_by_label_contains("VBO365 REST").is_some(),
+        "the subject is shown"
+    );
+    harness
+        .get_by_label("Pin the certificate and connect")
+        .click();
+    harness.run();
+    wait_for(&mut harness, "the connection", |h| {
+        h.state()
+            .banner_text()
+            .is_some_and(|b| b.contains("Connected to the backup server"))
+    });
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    let settings = saved.backup_server.expect("the server is saved");
+    assert_eq!(
+        settings.pinned_certificate.as_deref(),
+        Some(fingerprint.as_str())
+    );
+    assert_eq!(settings.user, USER);
+    let session = SecretKey::backup_server_session(&server.address());
+    assert!(
+        secrets.read(&session).unwrap().is_some(),
+        "the refresh token is in the keyring"
+    );
+    let config_text = std::fs::read_to_string(folder.path().join("config.ron")).unwrap();
+    assert!(!config_text.contains(SERVER_PASSWORD));
+
+    // The server is read on a worker; the details pane shows the drift.
+    wait_for(&mut harness, "the server's standing", |h| {
+        h.query_by_label_contains("its pool differs").is_some()
+    });
+    let standing = harness
+        .get_by_label_contains("its pool differs")
+        .accesskit_node()
+        .label()
+        .or_else(|| {
+            harness
+                .get_by_label_contains("its pool differs")
+                .accesskit_node()
+                .value()
+        })
+        .unwrap_or_default();
+    assert!(standing.contains(OUTSIDER), "{standing}");
+    assert!(standing.contains("carol@contoso.com"), "{standing}");
+
+    // Health lists it, with Apply as the fix.
+    harness.get_by_label("Health").click();
+    harness.run();
+    wait_for(&mut harness, "the Health finding", |h| {
+        h.query_by_label_contains("Apply to backup server... for Contoso Ltd")
+            .is_some()
+    });
+    harness
+        .get_by_label_contains("Apply to backup server... for Contoso Ltd")
+        .click();
+    harness.run();
+
+    // The plan: Carol gained, Heidi lost; Apply waits for the consent.
+    wait_for(&mut harness, "the plan", |h| {
+        h.query_by_label_contains("Remove 1 account from the backup server's pool")
+            .is_some()
+    });
+    assert!(harness.query_by_label(OUTSIDER).is_some());
+    let apply = harness.get_by_label("Apply the saved pool to the backup server");
+    assert!(apply.accesskit_node().is_disabled());
+    assert!(
+        apply
+            .accesskit_node()
+            .description()
+            .unwrap_or_default()
+            .contains("Consent to the removals first")
+    );
+    assert_interactive_nodes_named_and_unique(&harness, "Apply to Backup Server");
+    assert_eq!(server.state.lock().unwrap().count("PUT "), 0);
+    harness
+        .get_by_role_and_label(
+            Role::CheckBox,
+            "Remove 1 account from the backup server's pool",
+        )
+        .click();
+    harness.run();
+    harness
+        .get_by_label("Apply the saved pool to the backup server")
+        .click();
+    harness.run();
+    wait_for(&mut harness, "the apply", |h| {
+        h.state()
+            .banner_text()
+            .is_some_and(|b| b.contains("read back and compared"))
+    });
+    {
+        let state = server.state.lock().unwrap();
+        assert_eq!(state.count("PUT "), 1);
+        let pool = &state.organization(CONTOSO_ON_SERVER).pool;
+        assert_eq!(pool.len(), 1, "{pool:?}");
+        assert_eq!(pool[0].login, "carol@contoso.com");
+        assert_eq!(pool[0].password, CAROL_SECRET, "the keyring's password");
+    }
+    // Read again after the apply: the pool matches now.
+    harness.get_by_label("Details").click();
+    harness.run();
+    wait_for(&mut harness, "the new standing", |h| {
+        h.query_by_label_contains("its pool matches the saved selection")
+            .is_some()
+    });
+
+    // Disconnect forgets the server and its session.
+    harness.get_by_label("File").click();
+    harness.run();
+    harness
+        .get_by_label("Disconnect from backup server")
+        .click();
+    harness.run();
+    wait_for(&mut harness, "the sign-out", |h| {
+        secrets.read(&session).unwrap().is_none()
+            && h.state()
+                .banner_text()
+                .is_some_and(|b| b.contains("Disconnected"))
+    });
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    assert!(saved.backup_server.is_none());
+    assert_eq!(
+        server.state.lock().unwrap().count("POST /v8/token/logout"),
+        1
+    );
+}
