@@ -248,3 +248,115 @@ fn connect_pin_see_the_drift_apply_with_consent_and_disconnect_by_label() {
         1
     );
 }
+
+/// A backup server that knows Contoso of `tests/graph/contoso` (tenant
+/// 84841066-...), added with `added_by`, and a configuration already connected to it.
+fn connected_to_a_server_knowing_the_export(
+    folder: &std::path::Path,
+    secrets: &Arc<MemorySecrets>,
+    knows_it: bool,
+) -> Vb365Server {
+    let mut server_state = common::vb365_server::ServerState::new();
+    server_state
+        .users
+        .insert(USER.to_owned(), SERVER_PASSWORD.to_owned());
+    if knows_it {
+        server_state
+            .organizations
+            .push(common::vb365_server::Organization {
+                id: "00000000-0000-4000-8000-000000000042".to_owned(),
+                msid: EXPORTED_TENANT.to_owned(),
+                name: "Contoso".to_owned(),
+                added_by: Some("admin@contoso.onmicrosoft.com".to_owned()),
+                ..Default::default()
+            });
+    }
+    let identity = Identity::self_signed("VBO365 REST");
+    let server = Vb365Server::start(server_state, &identity);
+    let pin = Fingerprint::of(&identity.certificate_der);
+    let settings = backup_accounts::store::vb365::connect(
+        &server.address(),
+        USER,
+        &Password::new(SERVER_PASSWORD.to_owned()),
+        Some(pin),
+        secrets.clone(),
+    )
+    .unwrap();
+    let config = backup_accounts::store::Config {
+        backup_server: Some(settings),
+        ..Default::default()
+    };
+    ConfigFile::in_folder(folder).save(&config).unwrap();
+    server
+}
+
+const EXPORTED_TENANT: &str = "84841066-274d-4ec0-a5c1-276be684bdd3";
+
+fn start_on_the_export(
+    folder: &std::path::Path,
+    secrets: &Arc<MemorySecrets>,
+) -> egui_kittest::Harness<'static, backup_accounts::app::BackupAccountsApp> {
+    let options = backup_accounts::state::StartupOptions {
+        config_dir: Some(folder.to_path_buf()),
+        directory: Some(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graph/contoso"),
+        ),
+        ..Default::default()
+    };
+    start_app(options, Ok(secrets.clone()))
+}
+
+#[test]
+fn an_imported_tenant_takes_its_settings_from_the_connected_server_without_asking() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let server = connected_to_a_server_knowing_the_export(folder.path(), &secrets, true);
+    let mut harness = start_on_the_export(folder.path(), &secrets);
+    wait_for(&mut harness, "the settings from the server", |h| {
+        h.state()
+            .banner_text()
+            .is_some_and(|b| b.contains("taken from the backup server"))
+    });
+    assert!(
+        harness
+            .query_by_label_contains("Microsoft Graph does not say")
+            .is_none(),
+        "the question is not asked"
+    );
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    let settings = &saved.organization_settings[EXPORTED_TENANT];
+    assert_eq!(settings.added_by, "admin@contoso.onmicrosoft.com");
+    assert_eq!(
+        settings.authentication,
+        backup_accounts::model::AuthenticationMethod::ModernWithLegacyProtocols
+    );
+    assert!(
+        server
+            .state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .any(|r| r.contains(&format!("msid={EXPORTED_TENANT}"))),
+        "found by tenant id"
+    );
+}
+
+#[test]
+fn a_tenant_the_server_does_not_have_is_asked_about_with_the_reason() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let _server = connected_to_a_server_knowing_the_export(folder.path(), &secrets, false);
+    let mut harness = start_on_the_export(folder.path(), &secrets);
+    wait_for(&mut harness, "the server's answer", |h| {
+        h.query_by_label_contains("does not have this organization yet")
+            .is_some()
+    });
+    assert!(
+        harness
+            .query_by_label_contains("Microsoft Graph does not say")
+            .is_some()
+    );
+    let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
+    assert!(saved.organization_settings.is_empty(), "nothing saved yet");
+}

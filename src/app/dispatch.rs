@@ -46,7 +46,7 @@ impl BackupAccountsApp {
         if !self.sessions.is_empty() {
             return;
         }
-        if let Some(settings) = SettingsSession::waiting(state) {
+        if let Some(settings) = SettingsSession::waiting(state, ctx) {
             self.sessions.push(Box::new(settings));
             return;
         }

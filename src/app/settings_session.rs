@@ -1,35 +1,113 @@
 //! Organization Settings: what Microsoft Graph does not say about an imported organization,
-//! asked when a new tenant is imported or from the organization's context menu.
+//! asked when a new tenant is imported or from the organization's context menu. With a
+//! backup server connected, the server is asked first on the `vb365-read` worker: what it
+//! says fills the form, and a new tenant it fully describes is not asked about at all.
 
-use crate::state::AppState;
+use std::time::Duration;
+
+use crate::model::text::quoted_from_outside;
+use crate::state::{AppState, ServerSettingsHint};
+use crate::store::vb365::ServerError;
 use crate::ui::organization_settings::{DIALOG_ID, OrganizationSettingsView};
 use crate::ui::{Action, ActionSender, SettingsAction};
 
+use super::job::Job;
 use super::session::{Closing, FollowUp, Session, SessionContext, Step};
+
+type Lookup = Result<Option<ServerSettingsHint>, ServerError>;
 
 /// The open Organization Settings dialog.
 #[derive(Debug)]
 pub struct SettingsSession {
     view: OrganizationSettingsView,
+    /// The backup server is asked how it added the organization.
+    asking_server: Option<Job<Lookup>>,
+    /// Settings were saved before: the administrator is editing them, so the dialog stays.
+    editing: bool,
+    /// The tenant's application ids, to check the one the server names.
+    application_ids: Vec<String>,
 }
 
 impl SettingsSession {
-    /// The dialog for the import that waits for its organization's settings, if one does.
-    pub fn waiting(state: &AppState) -> Option<Self> {
+    /// The dialog for the import that waits for its organization's settings, if one does;
+    /// with a backup server connected, it is asked on a worker.
+    pub fn waiting(state: &AppState, ctx: &egui::Context) -> Option<Self> {
         let tenant = state.awaiting_settings()?;
+        let saved = state.organization_settings(&tenant.id);
+        let mut view = OrganizationSettingsView::new(
+            &tenant.name,
+            tenant.mfa_reported,
+            tenant.user_upns().map(str::to_owned),
+            tenant
+                .applications
+                .iter()
+                .map(|a| (a.app_id.clone(), a.display_name.clone()))
+                .collect(),
+            saved,
+        );
+        let asking_server = match state.server_settings_lookup(&tenant.id) {
+            None => None,
+            Some(Err(e)) => {
+                view.set_server_note(format!("The backup server could not be asked: {e}"));
+                None
+            }
+            Some(Ok(lookup)) => {
+                view.set_server_note("Asking the backup server how it added it...".to_owned());
+                Job::spawn("vb365-read", 0, ctx, move |_| lookup.run()).ok()
+            }
+        };
         Some(Self {
-            view: OrganizationSettingsView::new(
-                &tenant.name,
-                tenant.mfa_reported,
-                tenant.user_upns().map(str::to_owned),
-                tenant
-                    .applications
-                    .iter()
-                    .map(|a| (a.app_id.clone(), a.display_name.clone()))
-                    .collect(),
-                state.organization_settings(&tenant.id),
-            ),
+            view,
+            asking_server,
+            editing: saved.is_some(),
+            application_ids: tenant
+                .applications
+                .iter()
+                .map(|a| a.app_id.clone())
+                .collect(),
         })
+    }
+
+    /// Fills the form with the server's answer; returns the settings to save at once when a
+    /// new tenant is fully described.
+    fn take_answer(&mut self, answer: Lookup) -> Option<crate::model::OrganizationSettings> {
+        let hint = match answer {
+            Ok(Some(hint)) => hint,
+            Ok(None) => {
+                self.view.set_server_note(
+                    "The backup server does not have this organization yet: answer below."
+                        .to_owned(),
+                );
+                return None;
+            }
+            Err(e) => {
+                self.view
+                    .set_server_note(format!("The backup server could not be asked: {e}"));
+                return None;
+            }
+        };
+        // The server's answer is outside input: an application the tenant does not have is
+        // not taken.
+        let application = hint
+            .application
+            .as_deref()
+            .filter(|id| self.application_ids.iter().any(|known| known == id));
+        let note = format!(
+            "Filled from the backup server {}: {}{}.",
+            hint.server,
+            hint.authentication.label(),
+            hint.added_by
+                .as_deref()
+                .map(|a| format!(", added with {}", quoted_from_outside(a, 120)))
+                .unwrap_or_default()
+        );
+        self.view.fill_from_server(
+            hint.authentication,
+            hint.added_by.as_deref(),
+            application,
+            note,
+        );
+        self.view.settings().filter(|_| !self.editing)
     }
 }
 
@@ -61,7 +139,27 @@ impl Session for SettingsSession {
         }))
     }
 
-    fn poll(&mut self, _: &mut SessionContext<'_>) -> Step {
-        Step::Stay
+    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
+        let answer = Job::poll(&mut self.asking_server, cx.ctx, Duration::from_millis(100));
+        let Some(answer) = answer else {
+            return Step::Stay;
+        };
+        let answer = answer.unwrap_or(Err(ServerError::Cancelled));
+        let Some(settings) = self.take_answer(answer) else {
+            return Step::Stay;
+        };
+        let done = format!(
+            "Organization settings taken from the backup server: {}, added with {}.",
+            settings.authentication.label(),
+            settings.added_by
+        );
+        Step::Close(Closing {
+            dialog: DIALOG_ID,
+            then: Some(FollowUp::ShowChange {
+                done,
+                result: cx.state.apply_settings(settings),
+            }),
+            ..Closing::default()
+        })
     }
 }

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::collections::BTreeMap;
 
 use super::{AppState, CommitFailure};
-use crate::model::Organization;
 use crate::model::progress::JobProgress;
 use crate::model::server_pool::{PoolComparison, ServerFacts, ServerStanding};
+use crate::model::{AuthenticationMethod, Organization};
 use crate::store::vb365::{
     self, ApplyError, BackupServer, BackupServerSettings, ServerError, ServerPool, read_pool,
 };
@@ -65,6 +65,52 @@ impl SavedPoolOf {
             });
         }
         Ok(read_pool(client, found)?)
+    }
+}
+
+/// How the backup server says it added an organization, as Organization Settings takes it.
+/// The server cannot tell basic authentication from modern authentication with legacy
+/// protocols; Exchange Online no longer accepts basic authentication, so an organization
+/// added with an account is taken as the latter.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ServerSettingsHint {
+    /// `host:port`.
+    pub server: String,
+    /// App-only, or added with an account.
+    pub authentication: AuthenticationMethod,
+    /// The account it was added with, when the server says.
+    pub added_by: Option<String>,
+    /// The application it was added with (app-only), when the server says.
+    pub application: Option<String>,
+}
+
+/// Work that finds how the backup server added one organization.
+#[derive(Debug)]
+pub struct ServerSettingsLookup {
+    client: BackupServer,
+    tenant_id: String,
+}
+
+impl ServerSettingsLookup {
+    /// Asks the server (one paged read of its organizations, filtered by tenant id).
+    pub fn run(self) -> Result<Option<ServerSettingsHint>, ServerError> {
+        let found = vb365::find_organization(&self.client, &self.tenant_id)?;
+        Ok(found.map(|o| {
+            let app_only = o.is_app_only();
+            ServerSettingsHint {
+                server: self.client.address().host_port(),
+                authentication: if app_only {
+                    AuthenticationMethod::ModernAppOnly
+                } else {
+                    AuthenticationMethod::ModernWithLegacyProtocols
+                },
+                added_by: o.added_by().map(str::to_owned),
+                application: o
+                    .added_with_application()
+                    .filter(|_| app_only)
+                    .map(str::to_owned),
+            }
+        }))
     }
 }
 
@@ -133,6 +179,22 @@ impl ServerSurvey {
 }
 
 impl AppState {
+    /// How the connected backup server added the organization `tenant_id`, as work for a
+    /// worker (`Ok(None)`: the server does not have it); `None` when no server is connected.
+    pub fn server_settings_lookup(
+        &self,
+        tenant_id: &str,
+    ) -> Option<Result<ServerSettingsLookup, ServerError>> {
+        self.backup_server()?;
+        Some(
+            self.backup_server_client()
+                .map(|client| ServerSettingsLookup {
+                    client,
+                    tenant_id: tenant_id.to_owned(),
+                }),
+        )
+    }
+
     /// A look at the connected backup server for every organization, ready to run; `None`
     /// when no server is connected, the facts of an unreadable server when no client can be
     /// made (no keyring, a broken pin).

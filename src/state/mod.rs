@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
-pub use backup_server::{SavedPoolOf, ServerSurvey};
+pub use backup_server::{SavedPoolOf, ServerSettingsHint, ServerSettingsLookup, ServerSurvey};
 pub use errors::{CommitFailure, ReloadError, StartupError};
 pub use health::{HealthJob, SecretCheck};
 pub use sync::SyncJob;

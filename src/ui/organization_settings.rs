@@ -23,6 +23,8 @@ pub struct OrganizationSettingsView {
     /// The tenant's applications, (application id, name), for app-only organizations.
     applications: Vec<(String, String)>,
     added_with_application: Option<String>,
+    /// What the backup server said about the organization, or why it could not say.
+    server_note: Option<String>,
 }
 
 impl OrganizationSettingsView {
@@ -45,7 +47,49 @@ impl OrganizationSettingsView {
             mfa_not_enabled: saved.map(|s| s.mfa_not_enabled.clone()).unwrap_or_default(),
             applications,
             added_with_application: saved.and_then(|s| s.added_with_application.clone()),
+            server_note: None,
         }
+    }
+
+    /// Fills the form with what the backup server says (what it does not say stays as it
+    /// was), with a note above the form.
+    pub fn fill_from_server(
+        &mut self,
+        authentication: AuthenticationMethod,
+        added_by: Option<&str>,
+        application: Option<&str>,
+        note: String,
+    ) {
+        self.authentication = authentication;
+        if let Some(account) = added_by {
+            account.clone_into(&mut self.added_by);
+        }
+        if let Some(application) = application {
+            self.added_with_application = Some(application.to_owned());
+        }
+        self.server_note = Some(note);
+    }
+
+    /// A note above the form, e.g. why the backup server could not say.
+    pub fn set_server_note(&mut self, note: String) {
+        self.server_note = Some(note);
+    }
+
+    /// The settings as *OK* would save them, when the form is complete.
+    pub fn settings(&self) -> Option<OrganizationSettings> {
+        if self.problem().is_some() {
+            return None;
+        }
+        Some(OrganizationSettings {
+            authentication: self.authentication,
+            added_by: self.added_by.trim().to_owned(),
+            mfa_not_enabled: self.mfa_not_enabled.clone(),
+            // Only app-only organizations are added with an application.
+            added_with_application: self
+                .added_with_application
+                .clone()
+                .filter(|_| self.authentication == AuthenticationMethod::ModernAppOnly),
+        })
     }
 
     /// Why OK is refused, if it is. The model checks the same when the directory is built;
@@ -85,16 +129,11 @@ impl OrganizationSettingsView {
             footer.ui(ui, |_| {}, |_| {});
         });
         match response.answer {
-            Some(DialogAnswer::Ok) => sender.send(SettingsAction::Apply(OrganizationSettings {
-                authentication: self.authentication,
-                added_by: self.added_by.trim().to_owned(),
-                mfa_not_enabled: self.mfa_not_enabled.clone(),
-                // Only app-only organizations are added with an application.
-                added_with_application: self
-                    .added_with_application
-                    .clone()
-                    .filter(|_| self.authentication == AuthenticationMethod::ModernAppOnly),
-            })),
+            Some(DialogAnswer::Ok) => {
+                if let Some(settings) = self.settings() {
+                    sender.send(SettingsAction::Apply(settings));
+                }
+            }
             Some(DialogAnswer::Cancel) => sender.send(SettingsAction::Cancel),
             None => {}
         }
@@ -107,6 +146,9 @@ impl OrganizationSettingsView {
              organization's context menu.",
             self.organization
         ));
+        if let Some(note) = &self.server_note {
+            ui.label(RichText::new(format!("ℹ {note}")).strong());
+        }
         ui.add_space(tokens::GAP);
         ui.strong("Authentication method");
         for method in [
