@@ -271,6 +271,15 @@ fn connected_to_a_server_knowing_the_export(
                 ..Default::default()
             });
     }
+    connected_to(folder, secrets, server_state)
+}
+
+/// Starts the server and saves a configuration connected to it, as Connect would.
+fn connected_to(
+    folder: &std::path::Path,
+    secrets: &Arc<MemorySecrets>,
+    server_state: common::vb365_server::ServerState,
+) -> Vb365Server {
     let identity = Identity::self_signed("VBO365 REST");
     let server = Vb365Server::start(server_state, &identity);
     let pin = Fingerprint::of(&identity.certificate_der);
@@ -359,4 +368,85 @@ fn a_tenant_the_server_does_not_have_is_asked_about_with_the_reason() {
     );
     let saved = ConfigFile::in_folder(folder.path()).load().unwrap();
     assert!(saved.organization_settings.is_empty(), "nothing saved yet");
+}
+
+const NORTHWIND_ON_SERVER: &str = "00000000-0000-4000-8000-000000000002";
+const NORTHWIND_APP: &str = "5b1f3a2e-7c44-4d6a-9e21-0f3c9d2a7b10";
+
+#[test]
+fn kb4821_the_other_backup_applications_are_removed_from_the_server_with_consent() {
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    let mut server_state = state_from_directory(&common::demo());
+    server_state
+        .users
+        .insert(USER.to_owned(), SERVER_PASSWORD.to_owned());
+    let northwind = server_state.organization_mut(NORTHWIND_ON_SERVER);
+    assert_eq!(northwind.application_id.as_deref(), Some(NORTHWIND_APP));
+    northwind.applications = vec![
+        (
+            NORTHWIND_APP.to_owned(),
+            "Veeam Backup for Microsoft 365".to_owned(),
+        ),
+        (
+            "11111111-2222-4333-8444-555555555555".to_owned(),
+            "Old backup app".to_owned(),
+        ),
+        (
+            "66666666-7777-4888-9999-000000000000".to_owned(),
+            "Second region app".to_owned(),
+        ),
+    ];
+    let server = connected_to(folder.path(), &secrets, server_state);
+    let mut harness = start_app(options_in(folder.path()), Ok(secrets));
+    harness.get_by_label("Health").click();
+    harness.run();
+    let fix = "Remove the others from the server... for Northwind Traders";
+    wait_for(&mut harness, "the KB4821 finding", |h| {
+        h.query_by_label_contains(fix).is_some()
+    });
+    harness.get_by_label_contains(fix).click();
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Old backup app (11111111-2222-4333-8444-555555555555)")
+            .is_some()
+    );
+    assert!(
+        harness
+            .query_by_label_contains("Stays: Veeam Backup for Microsoft 365")
+            .is_some()
+    );
+    assert_interactive_nodes_named_and_unique(&harness, "Remove Backup Applications");
+    assert_eq!(
+        server.state.lock().unwrap().count("DELETE "),
+        0,
+        "not before consent"
+    );
+    harness
+        .get_by_label("Remove these backup applications from the backup server")
+        .click();
+    harness.run();
+    wait_for(&mut harness, "the removal", |h| {
+        h.state()
+            .banner_text()
+            .is_some_and(|b| b.contains("Removed 2 backup applications"))
+    });
+    let state = server.state.lock().unwrap();
+    assert_eq!(state.count("DELETE "), 1);
+    assert_eq!(
+        state.organization(NORTHWIND_ON_SERVER).applications,
+        [(
+            NORTHWIND_APP.to_owned(),
+            "Veeam Backup for Microsoft 365".to_owned()
+        )]
+    );
+    let added: Vec<_> = state
+        .requests
+        .iter()
+        .filter(|r| {
+            (r.starts_with("POST ") || r.starts_with("PUT ")) && !r.starts_with("POST /v8/token")
+        })
+        .collect();
+    assert!(added.is_empty(), "nothing is added: {added:?}");
 }

@@ -13,6 +13,7 @@ mod keyring_job;
 mod manager_session;
 mod revocation_session;
 mod server_actions;
+mod server_applications_session;
 mod server_apply_session;
 mod server_connect_session;
 mod server_overview;
@@ -267,6 +268,7 @@ impl BackupAccountsApp {
             MainAction::RefreshServer => self.server.mark_stale(),
             MainAction::DisconnectServer => self.disconnect_server(ctx),
             MainAction::ApplyToServer(id) => self.open_server_apply(ctx, id),
+            MainAction::RemoveServerApplications(id) => self.open_server_application_removal(&id),
             MainAction::ShowHealth(visible) => {
                 if let Ok(state) = &self.state {
                     self.health.set_visible(visible, state, ctx);

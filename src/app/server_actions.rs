@@ -2,6 +2,7 @@
 //! and *Apply to backup server...* from a context menu, the details pane or Health.
 
 use super::BackupAccountsApp;
+use super::server_applications_session::ServerApplicationsSession;
 use super::server_apply_session::ServerApplySession;
 use super::server_connect_session::ServerConnectSession;
 
@@ -29,6 +30,20 @@ impl BackupAccountsApp {
             Err(reason) => self.show_banner(reason, true),
         }
         self.selected = Some(organization_id);
+    }
+
+    /// Health (KB4821): *Remove the others from the server...*.
+    pub(super) fn open_server_application_removal(&mut self, organization_id: &str) {
+        let Ok(state) = &self.state else {
+            return;
+        };
+        if !self.sessions.is_empty() {
+            return;
+        }
+        match ServerApplicationsSession::open(state, &self.server, organization_id) {
+            Ok(session) => self.sessions.push(Box::new(session)),
+            Err(reason) => self.show_banner(reason, true),
+        }
     }
 
     /// File > *Disconnect from backup server*.

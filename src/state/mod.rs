@@ -8,6 +8,7 @@ mod errors;
 mod health;
 mod recovery;
 mod revocations;
+mod server_applications;
 mod sync;
 
 // What the windows show of a sync comes from the store; the views take it from here, so
@@ -23,6 +24,7 @@ use std::sync::atomic::AtomicUsize;
 pub use backup_server::{SavedPoolOf, ServerSettingsHint, ServerSettingsLookup, ServerSurvey};
 pub use errors::{CommitFailure, ReloadError, StartupError};
 pub use health::{HealthJob, SecretCheck};
+pub use server_applications::ApplicationRemoval;
 pub use sync::SyncJob;
 
 use crate::model::{

@@ -68,6 +68,9 @@ pub enum MainAction {
     DisconnectServer,
     /// Context menu, details pane or Health: *Apply to backup server...* for an organization.
     ApplyToServer(String),
+    /// Health (KB4821): *Remove the others from the server...*: the organization's backup
+    /// applications on the server except the one it was added with.
+    RemoveServerApplications(String),
 }
 
 /// Connect to Backup Server, its certificate question, and Apply to Backup Server.
@@ -88,7 +91,7 @@ pub enum ServerAction {
     RefuseCertificate,
     /// Apply: the consent to the removals changed.
     SetConsent(bool),
-    /// Apply: *Apply*.
+    /// Apply: *Apply*; removing applications: *Remove*.
     Apply,
     /// Connect or Apply: *Cancel* or Escape; a running step is asked to stop.
     Cancel,

@@ -105,6 +105,14 @@ impl BackupApplicationsView {
             organization.name,
             organization.authentication.label()
         ));
+        ui.label(
+            RichText::new(
+                "This pool is kept here and in the exported script only: applications are \
+                 never added to the backup server from this app, because version 8.4 and \
+                 later no longer accept new backup applications.",
+            )
+            .weak(),
+        );
         if draft.rows().len() > 1 {
             ui.label(
                 RichText::new(format!("ℹ {SHARED_THROTTLING_NOTE}"))

@@ -287,6 +287,10 @@ fn fix_button_ui(
             "Organization settings...",
             Some(MainAction::EditSettings.into()),
         ),
+        FindingAction::RemoveServerApplications => (
+            "Remove the others from the server...",
+            Some(MainAction::RemoveServerApplications(id.clone()).into()),
+        ),
     };
     // One account can have several findings: the name says which one this fixes.
     let name = format!("{label} for {subject}: {}", finding.title());

@@ -18,6 +18,7 @@ pub mod organization_settings;
 pub mod password;
 pub mod pool_details;
 pub mod select_application;
+pub mod server_applications;
 pub mod server_apply;
 pub mod server_certificate;
 pub mod server_connect;

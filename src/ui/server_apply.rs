@@ -66,26 +66,25 @@ pub fn apply_ui(ctx: &egui::Context, view: &ApplyView<'_>, sender: &ActionSender
         if let Some(error) = view.error {
             inline_error_ui(ui, error);
         }
-        footer.ui(
-            ui,
-            |ui| {
-                if let Some((step, (done, total))) = view.busy {
-                    ui.horizontal(|ui| {
-                        ui.spinner();
-                        ui.label(step);
-                    });
-                    if total > 0 {
-                        ui.add(egui::ProgressBar::new(done as f32 / total as f32));
-                    }
-                }
-            },
-            |_| {},
-        );
+        footer.ui(ui, |ui| busy_ui(ui, view.busy), |_| {});
     });
     match response.answer {
         Some(DialogAnswer::Ok) => sender.send(ServerAction::Apply),
         Some(DialogAnswer::Cancel) => sender.send(ServerAction::Cancel),
         None => {}
+    }
+}
+
+/// A network step's progress: what runs, with a bar when its steps are counted.
+pub(super) fn busy_ui(ui: &mut egui::Ui, busy: Option<(&str, (usize, usize))>) {
+    if let Some((step, (done, total))) = busy {
+        ui.horizontal(|ui| {
+            ui.spinner();
+            ui.label(step);
+        });
+        if total > 0 {
+            ui.add(egui::ProgressBar::new(done as f32 / total as f32));
+        }
     }
 }
 

@@ -246,11 +246,18 @@ fn serve_connection(
         if !pause.is_zero() {
             std::thread::sleep(pause);
         }
-        let body = body.to_string();
-        let head = format!(
-            "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        );
+        // 204 has no body (a client reading the next answer on this connection would
+        // otherwise read it first).
+        let (head, body) = if status == 204 {
+            ("HTTP/1.1 204 No Content\r\n\r\n".to_owned(), String::new())
+        } else {
+            let body = body.to_string();
+            let head = format!(
+                "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+                body.len()
+            );
+            (head, body)
+        };
         let stream = reader.get_mut();
         if stream.write_all(head.as_bytes()).is_err()
             || stream.write_all(body.as_bytes()).is_err()

@@ -72,6 +72,15 @@ pub enum FindingKind {
     ServerPoolDiffers(String),
     /// The backup server could not be read, so its pool is unknown: why.
     ServerUnreachable(String),
+    /// The backup server has more than one backup application for the organization, which
+    /// share one throttling limit (KB4821): their count, and the one it was added with.
+    ServerSharedThrottling {
+        /// How many applications the server has.
+        count: usize,
+        /// The application the organization was added with, which stays; `None` when the
+        /// server does not say.
+        keep: Option<String>,
+    },
     /// A saved setting contradicts what the backup server says.
     ServerSettingsDiffer {
         /// What is saved.
@@ -128,6 +137,8 @@ pub enum FindingAction {
     ConnectToServer,
     /// Opens Organization Settings.
     EditSettings,
+    /// Asks to remove the backup server's other applications (KB4821).
+    RemoveServerApplications,
 }
 
 /// One thing that needs attention.
@@ -192,6 +203,11 @@ impl Finding {
             FindingKind::ServerPoolDiffers(_) => FindingAction::ApplyToServer,
             FindingKind::ServerUnreachable(_) => FindingAction::ConnectToServer,
             FindingKind::ServerSettingsDiffer { .. } => FindingAction::EditSettings,
+            // Which one stays must be known before anything is removed.
+            FindingKind::ServerSharedThrottling { keep: None, .. } => {
+                FindingAction::ReviewApplications
+            }
+            FindingKind::ServerSharedThrottling { .. } => FindingAction::RemoveServerApplications,
         }
     }
 
@@ -214,6 +230,7 @@ impl Finding {
             FindingKind::ServerPoolDiffers(_) => "backup server differs",
             FindingKind::ServerUnreachable(_) => "backup server unreachable",
             FindingKind::ServerSettingsDiffer { .. } => "settings contradict the backup server",
+            FindingKind::ServerSharedThrottling { .. } => "shared throttling on the backup server",
         }
     }
 
@@ -291,6 +308,7 @@ impl Finding {
             ),
             FindingKind::ServerPoolDiffers(_)
             | FindingKind::ServerUnreachable(_)
+            | FindingKind::ServerSharedThrottling { .. }
             | FindingKind::ServerSettingsDiffer { .. } => self.describe_server(),
         }
     }
@@ -311,6 +329,17 @@ impl Finding {
             FindingKind::ServerSettingsDiffer { saved, server } => format!(
                 "The saved settings say {saved}, the backup server says {server}. Correct the \
                  organization's settings."
+            ),
+            FindingKind::ServerSharedThrottling { count, keep } => format!(
+                "The backup server has {count} backup applications for it; since 1 March 2026 \
+                 Microsoft counts them against one throttling limit, so the vendor recommends \
+                 one (KB4821). {}",
+                keep.as_ref().map_or_else(
+                    || "The server does not say which one it was added with; review them in \
+                        its console."
+                        .to_owned(),
+                    |app| format!("Keep {app}, the one it was added with, and remove the others."),
+                )
             ),
             _ => String::new(),
         }

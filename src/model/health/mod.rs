@@ -259,6 +259,19 @@ fn server_findings(
                 AuthenticationMethod::ModernAppOnly.label(),
             ),
         ),
+        Some(ServerStanding::AppOnly {
+            added_with_application,
+            applications,
+        }) if applications.len() > 1 => push(
+            Severity::Notice,
+            FindingKind::ServerSharedThrottling {
+                count: applications.len(),
+                keep: added_with_application
+                    .as_ref()
+                    .filter(|id| applications.iter().any(|(app, _)| app == *id))
+                    .cloned(),
+            },
+        ),
         Some(ServerStanding::Pool {
             added_by,
             comparison,
