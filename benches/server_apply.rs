@@ -29,13 +29,8 @@ const PASSWORD: &str = "Bench-Server-Pa55!";
 const LATENCY: Duration = Duration::from_millis(50);
 const PAGE: usize = 10_000;
 
-fn main() {
-    let measuring = std::env::args().any(|a| a == "--bench");
-    let (members, accounts, runs) = if measuring {
-        (50_000, 1_000, 5)
-    } else {
-        (2_000, 100, 1)
-    };
+/// A server whose one organization has one group of `members` members; their logins.
+fn server_with_a_group_of(members: usize) -> (Vb365Server, Identity, Vec<String>) {
     let logins: Vec<String> = (0..members)
         .map(|n| format!("user{n:05}@contoso.com"))
         .collect();
@@ -55,7 +50,17 @@ fn main() {
         ..Organization::default()
     });
     let identity = Identity::self_signed("VBO365 REST");
-    let server = Vb365Server::start(state, &identity);
+    (Vb365Server::start(state, &identity), identity, logins)
+}
+
+fn main() {
+    let measuring = std::env::args().any(|a| a == "--bench");
+    let (members, accounts, runs) = if measuring {
+        (50_000, 1_000, 5)
+    } else {
+        (2_000, 100, 1)
+    };
+    let (server, identity, logins) = server_with_a_group_of(members);
     let secrets = Arc::new(MemorySecrets::default());
     // Spread over the whole group, so every member page matters.
     let chosen: Vec<String> = logins
@@ -66,7 +71,10 @@ fn main() {
         .collect();
     for upn in &chosen {
         secrets
-            .write(&SecretKey::new("contoso", upn), &Password::new(format!("pw-{upn}")))
+            .write(
+                &SecretKey::new("contoso", upn),
+                &Password::new(format!("pw-{upn}")),
+            )
             .unwrap();
     }
     let saved = SavedPool {
@@ -117,5 +125,8 @@ fn main() {
         )
         .unwrap();
     }
-    assert_eq!(requests, floor, "the apply sends exactly the floor's requests");
+    assert_eq!(
+        requests, floor,
+        "the apply sends exactly the floor's requests"
+    );
 }

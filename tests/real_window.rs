@@ -602,3 +602,102 @@ fn files_are_private_a_second_instance_writes_nothing_and_the_log_is_quiet() {
         );
     }
 }
+
+/// The released binary against the local backup server (HTTPS, pinned self-signed
+/// certificate), with the session and Carol's password in the real Secret Service: the
+/// details pane shows the drift read on a worker, Apply asks for consent to remove Heidi and
+/// sends Carol's password from the keyring; the pane then says the pools match.
+#[test]
+#[ignore = "needs an X display, at-spi2-core and a Secret Service: run scripts/test"]
+fn the_binary_shows_the_backup_servers_drift_and_applies_the_keyrings_password() {
+    use backup_accounts::model::Password;
+    use backup_accounts::store::{KeyringSecrets, SecretStore};
+    use common::vb365_server::{Identity, PoolEntry, Vb365Server, state_from_directory};
+
+    const USER: &str = "CONTOSO\\svc-backup";
+    const SERVER_PASSWORD: &str = "Real-Window-Server-Pa55";
+    const CAROL_SECRET: &str = "Carol-Real-Keyring-Secret-3";
+    let _one_window = one_window_at_a_time();
+    let folder = tempfile::tempdir().unwrap();
+    let secrets: std::sync::Arc<dyn SecretStore> =
+        std::sync::Arc::new(KeyringSecrets::platform().unwrap());
+
+    let mut server_state = state_from_directory(&common::demo());
+    server_state
+        .users
+        .insert(USER.to_owned(), SERVER_PASSWORD.to_owned());
+    let contoso = server_state.organization_mut("00000000-0000-4000-8000-000000000000");
+    let helpdesk = contoso
+        .groups
+        .iter()
+        .find(|g| g.name == "IT Helpdesk")
+        .unwrap();
+    contoso.pool = vec![PoolEntry {
+        login: "heidi@contoso.com".to_owned(),
+        group_id: helpdesk.id.clone(),
+        password: "server-side-secret".to_owned(),
+    }];
+    let identity = Identity::self_signed("VBO365 REST");
+    let server = Vb365Server::start(server_state, &identity);
+    {
+        let options = backup_accounts::state::StartupOptions {
+            config_dir: Some(folder.path().to_path_buf()),
+            ..Default::default()
+        };
+        let mut state =
+            backup_accounts::state::AppState::load(&options, Ok(secrets.clone())).unwrap();
+        let mut draft = state.open_manager(common::CONTOSO).unwrap();
+        draft.choose_group(common::HELPDESK_GROUP).unwrap();
+        draft
+            .set_password("carol@contoso.com", Password::new(CAROL_SECRET.to_owned()))
+            .unwrap();
+        common::commit(&mut state, &draft).unwrap();
+        let settings = backup_accounts::store::vb365::connect(
+            &server.address(),
+            USER,
+            &Password::new(SERVER_PASSWORD.to_owned()),
+            Some(backup_accounts::store::vb365::Fingerprint::of(
+                &identity.certificate_der,
+            )),
+            secrets.clone(),
+        )
+        .unwrap();
+        state.save_backup_server(Some(settings)).unwrap();
+    }
+    atspi_steps(
+        folder.path(),
+        &[],
+        &[
+            "wait:On the backup server; its pool differs: only on the server: \
+             heidi@contoso.com; only saved: carol@contoso.com.",
+            "click:Apply to backup server...",
+            "wait:Remove 1 account from the backup server's pool",
+            "click:Remove 1 account from the backup server's pool",
+            // The check box's frame is drawn before Apply is enabled.
+            "dump",
+            "click:Apply the saved pool to the backup server",
+            "wait:On the backup server; its pool matches the saved selection (1 account).",
+        ],
+    );
+    {
+        let state = server.state.lock().unwrap();
+        let pool = &state
+            .organization("00000000-0000-4000-8000-000000000000")
+            .pool;
+        assert_eq!(pool.len(), 1, "{pool:?}");
+        assert_eq!(pool[0].login, "carol@contoso.com");
+        assert_eq!(pool[0].password, CAROL_SECRET, "from the real keyring");
+        assert_eq!(state.count("PUT "), 1);
+    }
+    for (service, user) in [
+        ("backup-accounts", "contoso/carol@contoso.com".to_owned()),
+        (
+            "backup-accounts-server",
+            format!("vb365/{}", server.address()),
+        ),
+    ] {
+        let _ = Command::new("secret-tool")
+            .args(["clear", "service", service, "username", &user])
+            .status();
+    }
+}
