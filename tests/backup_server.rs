@@ -415,3 +415,72 @@ fn a_refused_refresh_asks_to_connect_again_and_disconnect_forgets_the_session() 
     assert!(matches!(error, ServerError::NotConnected), "{error}");
     assert!(!format!("{client:?}").contains("refresh-"), "{client:?}");
 }
+
+#[test]
+fn cancel_while_the_server_synchronizes_sends_nothing() {
+    let setup = Setup::new(|_| {});
+    let (group_id, group_name, members) = contoso_group(&setup);
+    let newcomer = members[0].clone();
+    {
+        let mut state = setup.server.state.lock().unwrap();
+        let organization = state.organization_mut("00000000-0000-4000-8000-000000000000");
+        // The synchronization runs for as long as anyone waits.
+        organization.sync_polls = usize::MAX;
+        let group = organization
+            .groups
+            .iter_mut()
+            .find(|g| g.msid == group_id)
+            .unwrap();
+        group.members.retain(|m| m != &newcomer);
+        let server_group = group.id.clone();
+        organization
+            .unknown_until_sync
+            .push((server_group, newcomer.clone()));
+    }
+    let accounts = vec![newcomer];
+    save_passwords(&setup.secrets, &accounts);
+    let client = setup.signed_in();
+    let progress = Arc::new(JobProgress::default());
+    let canceller = {
+        let progress = progress.clone();
+        let server = setup.server.state.clone();
+        std::thread::spawn(move || {
+            while server
+                .lock()
+                .unwrap()
+                .count("GET /v8/Organizations/00000000-0000-4000-8000-000000000000/SyncState")
+                == 0
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            progress
+                .cancel
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        })
+    };
+    let started = std::time::Instant::now();
+    let error = apply_pool(
+        &client,
+        setup.secrets.as_ref(),
+        &SavedPool {
+            organization_id: CONTOSO,
+            organization_name: "Contoso",
+            tenant_id: CONTOSO,
+            group_id: &group_id,
+            group_name: &group_name,
+            accounts: &accounts,
+        },
+        &progress,
+    )
+    .unwrap_err();
+    canceller.join().unwrap();
+    assert!(
+        matches!(error, ApplyError::Server(ServerError::Cancelled)),
+        "{error}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "stopped at the next poll, not at the end of a synchronization that never ends"
+    );
+    assert_eq!(setup.server.state.lock().unwrap().count("PUT "), 0);
+}

@@ -480,3 +480,149 @@ fn backup_application_certificates_feed_the_report() {
     );
     assert!(report.needs_attention());
 }
+
+#[test]
+fn the_backup_servers_standing_feeds_the_report() {
+    use backup_accounts::model::health::{
+        FindingAction, FindingKind, HealthInputs, HealthReport, Severity,
+    };
+    use backup_accounts::model::server_pool::{PoolComparison, ServerFacts, ServerStanding};
+    let directory = demo();
+    let selections = BTreeMap::from([(
+        CONTOSO.to_owned(),
+        OrganizationSelection {
+            group_id: HELPDESK_GROUP.to_owned(),
+            group_name: "IT Helpdesk".to_owned(),
+            accounts: vec!["carol@contoso.com".to_owned()],
+            passwords: BTreeMap::new(),
+        },
+    )]);
+    let app = "5b1f3a2e-7c44-4d6a-9e21-0f3c9d2a7b10".to_owned();
+    let standings = BTreeMap::from([
+        (
+            CONTOSO.to_owned(),
+            ServerStanding::Pool {
+                added_by: Some("someone-else@contoso.com".to_owned()),
+                comparison: PoolComparison::new(
+                    &["carol@contoso.com".to_owned()],
+                    Some("IT Helpdesk"),
+                    &[("heidi@contoso.com".to_owned(), "IT Helpdesk".to_owned())],
+                ),
+            },
+        ),
+        (
+            FABRIKAM.to_owned(),
+            ServerStanding::AppOnly {
+                added_with_application: None,
+                applications: Vec::new(),
+            },
+        ),
+        (
+            NORTHWIND.to_owned(),
+            ServerStanding::AppOnly {
+                added_with_application: Some(app.clone()),
+                applications: vec![
+                    (app.clone(), "Veeam Backup".to_owned()),
+                    (
+                        "11111111-2222-4333-8444-555555555555".to_owned(),
+                        "Old".to_owned(),
+                    ),
+                ],
+            },
+        ),
+    ]);
+    let report = |server: &ServerFacts| {
+        HealthReport::compute(&HealthInputs {
+            directory: &directory,
+            selections: &selections,
+            pending_review: &Default::default(),
+            missing_secrets: None,
+            now: jiff::Timestamp::now(),
+            max_age_days: 90,
+            application_pools: &BTreeMap::new(),
+            server: Some(server),
+        })
+    };
+    let server_findings = |server: &ServerFacts| -> Vec<_> {
+        report(server)
+            .findings()
+            .filter(|f| {
+                matches!(
+                    f.kind,
+                    FindingKind::ServerPoolDiffers(_)
+                        | FindingKind::ServerUnreachable(_)
+                        | FindingKind::ServerSettingsDiffer { .. }
+                        | FindingKind::ServerSharedThrottling { .. }
+                )
+            })
+            .map(|f| {
+                (
+                    f.organization_id.clone(),
+                    f.severity,
+                    f.kind.clone(),
+                    f.action(),
+                )
+            })
+            .collect()
+    };
+    let read = ServerFacts {
+        server: "vbo.example.com:4443".to_owned(),
+        read_at: jiff::Timestamp::now(),
+        standings: Ok(standings),
+    };
+    let mut found = server_findings(&read);
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        found,
+        [
+            (
+                CONTOSO.to_owned(),
+                Severity::Warning,
+                FindingKind::ServerSettingsDiffer {
+                    saved: "added by admin@contoso.onmicrosoft.com".to_owned(),
+                    server: "added by someone-else@contoso.com".to_owned(),
+                },
+                FindingAction::EditSettings
+            ),
+            (
+                CONTOSO.to_owned(),
+                Severity::Warning,
+                FindingKind::ServerPoolDiffers(
+                    "only on the server: heidi@contoso.com; only saved: carol@contoso.com"
+                        .to_owned()
+                ),
+                FindingAction::ApplyToServer
+            ),
+            (
+                FABRIKAM.to_owned(),
+                Severity::Warning,
+                FindingKind::ServerSettingsDiffer {
+                    saved: "Modern authentication (legacy protocols allowed)".to_owned(),
+                    server: "Modern app-only authentication".to_owned(),
+                },
+                FindingAction::EditSettings
+            ),
+            (
+                NORTHWIND.to_owned(),
+                Severity::Notice,
+                FindingKind::ServerSharedThrottling {
+                    count: 2,
+                    keep: Some(app)
+                },
+                FindingAction::RemoveServerApplications
+            ),
+        ]
+    );
+
+    let unreachable = ServerFacts::unreadable("vbo.example.com:4443", "refused".to_owned());
+    assert_eq!(
+        server_findings(&unreachable),
+        [(
+            CONTOSO.to_owned(),
+            Severity::Warning,
+            FindingKind::ServerUnreachable("refused".to_owned()),
+            FindingAction::ConnectToServer
+        )],
+        "only organizations with a saved pool depend on the server"
+    );
+}

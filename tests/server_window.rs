@@ -75,6 +75,26 @@ fn type_into(
     harness.run();
 }
 
+/// No node of the accessibility tree holds `secret`, in its name, value or description.
+fn assert_nowhere_in_the_tree(
+    harness: &egui_kittest::Harness<'_, backup_accounts::app::BackupAccountsApp>,
+    secret: &str,
+) {
+    let mut pending = vec![harness.root().accesskit_node()];
+    let mut seen = 0;
+    while let Some(node) = pending.pop() {
+        pending.extend(node.children());
+        seen += 1;
+        for text in [node.label(), node.value(), node.description()]
+            .into_iter()
+            .flatten()
+        {
+            assert!(!text.contains(secret), "{:?} shows the secret", node.role());
+        }
+    }
+    assert!(seen > 10, "only {seen} nodes");
+}
+
 #[test]
 fn connect_pin_see_the_drift_apply_with_consent_and_disconnect_by_label() {
     let folder = tempfile::tempdir().unwrap();
@@ -112,6 +132,7 @@ fn connect_pin_see_the_drift_apply_with_consent_and_disconnect_by_label() {
         SERVER_PASSWORD,
     );
     assert_interactive_nodes_named_and_unique(&harness, "Connect to Backup Server");
+    assert_nowhere_in_the_tree(&harness, SERVER_PASSWORD);
     harness.get_by_label("Connect to the backup server").click();
     harness.run();
 
@@ -165,6 +186,12 @@ fn connect_pin_see_the_drift_apply_with_consent_and_disconnect_by_label() {
         })
         .unwrap_or_default();
     assert!(standing.contains(OUTSIDER), "{standing}");
+    // Drawing never asks the server: 30 more frames send nothing.
+    let sent = server.state.lock().unwrap().requests.len();
+    for _ in 0..30 {
+        harness.step();
+    }
+    assert_eq!(server.state.lock().unwrap().requests.len(), sent);
     assert!(standing.contains("carol@contoso.com"), "{standing}");
 
     // Health lists it, with Apply as the fix.
