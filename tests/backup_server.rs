@@ -78,6 +78,24 @@ fn contoso_group(setup: &Setup) -> (String, String, Vec<String>) {
     (group.msid, group.name, group.members)
 }
 
+/// The server learns that `member` is in the group only at its next synchronization, which
+/// answers "running" to `polls` polls.
+fn hide_until_sync(setup: &Setup, group_id: &str, member: &str, polls: usize) {
+    let mut state = setup.server.state.lock().unwrap();
+    let organization = state.organization_mut("00000000-0000-4000-8000-000000000000");
+    organization.sync_polls = polls;
+    let group = organization
+        .groups
+        .iter_mut()
+        .find(|g| g.msid == group_id)
+        .unwrap();
+    group.members.retain(|m| m != member);
+    let server_group = group.id.clone();
+    organization
+        .unknown_until_sync
+        .push((server_group, member.to_owned()));
+}
+
 fn save_passwords(secrets: &MemorySecrets, accounts: &[String]) {
     for upn in accounts {
         secrets
@@ -258,21 +276,7 @@ fn a_member_unknown_until_the_servers_sync_is_found_after_it_and_one_still_unkno
     let setup = Setup::new(|_| {});
     let (group_id, group_name, members) = contoso_group(&setup);
     let newcomer = members[0].clone();
-    {
-        let mut state = setup.server.state.lock().unwrap();
-        let organization = state.organization_mut("00000000-0000-4000-8000-000000000000");
-        organization.sync_polls = 2;
-        let group = organization
-            .groups
-            .iter_mut()
-            .find(|g| g.msid == group_id)
-            .unwrap();
-        group.members.retain(|m| m != &newcomer);
-        let server_group = group.id.clone();
-        organization
-            .unknown_until_sync
-            .push((server_group, newcomer.clone()));
-    }
+    hide_until_sync(&setup, &group_id, &newcomer, 2);
     let accounts = vec![newcomer, members[1].clone()];
     save_passwords(&setup.secrets, &accounts);
     let client = setup.signed_in();
@@ -421,22 +425,8 @@ fn cancel_while_the_server_synchronizes_sends_nothing() {
     let setup = Setup::new(|_| {});
     let (group_id, group_name, members) = contoso_group(&setup);
     let newcomer = members[0].clone();
-    {
-        let mut state = setup.server.state.lock().unwrap();
-        let organization = state.organization_mut("00000000-0000-4000-8000-000000000000");
-        // The synchronization runs for as long as anyone waits.
-        organization.sync_polls = usize::MAX;
-        let group = organization
-            .groups
-            .iter_mut()
-            .find(|g| g.msid == group_id)
-            .unwrap();
-        group.members.retain(|m| m != &newcomer);
-        let server_group = group.id.clone();
-        organization
-            .unknown_until_sync
-            .push((server_group, newcomer.clone()));
-    }
+    // The synchronization runs for as long as anyone waits.
+    hide_until_sync(&setup, &group_id, &newcomer, usize::MAX);
     let accounts = vec![newcomer];
     save_passwords(&setup.secrets, &accounts);
     let client = setup.signed_in();

@@ -52,18 +52,7 @@ impl SavedPoolOf {
     /// The server's pool of this organization, found by tenant id; an organization missing
     /// from the server, or added there app-only (R1), is refused with the reason.
     pub fn read_from(&self, client: &BackupServer) -> Result<ServerPool, ApplyError> {
-        let found = vb365::find_organization(client, &self.organization_id)?.ok_or_else(|| {
-            ApplyError::NotOnServer {
-                organization: self.organization_name.clone(),
-                tenant: self.organization_id.clone(),
-                server: client.address().host_port(),
-            }
-        })?;
-        if found.is_app_only() {
-            return Err(ApplyError::AppOnly {
-                organization: self.organization_name.clone(),
-            });
-        }
+        let found = vb365::organization_taking_accounts(client, &self.as_saved())?;
         Ok(read_pool(client, found)?)
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use zeroize::Zeroizing;
 
 use super::address::checked_id;
-use super::api::{BackupAccountToSend, GroupMember, ServerGroup, SyncState};
+use super::api::{BackupAccountToSend, GroupMember, ServerGroup, ServerOrganization, SyncState};
 use super::client::{BackupServer, Method, PAGE_LIMIT};
 use super::error::ServerError;
 use super::pool::{ServerPool, backup_accounts, find_organization, groups};
@@ -129,17 +129,7 @@ pub fn apply_pool(
         }
     };
     progress.set_step("Finding the organization on the backup server");
-    let organization =
-        find_organization(server, saved.tenant_id)?.ok_or_else(|| ApplyError::NotOnServer {
-            organization: saved.organization_name.to_owned(),
-            tenant: saved.tenant_id.to_owned(),
-            server: server.address().host_port(),
-        })?;
-    if organization.is_app_only() {
-        return Err(ApplyError::AppOnly {
-            organization: saved.organization_name.to_owned(),
-        });
-    }
+    let organization = organization_taking_accounts(server, saved)?;
     let org_id = checked_id(&organization.id, "the list of organizations")?.to_owned();
     cancelled()?;
     // An empty pool needs no group: the PUT empties the server's pool (with consent).
@@ -178,6 +168,26 @@ pub fn apply_pool(
         organization,
         accounts: kept,
     })
+}
+
+/// The server's organization of the saved pool, found by tenant id; one missing from the
+/// server, or added there app-only (R1), is refused with the reason.
+pub fn organization_taking_accounts(
+    server: &BackupServer,
+    saved: &SavedPool<'_>,
+) -> Result<ServerOrganization, ApplyError> {
+    let organization =
+        find_organization(server, saved.tenant_id)?.ok_or_else(|| ApplyError::NotOnServer {
+            organization: saved.organization_name.to_owned(),
+            tenant: saved.tenant_id.to_owned(),
+            server: server.address().host_port(),
+        })?;
+    if organization.is_app_only() {
+        return Err(ApplyError::AppOnly {
+            organization: saved.organization_name.to_owned(),
+        });
+    }
+    Ok(organization)
 }
 
 /// The server's group and member entries of the saved accounts; when the server does not

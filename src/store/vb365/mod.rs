@@ -14,7 +14,7 @@ pub mod tls;
 use serde::{Deserialize, Serialize};
 
 pub use address::{DEFAULT_PORT, ServerAddress};
-pub use apply::{ApplyError, SavedPool, apply_pool};
+pub use apply::{ApplyError, SavedPool, apply_pool, organization_taking_accounts};
 pub use client::{BackupServer, PAGE_LIMIT};
 pub use error::ServerError;
 pub use pool::{ServerPool, find_organization, read_pool};
