@@ -95,24 +95,33 @@ fn main() {
     let latency = if measuring { LATENCY } else { Duration::ZERO };
     server.set_delay(latency);
 
-    let (mut times, mut requests) = (Vec::new(), 0);
+    let (mut times, mut requests, mut server_busy) = (Vec::new(), 0, Vec::new());
     for _ in 0..runs {
         // A new client, as a new window or command has: its access token comes from the
         // keyring's refresh token, which is one of the counted requests.
         let client = BackupServer::new(address.clone(), pin, secrets.clone()).unwrap();
-        server.state.lock().unwrap().requests.clear();
+        {
+            let mut state = server.state.lock().unwrap();
+            state.requests.clear();
+            state.busy = Duration::ZERO;
+        }
         let started = Instant::now();
         let kept = apply_pool(&client, secrets.as_ref(), &saved, &JobProgress::default()).unwrap();
         times.push(started.elapsed().as_secs_f64());
         assert_eq!(kept.accounts.len(), accounts);
-        requests = server.state.lock().unwrap().requests.len();
+        let state = server.state.lock().unwrap();
+        requests = state.requests.len();
+        server_busy.push(state.busy.as_secs_f64());
     }
     times.sort_by(f64::total_cmp);
     let median = times[times.len() / 2];
+    server_busy.sort_by(f64::total_cmp);
+    let server_busy = server_busy[server_busy.len() / 2];
     let baseline = requests as f64 * latency.as_secs_f64();
     eprintln!(
         "server apply ({accounts} of {members} members, {} ms away): {median:.3} s, {requests} \
-         requests (floor {floor}), requests x latency {baseline:.3} s",
+         requests (floor {floor}), requests x latency {baseline:.3} s, the test server's own \
+         work {server_busy:.3} s",
         latency.as_millis()
     );
     if measuring {

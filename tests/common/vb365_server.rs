@@ -69,6 +69,10 @@ pub struct ServerState {
     sync_polls_left: HashMap<String, usize>,
     /// Every request: `METHOD /path?query`.
     pub requests: Vec<String>,
+    /// A member page serialized by its route, sent instead of the route's `Value`.
+    serialized_reply: Option<String>,
+    /// How long the server spent answering, added delays left out.
+    pub busy: Duration,
     /// Every `PUT .../BackupAccounts` body, as sent.
     pub put_bodies: Vec<Value>,
 }
@@ -241,6 +245,7 @@ fn serve_connection(
     };
     let mut reader = BufReader::new(rustls::StreamOwned::new(connection, stream));
     while let Some(request) = read_request(&mut reader) {
+        let started = std::time::Instant::now();
         let (status, body) = answer(state, &request);
         let pause = *delay.lock().unwrap();
         if !pause.is_zero() {
@@ -251,7 +256,10 @@ fn serve_connection(
         let (head, body) = if status == 204 {
             ("HTTP/1.1 204 No Content\r\n\r\n".to_owned(), String::new())
         } else {
-            let body = body.to_string();
+            let body = match body {
+                Reply::Json(value) => value.to_string(),
+                Reply::Text(text) => text,
+            };
             let head = format!(
                 "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
                 body.len()
@@ -265,6 +273,8 @@ fn serve_connection(
         {
             return;
         }
+        // The server's own time for the answer, without the added delay.
+        state.lock().unwrap().busy += started.elapsed().saturating_sub(pause);
     }
 }
 
@@ -310,7 +320,22 @@ fn error(status: u16, message: &str, code: &str) -> (u16, Value) {
     )
 }
 
-fn answer(state: &Mutex<ServerState>, request: &Request) -> (u16, Value) {
+/// An answer's body: JSON built as a `Value`, or text already serialized (member pages, which
+/// are large and built straight from the members, as a real server streams them).
+enum Reply {
+    Json(Value),
+    Text(String),
+}
+
+fn answer(state: &Mutex<ServerState>, request: &Request) -> (u16, Reply) {
+    let (status, value) = answer_json(state, request);
+    match state.lock().unwrap().serialized_reply.take() {
+        Some(text) => (status, Reply::Text(text)),
+        None => (status, Reply::Json(value)),
+    }
+}
+
+fn answer_json(state: &Mutex<ServerState>, request: &Request) -> (u16, Value) {
     let mut state = state.lock().unwrap();
     let query: Vec<String> = {
         let mut pairs: Vec<String> = request
@@ -397,7 +422,25 @@ fn token(state: &mut ServerState, body: &[u8]) -> (u16, Value) {
     )
 }
 
-fn page(state: &ServerState, request: &Request, items: Vec<Value>) -> (u16, Value) {
+/// One page of `items`, as `limit` and `offset` ask; only the page's items become JSON, so a
+/// 50,000-member group costs the server one page's work per request, as a real server's.
+fn page<T>(
+    state: &ServerState,
+    request: &Request,
+    items: &[T],
+    to_json: impl Fn(&T) -> Value,
+) -> (u16, Value) {
+    let (offset, limit) = offset_and_limit(state, request);
+    let results: Vec<Value> = items.iter().skip(offset).take(limit).map(to_json).collect();
+    (
+        200,
+        json!({"offset": offset, "limit": limit, "results": results,
+               "_links": {"self": {"href": "https://evil.example/v8/steal"}}}),
+    )
+}
+
+/// The page's `offset` and `limit`: as asked, at most 10,000 and at most `max_page`.
+fn offset_and_limit(state: &ServerState, request: &Request) -> (usize, usize) {
     let number = |name: &str, default: usize| {
         request
             .query
@@ -406,13 +449,59 @@ fn page(state: &ServerState, request: &Request, items: Vec<Value>) -> (u16, Valu
             .unwrap_or(default)
     };
     let limit = number("limit", 30).min(10_000).min(state.max_page);
-    let offset = number("offset", 0);
-    let results: Vec<Value> = items.into_iter().skip(offset).take(limit).collect();
-    (
-        200,
-        json!({"offset": offset, "limit": limit, "results": results,
-               "_links": {"self": {"href": "https://evil.example/v8/steal"}}}),
-    )
+    (number("offset", 0), limit)
+}
+
+/// A page of `RESTGroupMember`s, as [`member_json`] writes each.
+#[derive(serde::Serialize)]
+struct MemberPage<'a> {
+    offset: usize,
+    limit: usize,
+    results: Vec<Member<'a>>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Member<'a> {
+    group_id: &'a str,
+    name: &'a str,
+    login: &'a str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    is_cloud: bool,
+    data_location: &'static str,
+    #[serde(rename = "_links")]
+    links: Links,
+}
+
+/// A link that points elsewhere, as answers may hold: the client must never follow it.
+#[derive(serde::Serialize)]
+struct Links {
+    #[serde(rename = "self")]
+    own: Href,
+}
+
+#[derive(serde::Serialize)]
+struct Href {
+    href: &'static str,
+}
+
+impl<'a> Member<'a> {
+    fn new(group_id: &'a str, login: &'a str) -> Self {
+        Self {
+            group_id,
+            name: login.split('@').next().unwrap_or_default(),
+            login,
+            kind: "User",
+            is_cloud: true,
+            data_location: "Cloud",
+            links: Links {
+                own: Href {
+                    href: "https://evil.example/",
+                },
+            },
+        }
+    }
 }
 
 fn member_json(group_id: &str, login: &str) -> Value {
@@ -431,13 +520,12 @@ fn route(state: &mut ServerState, request: &Request, path: &[&str]) -> (u16, Val
         ),
         ("GET", ["Organizations"]) => {
             let msid = request.query.get("msid");
-            let items = state
+            let items: Vec<&Organization> = state
                 .organizations
                 .iter()
                 .filter(|o| msid.is_none_or(|m| m.eq_ignore_ascii_case(&o.msid)))
-                .map(organization_json)
                 .collect();
-            page(state, request, items)
+            page(state, request, &items, |o| organization_json(o))
         }
         (_, ["Organizations", id, rest @ ..]) => {
             let Some(position) = state.organizations.iter().position(|o| o.id == *id) else {
@@ -465,25 +553,31 @@ fn organization_route(
 ) -> (u16, Value) {
     let method = request.method.as_str();
     match (method, rest) {
-        ("GET", ["Groups"]) => {
-            let items = state.organizations[position]
-                .groups
-                .iter()
-                .map(|g| json!({"id": g.id, "msid": g.msid, "displayName": g.name, "name": g.name, "type": "Security"}))
-                .collect();
-            page(state, request, items)
-        }
+        ("GET", ["Groups"]) => page(
+            state,
+            request,
+            &state.organizations[position].groups,
+            |g| json!({"id": g.id, "msid": g.msid, "displayName": g.name, "name": g.name, "type": "Security"}),
+        ),
         ("GET", ["Groups", group, "Members"]) => {
             let organization = &state.organizations[position];
             let Some(group) = organization.groups.iter().find(|g| g.id == *group) else {
                 return error(404, "The group was not found.", "ResourceNotFound");
             };
-            let items = group
-                .members
-                .iter()
-                .map(|login| member_json(&group.id, login))
-                .collect();
-            page(state, request, items)
+            let (offset, limit) = offset_and_limit(state, request);
+            let page = MemberPage {
+                offset,
+                limit,
+                results: group
+                    .members
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|login| Member::new(&group.id, login))
+                    .collect(),
+            };
+            state.serialized_reply = Some(serde_json::to_string(&page).unwrap());
+            (200, Value::Null)
         }
         ("GET", ["BackupAccounts"]) => {
             let pool = &state.organizations[position].pool;
@@ -517,14 +611,12 @@ fn organization_route(
                 json!({"state": if running { "Running" } else { "Success" }}),
             )
         }
-        ("GET", ["BackupApplications"]) => {
-            let items = state.organizations[position]
-                .applications
-                .iter()
-                .map(|(id, name)| json!({"applicationId": id, "displayName": name, "certificateThumbprint": "AB"}))
-                .collect();
-            page(state, request, items)
-        }
+        ("GET", ["BackupApplications"]) => page(
+            state,
+            request,
+            &state.organizations[position].applications,
+            |(id, name)| json!({"applicationId": id, "displayName": name, "certificateThumbprint": "AB"}),
+        ),
         ("DELETE", ["BackupApplications"]) => {
             let ids: Vec<String> = serde_json::from_slice(&request.body).unwrap_or_default();
             state.organizations[position]
@@ -550,15 +642,20 @@ fn put_backup_accounts(state: &mut ServerState, position: usize, body: &[u8]) ->
         );
     }
     let mut pool = Vec::new();
+    // Each group's members, lower-cased, once per PUT.
+    let mut members: HashMap<&str, HashSet<String>> = HashMap::new();
     for account in sent.as_array().into_iter().flatten() {
         let login = account["groupMember"]["login"].as_str().unwrap_or_default();
         let group_id = account["groupMember"]["groupId"]
             .as_str()
             .unwrap_or_default();
-        let known = organization
-            .groups
-            .iter()
-            .any(|g| g.id == group_id && g.members.iter().any(|m| m.eq_ignore_ascii_case(login)));
+        let Some(group) = organization.groups.iter().find(|g| g.id == group_id) else {
+            return error(400, "The group was not found.", "ResourceNotFound");
+        };
+        let known = members
+            .entry(group.id.as_str())
+            .or_insert_with(|| group.members.iter().map(|m| m.to_lowercase()).collect())
+            .contains(&login.to_lowercase());
         if !known {
             return error(
                 400,
