@@ -15,47 +15,49 @@ impl BackupAccountsApp {
         ask_on_worker(request, self.events.sender(), ctx);
     }
 
-    pub(super) fn reload_directory(&mut self) {
+    pub(super) fn reload_directory(&mut self, ctx: &egui::Context) {
         let Ok(state) = &mut self.state else {
             return;
         };
         let result = state.reload_directory();
-        self.show_reload_result("Directory reloaded.", result);
+        self.show_reload_result(ctx, "Directory reloaded.", result);
     }
 
-    pub(super) fn open_directory(&mut self, path: &Path) {
+    pub(super) fn open_directory(&mut self, ctx: &egui::Context, path: &Path) {
         let Ok(state) = &mut self.state else {
             return;
         };
         let result = state.open_directory(path);
-        self.show_directory_change(&format!("Opened {}.", path.display()), result);
+        self.show_directory_change(ctx, &format!("Opened {}.", path.display()), result);
     }
 
     /// Imports a Graph export folder; a new tenant opens Organization Settings first.
-    pub fn import_folder(&mut self, folder: &Path) {
-        self.import_folder_saying(folder, &format!("Imported {}.", folder.display()));
+    pub(super) fn import_folder(&mut self, ctx: &egui::Context, folder: &Path) {
+        self.import_folder_saying(ctx, folder, &format!("Imported {}.", folder.display()));
     }
 
-    /// Imports `folder`, then says `done` (unless the organization's settings are asked
-    /// for first).
-    pub(super) fn import_folder_saying(&mut self, folder: &Path, done: &str) {
+    /// Imports `folder`, then says `done`; a new tenant's Organization Settings open first.
+    pub(super) fn import_folder_saying(&mut self, ctx: &egui::Context, folder: &Path, done: &str) {
         let Ok(state) = &mut self.state else {
             return;
         };
         let result = state.import_graph_folder(folder);
         if state.awaiting_settings().is_none() {
-            self.show_directory_change(done, result);
+            self.show_directory_change(ctx, done, result);
+        } else {
+            self.open_what_the_change_left(ctx);
         }
     }
 
-    /// Context menu: Organization settings... re-reads the export so the settings can change;
-    /// the dialog opens once nothing else is open.
-    pub(super) fn edit_settings(&mut self) {
+    /// Context menu: Organization settings... re-reads the export so the settings can
+    /// change, and opens them.
+    pub(super) fn edit_settings(&mut self, ctx: &egui::Context) {
         let Ok(state) = &mut self.state else {
             return;
         };
-        if let Err(e) = state.edit_settings() {
-            self.show_banner(e.to_string(), true);
+        match state.edit_settings() {
+            Ok(()) => self.open_what_the_change_left(ctx),
+            Err(e) => self.show_banner(e.to_string(), true),
         }
     }
 
@@ -63,20 +65,29 @@ impl BackupAccountsApp {
     /// changed.
     pub(super) fn show_directory_change(
         &mut self,
+        ctx: &egui::Context,
         done: &str,
         result: Result<Vec<Revocation>, ReloadError>,
     ) {
         if result.is_ok() {
             self.select_first_organization();
         }
-        self.show_reload_result(done, result);
+        self.show_reload_result(ctx, done, result);
     }
 
-    /// Tells what a reload did, or why nothing changed. Accounts it would revoke wait in the
-    /// consent dialog (R14).
-    fn show_reload_result(&mut self, done: &str, result: Result<Vec<Revocation>, ReloadError>) {
+    /// Tells what a reload did, or why nothing changed; accounts it would revoke open the
+    /// consent dialog right away (R14).
+    fn show_reload_result(
+        &mut self,
+        ctx: &egui::Context,
+        done: &str,
+        result: Result<Vec<Revocation>, ReloadError>,
+    ) {
         match result {
-            Ok(_) => self.show_banner(done.to_owned(), false),
+            Ok(_) => {
+                self.show_banner(done.to_owned(), false);
+                self.open_what_the_change_left(ctx);
+            }
             Err(e) => self.show_banner(
                 format!("{e} The directory loaded before is still in use."),
                 true,

@@ -1,6 +1,7 @@
-//! The stack of windows over the main one: each frame their jobs are collected and what an
-//! import or a reload left waiting is opened; each action goes to the newest window that
-//! takes it; what a closing window hands over (focus, banner, follow-up work) is done here.
+//! The stack of windows over the main one: each frame their jobs are collected; what a
+//! directory change leaves to decide is opened by the operation that made it; each action
+//! goes to the newest window that takes it; what a closing window hands over (focus, banner,
+//! follow-up work) is done here.
 
 use crate::ui::{Action, ActionSender, modal};
 
@@ -10,8 +11,7 @@ use super::session::{Closing, FollowUp, SessionContext, Step};
 use super::settings_session::SettingsSession;
 
 impl BackupAccountsApp {
-    /// The windows over the main one, after collecting what their jobs finished and
-    /// opening what an import or a reload left waiting (settings, then consent).
+    /// The windows over the main one, after collecting what their jobs finished.
     pub(super) fn dialogs_ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         let mut index = 0;
         while index < self.sessions.len() {
@@ -31,15 +31,20 @@ impl BackupAccountsApp {
                 }
             }
         }
-        self.open_waiting_windows(ctx);
+        if std::mem::take(&mut self.loaded) {
+            // Start-up has no window context: what loading found opens at the first frame.
+            self.open_what_the_change_left(ctx);
+        }
         for session in &mut self.sessions {
             session.ui(ctx, sender);
         }
     }
 
-    /// Organization Settings when an import waits for them; otherwise the consent to revoke
-    /// what a changed directory no longer allows (R14). Only over the main window.
-    fn open_waiting_windows(&mut self, ctx: &egui::Context) {
+    /// What a directory change (a load, reload, import or new settings) left to decide:
+    /// Organization Settings when an import waits for them, otherwise the consent to revoke
+    /// what the directory no longer allows (R14). Called by the operation that made the
+    /// change, only over the main window.
+    pub(super) fn open_what_the_change_left(&mut self, ctx: &egui::Context) {
         let Ok(state) = &mut self.state else {
             return;
         };
@@ -69,11 +74,14 @@ impl BackupAccountsApp {
             self.show_banner(text, is_error);
         }
         match closing.then {
-            Some(FollowUp::Import { folder, done }) => self.import_folder_saying(&folder, &done),
+            Some(FollowUp::Import { folder, done }) => {
+                self.import_folder_saying(ctx, &folder, &done);
+            }
             Some(FollowUp::ShowChange { done, result }) => {
-                self.show_directory_change(&done, result)
+                self.show_directory_change(ctx, &done, result);
             }
             Some(FollowUp::RefreshServer) => self.server.mark_stale(),
+            Some(FollowUp::OpenWhatIsLeft) => self.open_what_the_change_left(ctx),
             None => {}
         }
     }

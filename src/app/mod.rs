@@ -60,6 +60,8 @@ pub struct BackupAccountsApp {
     health: HealthSession,
     /// The last look at the backup server, and the reads under way.
     server: ServerOverview,
+    /// The state was (re)loaded: what it left to decide opens at the next frame.
+    loaded: bool,
     banner: Option<Banner>,
     actions: ActionQueue,
     events: EventQueue,
@@ -77,6 +79,7 @@ impl BackupAccountsApp {
             sessions: Vec::new(),
             health: HealthSession::default(),
             server: ServerOverview::default(),
+            loaded: false,
             banner: None,
             actions: ActionQueue::default(),
             events: EventQueue::default(),
@@ -90,6 +93,7 @@ impl BackupAccountsApp {
         self.state = AppState::load(&self.options, self.secrets.clone());
         // A connected server is read in the background, never while drawing.
         self.server.mark_stale();
+        self.loaded = true;
         let mut problems = Vec::new();
         self.select_first_organization();
         match &self.state {
@@ -222,16 +226,16 @@ impl BackupAccountsApp {
             ui.ctx().request_repaint();
         }
         for event in events {
-            self.take_event(event);
+            self.take_event(ui.ctx(), event);
         }
     }
 
     /// Takes a worker's answer to the part of the app that asked for it.
-    fn take_event(&mut self, event: WorkerEvent) {
+    fn take_event(&mut self, ctx: &egui::Context, event: WorkerEvent) {
         match event {
             WorkerEvent::FileChosen { request, path } => match request {
-                FileRequest::Snapshot => self.open_directory(&path),
-                FileRequest::GraphFolder => self.import_folder(&path),
+                FileRequest::Snapshot => self.open_directory(ctx, &path),
+                FileRequest::GraphFolder => self.import_folder(ctx, &path),
                 FileRequest::Certificate { key } => {
                     if let Some(session) = self.sessions.last_mut() {
                         session.file_chosen(path, key);
@@ -256,9 +260,9 @@ impl BackupAccountsApp {
             MainAction::ImportDirectory => {
                 self.ask_for_file(ctx, FileRequest::GraphFolder);
             }
-            MainAction::ReloadDirectory => self.reload_directory(),
+            MainAction::ReloadDirectory => self.reload_directory(ctx),
             MainAction::SyncNow => self.start_sync(ctx, false),
-            MainAction::EditSettings => self.edit_settings(),
+            MainAction::EditSettings => self.edit_settings(ctx),
             MainAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             MainAction::DismissBanner => self.banner = None,
             MainAction::SignIn => self.start_sync(ctx, true),

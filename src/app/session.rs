@@ -63,6 +63,9 @@ pub(super) enum FollowUp {
     },
     /// Read the backup server again: it was connected, or its pool changed.
     RefreshServer,
+    /// Open what a directory change still leaves to decide (the consent of R14 after the
+    /// settings of an import that was cancelled).
+    OpenWhatIsLeft,
 }
 
 /// An open window (and the dialogs over it) with the work it waits for.

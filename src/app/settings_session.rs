@@ -129,7 +129,8 @@ impl Session for SettingsSession {
             }),
             SettingsAction::Cancel => {
                 cx.state.cancel_settings();
-                None
+                // A load can leave both an import's settings and a consent to decide.
+                Some(FollowUp::OpenWhatIsLeft)
             }
         };
         Ok(Step::Close(Closing {
