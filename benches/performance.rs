@@ -356,7 +356,7 @@ fn configuration_with_10000_accounts() -> Config {
     config.organizations.insert(
         ORGANIZATION_ID.to_owned(),
         OrganizationSelection {
-            group_id: BIG_GROUP_ID.to_owned(),
+            group_id: BIG_GROUP_ID.into(),
             group_name: "SharePoint Backup Accounts (50k)".to_owned(),
             accounts: accounts.clone(),
             // Password ages spread over 400 days, every third an app password, a tenth

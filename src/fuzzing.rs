@@ -51,7 +51,7 @@ pub fn check_directory_bytes(data: &[u8]) {
             let upns: Vec<String> = draft
                 .rows()
                 .iter()
-                .map(|row| organization.users[row.user_index].upn.clone())
+                .map(|row| organization.users[row.user_index].upn.to_string())
                 .collect();
             for upn in &upns {
                 let _ = draft.set_checked(upn, true);

@@ -99,7 +99,7 @@ pub fn tenant(size: TenantSize) -> Directory {
     let mut groups = Vec::with_capacity(size.groups);
     groups.extend(big_group_chain(size));
     groups.push(Group {
-        id: "all-users".to_owned(),
+        id: "all-users".into(),
         display_name: "All Users".to_owned(),
         security_enabled: true,
         mail_enabled: false,
@@ -130,7 +130,7 @@ pub fn tenant(size: TenantSize) -> Directory {
 fn users(size: TenantSize, random: &mut Random) -> Vec<User> {
     (0..size.users)
         .map(|i| User {
-            upn: upn(i),
+            upn: upn(i).into(),
             display_name: format!(
                 "{} {} {i}",
                 FIRST[random.below(FIRST.len())],
@@ -152,19 +152,18 @@ fn big_group_chain(size: TenantSize) -> Vec<Group> {
         .map(|level| {
             let first = level * per_level;
             let mut members: Vec<Member> = (first..(first + per_level).min(big_members))
-                .map(|u| Member::User(upn(u)))
+                .map(|u| Member::User(upn(u).into()))
                 .collect();
             if level + 1 < BIG_GROUP_DEPTH {
-                members.push(Member::Group(format!(
-                    "big-backup-group-level-{}",
-                    level + 1
-                )));
+                members.push(Member::Group(
+                    format!("big-backup-group-level-{}", level + 1).into(),
+                ));
             }
             Group {
                 id: if level == 0 {
-                    BIG_GROUP_ID.to_owned()
+                    BIG_GROUP_ID.into()
                 } else {
-                    format!("big-backup-group-level-{level}")
+                    format!("big-backup-group-level-{level}").into()
                 },
                 display_name: if level == 0 {
                     "SharePoint Backup Accounts (50k)".to_owned()
@@ -197,12 +196,12 @@ fn plain_group(size: TenantSize, g: usize, first_plain: usize, random: &mut Rand
         2 + random.below(19)
     };
     let mut members: Vec<Member> = (0..count)
-        .map(|_| Member::User(upn(random.below(size.users))))
+        .map(|_| Member::User(upn(random.below(size.users)).into()))
         .collect();
     if security_enabled && !mail_enabled && g > first_plain && random.chance(20) {
         for _ in 0..1 + random.below(3) {
             let nested = first_plain + random.below(g - first_plain);
-            members.push(Member::Group(format!("group-{nested:06}")));
+            members.push(Member::Group(format!("group-{nested:06}").into()));
         }
     }
     let mut display_name = String::new();
@@ -213,7 +212,7 @@ fn plain_group(size: TenantSize, g: usize, first_plain: usize, random: &mut Rand
         ["Team", "Project", "Readers", "Owners", "Site Members"][random.below(5)]
     );
     Group {
-        id: format!("group-{g:06}"),
+        id: format!("group-{g:06}").into(),
         display_name,
         security_enabled,
         mail_enabled,

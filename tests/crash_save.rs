@@ -22,7 +22,7 @@ fn config(generation: u32) -> Config {
         organizations: BTreeMap::from([(
             "contoso".to_owned(),
             OrganizationSelection {
-                group_id: format!("group-{generation}"),
+                group_id: format!("group-{generation}").into(),
                 group_name: "Backup".into(),
                 accounts,
                 passwords: BTreeMap::new(),

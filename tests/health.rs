@@ -491,7 +491,7 @@ fn the_backup_servers_standing_feeds_the_report() {
     let selections = BTreeMap::from([(
         CONTOSO.to_owned(),
         OrganizationSelection {
-            group_id: HELPDESK_GROUP.to_owned(),
+            group_id: HELPDESK_GROUP.into(),
             group_name: "IT Helpdesk".to_owned(),
             accounts: vec!["carol@contoso.com".to_owned()],
             passwords: BTreeMap::new(),

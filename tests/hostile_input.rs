@@ -227,7 +227,7 @@ fn hostile_contoso(folder: &Path, organization_name: &str) -> std::path::PathBuf
     config.organizations.insert(
         "contoso".to_owned(),
         backup_accounts::model::OrganizationSelection {
-            group_id: "3f1c2a9e-0001-4c6b-9d1a-contoso00001".to_owned(),
+            group_id: "3f1c2a9e-0001-4c6b-9d1a-contoso00001".into(),
             group_name: HOSTILE_NAMES[5].to_owned(),
             accounts: vec!["alice@contoso.com".to_owned()],
             passwords: BTreeMap::new(),

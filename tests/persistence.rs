@@ -312,7 +312,7 @@ fn any_string_round_trips_through_the_configuration_file() {
         config.organizations.insert(
             format!("org{index}"),
             OrganizationSelection {
-                group_id: awkward.to_owned(),
+                group_id: awkward.into(),
                 group_name: awkward.to_owned(),
                 accounts: vec![awkward.to_owned()],
                 passwords: Default::default(),

@@ -50,7 +50,7 @@ fn draft_for(state: &AppState, selection: &Selection) -> Result<ManagerDraft, Cl
             .rows()
             .iter()
             .filter(|r| r.refusal.is_none())
-            .map(|r| organization.users[r.user_index].upn.clone())
+            .map(|r| organization.users[r.user_index].upn.to_string())
             .collect();
         for upn in &eligible {
             draft.set_checked(upn, true)?;

@@ -2,6 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
+use super::ids::{GroupId, Upn};
 use serde::{Deserialize, Serialize};
 
 use super::application::Application;
@@ -37,7 +38,7 @@ impl AuthenticationMethod {
 pub struct User {
     /// User principal name, e.g. `alice@contoso.com`; unique within the organization, compared
     /// without regard to case as Microsoft Entra ID does.
-    pub upn: String,
+    pub upn: Upn,
     /// The name people read.
     pub display_name: String,
     /// Multi-factor authentication is enabled: such accounts need an app password (R8).
@@ -101,7 +102,7 @@ pub struct Organization {
 #[derive(Clone, Debug, Default)]
 struct OrganizationIndex {
     user_by_upn: UpnIndex,
-    group_by_id: HashMap<String, usize>,
+    group_by_id: HashMap<GroupId, usize>,
 }
 
 impl Organization {

@@ -1,14 +1,15 @@
 //! Groups of a directory and what kind each is, from Microsoft Graph's flags.
 
+use super::ids::{GroupId, Upn};
 use serde::{Deserialize, Serialize};
 
 /// A direct member of a group.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Member {
     /// A user, by UPN.
-    User(String),
+    User(Upn),
     /// A nested group, by id.
-    Group(String),
+    Group(GroupId),
 }
 
 /// A group of an organization, with the flags Microsoft Graph reports.
@@ -16,7 +17,7 @@ pub enum Member {
 #[serde(deny_unknown_fields)]
 pub struct Group {
     /// Object id, unique within the organization.
-    pub id: String,
+    pub id: GroupId,
     /// The name people read.
     pub display_name: String,
     /// Graph's `securityEnabled`.

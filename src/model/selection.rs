@@ -12,7 +12,7 @@ use super::directory::AuthenticationMethod;
 #[serde(deny_unknown_fields)]
 pub struct OrganizationSelection {
     /// Id of the chosen security group.
-    pub group_id: String,
+    pub group_id: crate::model::ids::GroupId,
     /// The group's name when it was chosen, so the choice stays readable if the group
     /// disappears from the directory.
     pub group_name: String,

@@ -245,7 +245,9 @@ impl AppState {
         SavedPoolOf {
             organization_id: organization.id.clone(),
             organization_name: organization.name.clone(),
-            group_id: selection.map(|s| s.group_id.clone()).unwrap_or_default(),
+            group_id: selection
+                .map(|s| s.group_id.to_string())
+                .unwrap_or_default(),
             group_name: selection.map(|s| s.group_name.clone()).unwrap_or_default(),
             accounts: selection.map(|s| s.accounts.clone()).unwrap_or_default(),
         }

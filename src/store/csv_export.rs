@@ -44,7 +44,7 @@ pub fn role_holders_csv(
         let yes_no = |b: bool| if b { "yes" } else { "no" }.to_owned();
         text += &csv_line(
             [
-                user.upn.clone(),
+                user.upn.to_string(),
                 user.display_name.clone(),
                 yes_no(user.guest),
                 yes_no(user.enabled),

@@ -167,7 +167,7 @@ pub enum ManagerAction {
     /// Manager: *Select...*.
     OpenGroupPicker,
     /// Select Security Group: *Add* (R2, R3 checked when applied).
-    ChooseGroup(String),
+    ChooseGroup(crate::model::GroupId),
     /// Select Security Group: *Cancel*.
     CloseGroupPicker,
     /// Manager: a row's check box (R6, R12 checked when applied).

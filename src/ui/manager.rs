@@ -177,7 +177,7 @@ fn accounts_table_ui(ui: &mut egui::Ui, draft: &ManagerDraft, sender: &ActionSen
                         let response = explain_disabled(response, reason.as_deref());
                         if response.changed() {
                             sender.send(ManagerAction::SetChecked {
-                                upn: user.upn.clone(),
+                                upn: user.upn.to_string(),
                                 checked,
                             });
                         }
@@ -200,7 +200,7 @@ fn accounts_table_ui(ui: &mut egui::Ui, draft: &ManagerDraft, sender: &ActionSen
                             .link(text)
                             .accessible_name(format!("Password for {}: {text}", user.upn));
                         if link.clicked() {
-                            sender.send(ManagerAction::OpenPassword(user.upn.clone()));
+                            sender.send(ManagerAction::OpenPassword(user.upn.to_string()));
                         }
                     });
                 });
@@ -216,7 +216,7 @@ fn account_cell_ui(ui: &mut egui::Ui, user: &crate::model::User, reason: Option<
         let detail = match &reason {
             Some(reason) => format!("{} — {reason}", user.upn),
             None if user.mfa_enabled => format!("{} · MFA", user.upn),
-            None => user.upn.clone(),
+            None => user.upn.to_string(),
         };
         let detail = RichText::new(detail).small();
         let detail = if reason.is_some() {

@@ -137,7 +137,7 @@ impl Tenant {
             id_of_upn.insert(user.upn.to_lowercase(), id.clone());
             tenant.add_user(ServerUser {
                 id,
-                upn: user.upn.clone(),
+                upn: user.upn.to_string(),
                 display_name: user.display_name.clone(),
                 guest: user.guest,
                 enabled: user.enabled,
@@ -150,11 +150,11 @@ impl Tenant {
                 .iter()
                 .map(|m| match m {
                     Member::User(upn) => (Kind::User, id_of_upn[&upn.to_lowercase()].clone()),
-                    Member::Group(id) => (Kind::Group, id.clone()),
+                    Member::Group(id) => (Kind::Group, id.to_string()),
                 })
                 .collect();
             tenant.add_group(ServerGroup {
-                id: group.id.clone(),
+                id: group.id.to_string(),
                 display_name: group.display_name.clone(),
                 security_enabled: group.security_enabled,
                 mail_enabled: group.mail_enabled,

@@ -683,12 +683,12 @@ pub fn state_from_directory(directory: &backup_accounts::model::Directory) -> Se
             .iter()
             .map(|g| Group {
                 id: format!("srv-{}", g.id),
-                msid: g.id.clone(),
+                msid: g.id.to_string(),
                 name: g.display_name.clone(),
                 members: organization
                     .resolve_user_members(&g.id)
                     .into_iter()
-                    .map(|u| organization.users[u].upn.clone())
+                    .map(|u| organization.users[u].upn.to_string())
                     .collect(),
             })
             .collect();

@@ -22,12 +22,12 @@ impl ManagerDraft {
             let upn = &users[row.user_index].upn;
             kept.insert(upn.to_lowercase());
             if let PasswordState::Entered(password) = &row.password {
-                secrets_to_store.push((upn.clone(), password.duplicate()));
+                secrets_to_store.push((upn.to_string(), password.duplicate()));
                 if self
                     .password_prompt(upn)
                     .is_ok_and(|p| p.app_password_required)
                 {
-                    app_passwords.push(upn.clone());
+                    app_passwords.push(upn.to_string());
                 }
             }
         }
@@ -43,7 +43,7 @@ impl ManagerDraft {
                 .rows
                 .iter()
                 .filter(|r| r.checked)
-                .map(|r| users[r.user_index].upn.clone())
+                .map(|r| users[r.user_index].upn.to_string())
                 .collect();
             accounts.sort_by_cached_key(|upn| upn.to_lowercase());
             // Records of kept passwords carry over; the commit dates the new ones.
@@ -69,7 +69,7 @@ impl ManagerDraft {
             .mfa_not_enabled
             .iter()
             .filter_map(|upn| self.organization().user(upn))
-            .map(|u| u.upn.clone())
+            .map(|u| u.upn.to_string())
             .collect();
         Ok(CommitPlan {
             organization_id: self.organization().id.clone(),
@@ -104,7 +104,7 @@ impl ManagerDraft {
             .collect();
         let (mut kept, mut added) = (Vec::new(), Vec::new());
         for row in self.rows.iter().filter(|r| r.checked) {
-            let upn = users[row.user_index].upn.clone();
+            let upn = users[row.user_index].upn.to_string();
             if saved_users.contains(&row.user_index) {
                 kept.push(upn);
             } else {

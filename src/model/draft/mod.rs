@@ -167,7 +167,7 @@ impl ManagerDraft {
                     new.password = old.password;
                 }
                 None if old.checked => {
-                    dropped.push(self.organization().users[old.user_index].upn.clone());
+                    dropped.push(self.organization().users[old.user_index].upn.to_string());
                 }
                 None => {}
             }
@@ -256,7 +256,7 @@ impl ManagerDraft {
                 "Add Password"
             },
             display_name: user.display_name.clone(),
-            upn: user.upn.clone(),
+            upn: user.upn.to_string(),
             app_password_required: self.uses_mfa(&user.upn, user.mfa_enabled),
             mfa_correctable: self.mfa_correctable && user.mfa_enabled,
         })
@@ -290,7 +290,7 @@ impl ManagerDraft {
         self.rows
             .iter()
             .filter(|r| r.checked && !r.password.is_configured())
-            .map(|r| users[r.user_index].upn.clone())
+            .map(|r| users[r.user_index].upn.to_string())
             .collect()
     }
 }

@@ -1,6 +1,7 @@
 //! What the manager's draft shows and returns: rows, previews, prompts, refusals and the
 //! commit plan.
 
+use crate::model::ids::GroupId;
 use crate::model::directory::GroupKind;
 use crate::model::password::Password;
 use crate::model::rules::{AccountRefusal, GroupRefusal, ManageRefusal};
@@ -41,7 +42,7 @@ pub struct AccountRow {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ChosenGroup {
     /// Group id.
-    pub id: String,
+    pub id: GroupId,
     /// Group name.
     pub display_name: String,
 }

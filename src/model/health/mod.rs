@@ -323,11 +323,11 @@ fn footprint_findings(
         for holder in &footprint.holders {
             let user = &organization.users[holder.user_index];
             if user.guest || !user.enabled {
-                inactive.push(user.upn.clone());
+                inactive.push(user.upn.to_string());
             } else if !used.contains(&user.upn.to_lowercase())
                 && !same_upn(&user.upn, &organization.added_by)
             {
-                unused.push(user.upn.clone());
+                unused.push(user.upn.to_string());
             }
         }
         if !inactive.is_empty() {

@@ -32,7 +32,7 @@ use read::{read_groups, read_members, read_mfa, read_organization, read_users};
 
 use super::text_file::TextFileError;
 use crate::model::{
-    Directory, DirectoryError, Group, Member, Organization, OrganizationSettings, User,
+    Directory, DirectoryError, Group, GroupId, Member, Organization, OrganizationSettings, User,
 };
 
 /// Graph files larger than this are refused unread.
@@ -118,7 +118,7 @@ pub struct ImportedTenant {
     users: Vec<User>,
     groups: Vec<Group>,
     /// Groups without a members file, with the path the file should have.
-    unproven_groups: BTreeMap<String, PathBuf>,
+    unproven_groups: BTreeMap<GroupId, PathBuf>,
     /// Whether `mfa.json` was present; without it every account is taken as MFA-enabled.
     pub mfa_reported: bool,
     /// From `applications.json`, when the export has it.
@@ -153,7 +153,7 @@ impl ImportedTenant {
                 return Err(GraphImportError::MembersMissing {
                     path: path.clone(),
                     group: group.display_name.clone(),
-                    group_id: group.id.clone(),
+                    group_id: group.id.to_string(),
                 });
             }
             pending.extend(group.members.iter().filter_map(|m| match m {
@@ -221,7 +221,7 @@ pub fn import_folder(folder: &Path) -> Result<ImportedTenant, GraphImportError> 
     } else {
         Vec::new()
     };
-    let group_ids: BTreeSet<String> = groups.iter().map(|g| g.id.clone()).collect();
+    let group_ids: BTreeSet<GroupId> = groups.iter().map(|g| g.id.clone()).collect();
     let mut unproven_groups = BTreeMap::new();
     for group in &mut groups {
         // The id was checked to be a plain Graph id, so this stays inside members/.

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::{GRAPH_FILE_SIZE_LIMIT, GraphImportError};
 use crate::model::application::{Application, CertificateCredential};
-use crate::model::{Group, Member, User};
+use crate::model::{Group, GroupId, Member, User};
 use crate::store::text_file::read_text_limited;
 
 #[derive(Deserialize)]
@@ -197,7 +197,7 @@ pub(super) fn read_users(
                 .is_some_and(|t| t.eq_ignore_ascii_case("Guest")),
             enabled: user.account_enabled.unwrap_or(true),
             mfa_enabled,
-            upn: upn.clone(),
+            upn: upn.as_str().into(),
         });
         upn_by_id.insert(user_id, upn);
     }
@@ -219,7 +219,7 @@ pub(super) fn read_groups(path: &Path) -> Result<Vec<Group>, GraphImportError> {
             group_types: group.group_types,
             membership_rule: group.membership_rule,
             members: Vec::new(),
-            id: group_id,
+            id: group_id.into(),
         });
     }
     Ok(groups)
@@ -230,7 +230,7 @@ pub(super) fn read_members(
     path: &Path,
     group: &Group,
     upn_by_id: &HashMap<String, String>,
-    group_ids: &BTreeSet<String>,
+    group_ids: &BTreeSet<GroupId>,
 ) -> Result<Vec<Member>, GraphImportError> {
     let mut members = Vec::new();
     for (index, member) in read_pages::<GraphMember>(path)?.into_iter().enumerate() {
@@ -238,11 +238,13 @@ pub(super) fn read_members(
         let member_id = required(path, label, "id", member.id)?;
         let kind = member.odata_type.unwrap_or_default();
         let reference = if kind.ends_with(".user") {
-            upn_by_id.get(&member_id).cloned().map(Member::User)
+            upn_by_id
+                .get(&member_id)
+                .map(|upn| Member::User(upn.as_str().into()))
         } else if kind.ends_with(".group") {
             group_ids
-                .contains(&member_id)
-                .then(|| Member::Group(member_id.clone()))
+                .contains(member_id.as_str())
+                .then(|| Member::Group(member_id.as_str().into()))
         } else {
             // Devices, service principals and contacts cannot be backup accounts.
             continue;
