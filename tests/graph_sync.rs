@@ -157,7 +157,7 @@ fn a_full_sync_reads_the_generated_tenant_through_pages_batches_and_throttling()
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(leftovers, [std::ffi::OsString::from(&source.id)]);
+    assert_eq!(leftovers, [std::ffi::OsString::from(source.id.as_str())]);
 }
 
 /// Dave is hired into Backup Operators and a new team, Bob is deleted (Graph takes him out

@@ -500,7 +500,7 @@ fn the_backup_servers_standing_feeds_the_report() {
     let app = "5b1f3a2e-7c44-4d6a-9e21-0f3c9d2a7b10".to_owned();
     let standings = BTreeMap::from([
         (
-            CONTOSO.to_owned(),
+            CONTOSO.into(),
             ServerStanding::Pool {
                 added_by: Some("someone-else@contoso.com".to_owned()),
                 comparison: PoolComparison::new(
@@ -511,14 +511,14 @@ fn the_backup_servers_standing_feeds_the_report() {
             },
         ),
         (
-            FABRIKAM.to_owned(),
+            FABRIKAM.into(),
             ServerStanding::AppOnly {
                 added_with_application: None,
                 applications: Vec::new(),
             },
         ),
         (
-            NORTHWIND.to_owned(),
+            NORTHWIND.into(),
             ServerStanding::AppOnly {
                 added_with_application: Some(app.clone()),
                 applications: vec![
@@ -576,7 +576,7 @@ fn the_backup_servers_standing_feeds_the_report() {
         found,
         [
             (
-                CONTOSO.to_owned(),
+                CONTOSO.into(),
                 Severity::Warning,
                 FindingKind::ServerSettingsDiffer {
                     saved: "added by admin@contoso.onmicrosoft.com".to_owned(),
@@ -585,7 +585,7 @@ fn the_backup_servers_standing_feeds_the_report() {
                 FindingAction::EditSettings
             ),
             (
-                CONTOSO.to_owned(),
+                CONTOSO.into(),
                 Severity::Warning,
                 FindingKind::ServerPoolDiffers(
                     "only on the server: heidi@contoso.com; only saved: carol@contoso.com"
@@ -594,7 +594,7 @@ fn the_backup_servers_standing_feeds_the_report() {
                 FindingAction::ApplyToServer
             ),
             (
-                FABRIKAM.to_owned(),
+                FABRIKAM.into(),
                 Severity::Warning,
                 FindingKind::ServerSettingsDiffer {
                     saved: "Modern authentication (legacy protocols allowed)".to_owned(),
@@ -603,7 +603,7 @@ fn the_backup_servers_standing_feeds_the_report() {
                 FindingAction::EditSettings
             ),
             (
-                NORTHWIND.to_owned(),
+                NORTHWIND.into(),
                 Severity::Notice,
                 FindingKind::ServerSharedThrottling {
                     count: 2,
@@ -618,7 +618,7 @@ fn the_backup_servers_standing_feeds_the_report() {
     assert_eq!(
         server_findings(&unreachable),
         [(
-            CONTOSO.to_owned(),
+            CONTOSO.into(),
             Severity::Warning,
             FindingKind::ServerUnreachable("refused".to_owned()),
             FindingAction::ConnectToServer

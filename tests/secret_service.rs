@@ -174,7 +174,7 @@ fn a_failed_write_restores_earlier_secrets_in_the_real_keyring() {
     )
     .unwrap();
     let plan = backup_accounts::model::CommitPlan {
-        organization_id: organization.clone(),
+        organization_id: organization.as_str().into(),
         secrets_to_store: vec![
             (
                 "alice@contoso.com".into(),
@@ -731,7 +731,7 @@ fn item_5_the_crash_journal_keeps_a_certificate_key_the_configuration_names() {
     let organization = unique("journal-app");
     let app_id = "5b1f3a2e-7c44-4d6a-9e21-0f3c9d2a7b10";
     let plan = CommitPlan {
-        organization_id: organization.clone(),
+        organization_id: organization.as_str().into(),
         secrets_to_store: vec![(app_id.to_owned(), Password::new("PRIVATE KEY".into()))],
         app_passwords: Vec::new(),
         secrets_to_delete: Vec::new(),

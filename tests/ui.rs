@@ -704,8 +704,8 @@ fn two_actions_sent_in_one_frame_are_both_applied() {
     let folder = tempfile::tempdir().unwrap();
     let mut harness = harness_with(folder.path(), Arc::new(MemorySecrets::default()));
     let sender = harness.state().action_sender();
-    sender.send(MainAction::SelectOrganization(FABRIKAM.to_owned()));
-    sender.send(MainAction::OpenManager(CONTOSO.to_owned()));
+    sender.send(MainAction::SelectOrganization(FABRIKAM.into()));
+    sender.send(MainAction::OpenManager(CONTOSO.into()));
     sender.send(ManagerAction::OpenGroupPicker);
     harness.step();
     assert_eq!(harness.state().selected_organization(), Some(CONTOSO));

@@ -22,7 +22,7 @@ pub enum FileRequest {
     /// Where to save a Health list as CSV.
     SaveCsv {
         /// Organization id.
-        organization_id: String,
+        organization_id: crate::model::OrganizationId,
         /// Which list.
         list: HealthList,
         /// The file name to suggest.

@@ -208,7 +208,7 @@ impl ManagerSession {
         let accounts = state
             .config()
             .organizations
-            .get(&organization.id)
+            .get(organization.id.as_str())
             .map_or(0, |s| s.accounts.len());
         format!(
             "Saved the backup accounts of {}: {accounts} {}.",

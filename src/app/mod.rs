@@ -23,7 +23,7 @@ mod startup_session;
 mod sync_session;
 mod window;
 
-use crate::model::ManagerDraft;
+use crate::model::{ManagerDraft, OrganizationId};
 use crate::state::{AppState, Secrets, StartupError, StartupOptions};
 use crate::ui::health::{self, HealthViewData};
 use crate::ui::main_window::{MainWindowData, OrganizationsView};
@@ -53,7 +53,7 @@ pub struct BackupAccountsApp {
     options: StartupOptions,
     secrets: Secrets,
     state: Result<AppState, StartupError>,
-    selected: Option<String>,
+    selected: Option<OrganizationId>,
     organizations: OrganizationsView,
     /// The windows open over the main one, the newest last; it gets the actions first.
     sessions: Vec<Box<dyn Session>>,
@@ -281,7 +281,7 @@ impl BackupAccountsApp {
         }
     }
 
-    fn open_manager(&mut self, id: String) {
+    fn open_manager(&mut self, id: OrganizationId) {
         let Ok(state) = &self.state else {
             return;
         };
@@ -293,7 +293,7 @@ impl BackupAccountsApp {
     }
 
     /// *Manage backup applications...* (R1: app-only organizations only).
-    fn open_applications(&mut self, id: String) {
+    fn open_applications(&mut self, id: OrganizationId) {
         let Ok(state) = &self.state else {
             return;
         };

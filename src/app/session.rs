@@ -37,7 +37,7 @@ pub(super) struct Closing {
     pub dialog: &'static str,
     /// The organization whose inventory item gets the focus back (the window was opened from
     /// its context menu, which is gone).
-    pub focus_organization: Option<String>,
+    pub focus_organization: Option<crate::model::OrganizationId>,
     /// What the banner says, and whether it is an error.
     pub banner: Option<(String, bool)>,
     /// Work that follows.

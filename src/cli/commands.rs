@@ -34,7 +34,7 @@ pub(super) fn orgs(state: &AppState, json: bool) -> String {
         .organizations
         .iter()
         .map(|o| {
-            let selection = state.config().organizations.get(&o.id);
+            let selection = state.config().organizations.get(o.id.as_str());
             OrganizationRow {
                 id: &o.id,
                 name: &o.name,
@@ -192,7 +192,7 @@ struct AccountsReport<'a> {
 pub(super) fn accounts(state: &AppState, org: &str, json: bool) -> Result<String, CliError> {
     let organization = find_organization(state, org)?;
     let draft = state.open_manager(&organization.id)?;
-    let selection = state.config().organizations.get(&organization.id);
+    let selection = state.config().organizations.get(organization.id.as_str());
     let mut configured = Vec::new();
     for upn in selection.iter().flat_map(|s| &s.accounts) {
         let stored = state

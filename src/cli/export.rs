@@ -42,7 +42,7 @@ pub(super) fn export(
 ) -> Result<String, CliError> {
     let ExportFormat::Powershell = format;
     let organization = find_organization(state, org)?;
-    let Some(selection) = state.config().organizations.get(&organization.id) else {
+    let Some(selection) = state.config().organizations.get(organization.id.as_str()) else {
         return Err(CliError::new(
             Exit::Refused,
             format!(

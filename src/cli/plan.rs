@@ -194,7 +194,7 @@ pub(super) fn remove(
     let configured = state
         .config()
         .organizations
-        .get(&organization.id)
+        .get(organization.id.as_str())
         .map(|s| s.accounts.clone())
         .unwrap_or_default();
     for upn in accounts {

@@ -86,7 +86,7 @@ fn status(state: &AppState, json: bool) -> Result<String, CliError> {
     for organization in &state.directory().organizations {
         let found = on_server.iter().find(|o| o.is_tenant(&organization.id));
         let mut row = OrganizationStatus {
-            id: organization.id.clone(),
+            id: organization.id.to_string(),
             name: organization.name.clone(),
             on_server: found.is_some(),
             authentication_on_server: found.map(|o| {

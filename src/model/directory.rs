@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::ids::{GroupId, Upn};
+use super::ids::{GroupId, OrganizationId, Upn};
 use serde::{Deserialize, Serialize};
 
 use super::application::Application;
@@ -71,7 +71,7 @@ fn reported() -> bool {
 #[serde(deny_unknown_fields)]
 pub struct Organization {
     /// Stable id, used in configuration and keyring entries; must not contain `/`.
-    pub id: String,
+    pub id: OrganizationId,
     /// The name people read.
     pub name: String,
     /// How the organization was added (R1).
@@ -116,7 +116,7 @@ impl Organization {
         groups: Vec<Group>,
     ) -> Result<Self, DirectoryError> {
         let mut organization = Self {
-            id,
+            id: id.into(),
             name,
             authentication,
             added_by,
@@ -133,7 +133,7 @@ impl Organization {
 
     fn build_index(&mut self, check_members: bool) -> Result<(), DirectoryError> {
         let invalid = |object: String, problem: String| DirectoryError::Invalid {
-            organization: self.id.clone(),
+            organization: self.id.to_string(),
             object,
             problem,
         };
@@ -209,7 +209,7 @@ impl Organization {
     /// one of them (R15 keeps it in the pool).
     fn check_applications(&self) -> Result<(), DirectoryError> {
         let invalid = |object: String, problem: String| DirectoryError::Invalid {
-            organization: self.id.clone(),
+            organization: self.id.to_string(),
             object,
             problem,
         };
@@ -351,7 +351,7 @@ impl Directory {
         for organization in &mut self.organizations {
             if !ids.insert(organization.id.clone()) {
                 return Err(DirectoryError::Invalid {
-                    organization: organization.id.clone(),
+                    organization: organization.id.to_string(),
                     object: format!("organization \"{}\"", organization.name),
                     problem: "this organization id appears twice".into(),
                 });

@@ -44,7 +44,7 @@ impl RevocationReason {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Revocation {
     /// Organization id.
-    pub organization_id: String,
+    pub organization_id: crate::model::OrganizationId,
     /// Organization name.
     pub organization: String,
     /// The account.

@@ -146,7 +146,7 @@ pub struct ServerFacts {
     /// When it was read.
     pub read_at: jiff::Timestamp,
     /// Per organization id, or why the server could not be read.
-    pub standings: Result<BTreeMap<String, ServerStanding>, String>,
+    pub standings: Result<BTreeMap<super::OrganizationId, ServerStanding>, String>,
 }
 
 impl ServerFacts {

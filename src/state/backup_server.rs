@@ -20,7 +20,7 @@ use crate::store::{CommitError, SecretStore};
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SavedPoolOf {
     /// The app's organization id; also the tenant id the server knows it by (`msid`).
-    pub organization_id: String,
+    pub organization_id: crate::model::OrganizationId,
     /// The name people read.
     pub organization_name: String,
     /// Microsoft's id of the chosen group.
@@ -125,7 +125,7 @@ impl ServerSurvey {
     fn standings(
         &self,
         progress: &JobProgress,
-    ) -> Result<BTreeMap<String, ServerStanding>, ServerError> {
+    ) -> Result<BTreeMap<crate::model::OrganizationId, ServerStanding>, ServerError> {
         progress.set_step("Reading the backup server's organizations");
         let on_server = vb365::pool::organizations(&self.client)?;
         progress
@@ -241,7 +241,7 @@ impl AppState {
     /// The organization's saved pool: its group and checked accounts (none chosen: an empty
     /// pool, which an apply sends as such, removing the server's accounts with consent).
     pub fn saved_pool(&self, organization: &Organization) -> SavedPoolOf {
-        let selection = self.config.organizations.get(&organization.id);
+        let selection = self.config.organizations.get(organization.id.as_str());
         SavedPoolOf {
             organization_id: organization.id.clone(),
             organization_name: organization.name.clone(),

@@ -30,7 +30,7 @@ impl AppState {
         self.revision += 1;
         for revocation in std::mem::take(&mut self.pending_revocations) {
             self.pending_review
-                .insert((revocation.organization_id, revocation.upn.to_lowercase()));
+                .insert((revocation.organization_id.to_string(), revocation.upn.to_lowercase()));
         }
     }
 

@@ -75,7 +75,7 @@ impl AppState {
         }
         Ok(ApplicationRemoval {
             client: self.backup_server_client().map_err(|e| e.to_string())?,
-            tenant_id: organization.id.clone(),
+            tenant_id: organization.id.to_string(),
             organization: organization.name.clone(),
             keep,
             remove,

@@ -89,7 +89,7 @@ fn apply_keyring_then_config(
     let mut undo_log: Vec<Undo> = Vec::new();
     let mut keyring_steps = || -> Result<(), SecretError> {
         for plan in plans {
-            let saved = config.organizations.get(&plan.organization_id);
+            let saved = config.organizations.get(plan.organization_id.as_str());
             for (upn, password) in &plan.secrets_to_store {
                 let key = SecretKey::of_plan(plan, upn);
                 change(secrets, &mut undo_log, &key, Some(password))?;
@@ -165,11 +165,11 @@ fn change(
 /// What a plan changes in the configuration: an application pool, or an account selection
 /// with the dates of the passwords just stored (and the MFA corrections of the visit).
 fn apply_to_config(updated: &mut Config, plan: &CommitPlan, now: jiff::Timestamp) {
-    let organization = &plan.organization_id;
+    let organization = plan.organization_id.as_str();
     if let Some(pool) = &plan.application_pool {
         updated
             .application_pools
-            .insert(organization.clone(), pool.clone());
+            .insert(organization.to_owned(), pool.clone());
         return;
     }
     match &plan.selection {
@@ -186,7 +186,7 @@ fn apply_to_config(updated: &mut Config, plan: &CommitPlan, now: jiff::Timestamp
             }
             updated
                 .organizations
-                .insert(organization.clone(), selection);
+                .insert(organization.to_owned(), selection);
         }
         None => {
             updated.organizations.remove(organization);

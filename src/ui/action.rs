@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use crate::model::health::HealthList;
-use crate::model::{OrganizationSettings, Password};
+use crate::model::{OrganizationId, OrganizationSettings, Password};
 
 /// Everything a view can ask for, by the window that asks.
 #[derive(Debug)]
@@ -33,11 +33,11 @@ pub enum Action {
 #[derive(Debug)]
 pub enum MainAction {
     /// Show this organization's details.
-    SelectOrganization(String),
+    SelectOrganization(OrganizationId),
     /// Open the Backup Accounts Manager (R1 is checked when applied).
-    OpenManager(String),
+    OpenManager(OrganizationId),
     /// The app-only alternative, which lives in the backup console.
-    ManageBackupApplications(String),
+    ManageBackupApplications(OrganizationId),
     /// File > Open directory...: ask for a snapshot file.
     OpenDirectory,
     /// File > Import directory...: ask for a folder of Microsoft Graph responses.
@@ -67,10 +67,10 @@ pub enum MainAction {
     /// File > *Disconnect from backup server*: sign out and forget the session.
     DisconnectServer,
     /// Context menu, details pane or Health: *Apply to backup server...* for an organization.
-    ApplyToServer(String),
+    ApplyToServer(OrganizationId),
     /// Health (KB4821): *Remove the others from the server...*: the organization's backup
     /// applications on the server except the one it was added with.
-    RemoveServerApplications(String),
+    RemoveServerApplications(OrganizationId),
 }
 
 /// Connect to Backup Server, its certificate question, and Apply to Backup Server.
@@ -144,18 +144,18 @@ pub enum HealthAction {
     /// *Set password*: Edit Password for the account, over its organization's manager.
     SetPassword {
         /// Organization id.
-        organization_id: String,
+        organization_id: OrganizationId,
         /// The account.
         upn: String,
     },
     /// *Review*: the organization's manager.
-    Review(String),
+    Review(OrganizationId),
     /// *Review*: the organization's Backup Applications Manager.
-    ReviewApplications(String),
+    ReviewApplications(OrganizationId),
     /// *Export...*: ask where to save a list as CSV.
     Export {
         /// Organization id.
-        organization_id: String,
+        organization_id: OrganizationId,
         /// Which list.
         list: HealthList,
     },

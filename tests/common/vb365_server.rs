@@ -694,7 +694,7 @@ pub fn state_from_directory(directory: &backup_accounts::model::Directory) -> Se
             .collect();
         state.organizations.push(Organization {
             id: format!("00000000-0000-4000-8000-{n:012}"),
-            msid: organization.id.clone(),
+            msid: organization.id.to_string(),
             name: organization.name.clone(),
             app_only: organization.authentication
                 == backup_accounts::model::AuthenticationMethod::ModernAppOnly,

@@ -132,7 +132,7 @@ pub enum DraftError {
 #[derive(Debug)]
 pub struct CommitPlan {
     /// Organization id.
-    pub organization_id: String,
+    pub organization_id: crate::model::OrganizationId,
     /// Secrets to write: (UPN, password).
     pub secrets_to_store: Vec<(String, Password)>,
     /// Those of `secrets_to_store` given as app passwords (the account uses MFA, R8).

@@ -147,7 +147,7 @@ pub struct Finding {
     /// How soon.
     pub severity: Severity,
     /// Organization id.
-    pub organization_id: String,
+    pub organization_id: crate::model::OrganizationId,
     /// What.
     pub kind: FindingKind,
 }

@@ -63,7 +63,7 @@ impl PasswordAges {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OrganizationHealth {
     /// Organization id.
-    pub organization_id: String,
+    pub organization_id: crate::model::OrganizationId,
     /// Organization name.
     pub name: String,
     /// Its findings, worst first.
@@ -161,16 +161,16 @@ fn organization_health(
     if organization.authentication != AuthenticationMethod::ModernAppOnly {
         push(Severity::Notice, FindingKind::LegacyAuthentication);
     }
-    if let Some(pool) = inputs.application_pools.get(id) {
+    if let Some(pool) = inputs.application_pools.get(id.as_str()) {
         application_findings(organization, pool, inputs.now, &mut push);
     }
     if let Some(server) = inputs.server {
-        let configured = inputs.selections.contains_key(id);
+        let configured = inputs.selections.contains_key(id.as_str());
         server_findings(organization, server, configured, &mut push);
     }
-    if let Some(selection) = inputs.selections.get(id) {
+    if let Some(selection) = inputs.selections.get(id.as_str()) {
         let mut unknown = Vec::new();
-        let key = |upn: &str| (id.clone(), upn.to_lowercase());
+        let key = |upn: &str| (id.to_string(), upn.to_lowercase());
         for upn in &selection.accounts {
             if inputs
                 .missing_secrets
@@ -235,7 +235,7 @@ fn server_findings(
     push: &mut impl FnMut(Severity, FindingKind),
 ) {
     let standing = match &server.standings {
-        Ok(standings) => standings.get(&organization.id),
+        Ok(standings) => standings.get(organization.id.as_str()),
         Err(reason) => {
             if configured {
                 push(

@@ -75,7 +75,7 @@ fn backup_accounts_ui(
     }
     ui.add_space(tokens::SECTION_GAP);
     ui.separator();
-    let Some(selection) = state.config().organizations.get(&organization.id) else {
+    let Some(selection) = state.config().organizations.get(organization.id.as_str()) else {
         ui.label("No backup accounts are configured. Use Manage backup accounts... to add them.");
         return;
     };

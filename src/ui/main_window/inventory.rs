@@ -16,7 +16,7 @@ pub(super) fn inventory_item_ui(
     organization: &Organization,
     context: OrganizationContext,
     selected: Option<&str>,
-    keyboard_menu: &mut Option<(String, egui::Pos2)>,
+    keyboard_menu: &mut Option<(crate::model::OrganizationId, egui::Pos2)>,
     sender: &ActionSender,
     position: usize,
 ) -> egui::Response {
@@ -34,7 +34,7 @@ pub(super) fn inventory_item_ui(
         sender.send(MainAction::SelectOrganization(organization.id.clone()));
     }
     let popup_id = egui::Popup::default_response_id(&response);
-    let is_mine = |menu: &Option<(String, egui::Pos2)>| {
+    let is_mine = |menu: &Option<(crate::model::OrganizationId, egui::Pos2)>| {
         menu.as_ref().is_some_and(|(id, _)| *id == organization.id)
     };
     if response.secondary_clicked()

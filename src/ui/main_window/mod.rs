@@ -13,6 +13,7 @@ use inventory::inventory_item_ui;
 use super::a11y;
 use super::action::{ActionSender, MainAction};
 use super::command::OrganizationContext;
+use crate::model::OrganizationId;
 use crate::model::server_pool::ServerFacts;
 use crate::state::AppState;
 
@@ -35,11 +36,11 @@ pub struct MainWindowData<'a> {
 /// where each visible organization was drawn, so focus can return to it.
 #[derive(Debug, Default)]
 pub struct OrganizationsView {
-    item_ids: std::collections::HashMap<String, egui::Id>,
+    item_ids: std::collections::HashMap<OrganizationId, egui::Id>,
     /// The organization whose item had the keyboard focus last frame.
-    focused: Option<String>,
+    focused: Option<OrganizationId>,
     /// A context menu opened from the keyboard, and where: it has no pointer to follow.
-    keyboard_menu: Option<(String, egui::Pos2)>,
+    keyboard_menu: Option<(OrganizationId, egui::Pos2)>,
 }
 
 impl OrganizationsView {

@@ -28,7 +28,7 @@ pub(super) fn server_ui(
         None if data.server_reading => RichText::new("Reading the backup server..."),
         None => RichText::new("Not read yet: use File > Refresh from backup server.").weak(),
         Some(Err(reason)) => error_text(ui, format!("Could not be read: {reason}")),
-        Some(Ok(standings)) => match standings.get(&organization.id) {
+        Some(Ok(standings)) => match standings.get(organization.id.as_str()) {
             Some(standing @ ServerStanding::Pool { comparison, .. }) if !comparison.matches() => {
                 RichText::new(standing.summary()).color(ui.visuals().warn_fg_color)
             }
