@@ -435,7 +435,9 @@ fn r15_backup_applications_use_registered_unexpired_certificates_with_their_key(
     assert_eq!(added_with, Some(veeam.app_id.as_str()));
 
     // The pool: no application twice, none without a certificate credential.
-    let pool = vec![veeam.app_id.to_uppercase()];
+    let pool = vec![backup_accounts::model::AppId::new(
+        veeam.app_id.to_uppercase(),
+    )];
     assert_eq!(
         veeam.check_can_join(&pool),
         Err(ApplicationRefusal::AlreadyInPool)

@@ -707,7 +707,7 @@ fn pool_with_certificate(
     };
     ApplicationPool {
         applications: vec![PooledApplication {
-            app_id: app_id.to_owned(),
+            app_id: app_id.into(),
             certificate: Some(InstalledCertificate {
                 thumbprint: "0F1E2D3C4B5A69788796A5B4C3D2E1F00F1E2D3C".to_owned(),
                 subject: "CN=Backup".to_owned(),

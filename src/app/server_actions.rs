@@ -2,10 +2,10 @@
 //! and *Apply to backup server...* from a context menu, the details pane or Health.
 
 use super::BackupAccountsApp;
-use crate::model::OrganizationId;
 use super::server_applications_session::ServerApplicationsSession;
 use super::server_apply_session::ServerApplySession;
 use super::server_connect_session::ServerConnectSession;
+use crate::model::OrganizationId;
 
 impl BackupAccountsApp {
     /// File > *Connect to backup server...*: the connect dialog, over the main window only.
@@ -19,7 +19,11 @@ impl BackupAccountsApp {
     }
 
     /// *Apply to backup server...* for an organization: the plan is read first.
-    pub(super) fn open_server_apply(&mut self, ctx: &egui::Context, organization_id: OrganizationId) {
+    pub(super) fn open_server_apply(
+        &mut self,
+        ctx: &egui::Context,
+        organization_id: OrganizationId,
+    ) {
         let Ok(state) = &self.state else {
             return;
         };

@@ -41,7 +41,7 @@ impl SettingsSession {
             tenant
                 .applications
                 .iter()
-                .map(|a| (a.app_id.clone(), a.display_name.clone()))
+                .map(|a| (a.app_id.to_string(), a.display_name.clone()))
                 .collect(),
             saved,
         );
@@ -63,7 +63,7 @@ impl SettingsSession {
             application_ids: tenant
                 .applications
                 .iter()
-                .map(|a| a.app_id.clone())
+                .map(|a| a.app_id.to_string())
                 .collect(),
         })
     }

@@ -11,7 +11,7 @@ pub const EXPIRY_WARNING_DAYS: i64 = 30;
 #[serde(deny_unknown_fields)]
 pub struct Application {
     /// The application (client) id, Graph's `appId`.
-    pub app_id: String,
+    pub app_id: crate::model::AppId,
     /// The name people read.
     pub display_name: String,
     /// Certificate credentials registered on the application (Graph's `keyCredentials`).
@@ -102,7 +102,7 @@ pub enum CertificateRefusal {
 
 impl Application {
     /// R15 for the pool: may this application join a pool holding `pool`?
-    pub fn check_can_join(&self, pool: &[String]) -> Result<(), ApplicationRefusal> {
+    pub fn check_can_join(&self, pool: &[crate::model::AppId]) -> Result<(), ApplicationRefusal> {
         if pool.iter().any(|id| id.eq_ignore_ascii_case(&self.app_id)) {
             return Err(ApplicationRefusal::AlreadyInPool);
         }
@@ -152,7 +152,7 @@ pub fn check_can_remove(app_id: &str, added_with: Option<&str>) -> Result<(), Re
 
 /// R15 for a selection: none of them may be the application the organization was added with.
 pub fn check_can_remove_all<'a>(
-    app_ids: impl IntoIterator<Item = &'a String>,
+    app_ids: impl IntoIterator<Item = &'a crate::model::AppId>,
     added_with: Option<&str>,
 ) -> Result<(), RemovalRefusal> {
     app_ids

@@ -27,7 +27,7 @@ pub struct ApplicationPool {
 #[serde(deny_unknown_fields)]
 pub struct PooledApplication {
     /// Application (client) id.
-    pub app_id: String,
+    pub app_id: crate::model::AppId,
     /// The certificate installed for it; its key is in the keyring.
     #[serde(default)]
     pub certificate: Option<InstalledCertificate>,
@@ -148,7 +148,7 @@ impl PoolDraft {
         &self.organization().applications[row.application_index]
     }
 
-    fn pool_ids(&self) -> Vec<String> {
+    fn pool_ids(&self) -> Vec<crate::model::AppId> {
         self.rows
             .iter()
             .map(|r| self.application(r).app_id.clone())
@@ -182,7 +182,7 @@ impl PoolDraft {
     }
 
     /// Removes applications, all or none (R15 keeps the one the organization was added with).
-    pub fn remove(&mut self, app_ids: &BTreeSet<String>) -> Result<(), PoolError> {
+    pub fn remove(&mut self, app_ids: &BTreeSet<crate::model::AppId>) -> Result<(), PoolError> {
         let added_with = self.organization().added_with_application.clone();
         check_can_remove_all(app_ids, added_with.as_deref())?;
         let organization = &self.directory.organizations[self.organization_index];
@@ -224,7 +224,7 @@ impl PoolDraft {
     /// What OK writes: new keys first, keys of removed applications deleted, then the pool
     /// (the same commit path as backup accounts, R9).
     pub fn commit(&self) -> CommitPlan {
-        let secret_name = |app: &Application| app.app_id.clone();
+        let secret_name = |app: &Application| app.app_id.to_string();
         let secrets_to_store = self
             .rows
             .iter()
@@ -240,7 +240,7 @@ impl PoolDraft {
             .iter()
             .filter(|p| p.certificate.is_some())
             .filter(|p| !kept.iter().any(|k| k.eq_ignore_ascii_case(&p.app_id)))
-            .map(|p| p.app_id.clone())
+            .map(|p| p.app_id.to_string())
             .collect();
         let pool = ApplicationPool {
             applications: self

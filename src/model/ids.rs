@@ -188,8 +188,14 @@ mod tests {
         assert_eq!(upn.to_string(), "Alice@Contoso.com", "shown as written");
         let set: HashSet<Upn> = [upn.clone(), Upn::new("alice@CONTOSO.com")].into();
         assert_eq!(set.len(), 1, "hashed without regard to case");
-        assert!(Upn::new("bob@contoso.com") > upn, "ordered without regard to case");
-        assert_eq!(serde_json::to_string(&upn).unwrap_or_default(), "\"Alice@Contoso.com\"");
+        assert!(
+            Upn::new("bob@contoso.com") > upn,
+            "ordered without regard to case"
+        );
+        assert_eq!(
+            serde_json::to_string(&upn).unwrap_or_default(),
+            "\"Alice@Contoso.com\""
+        );
 
         assert_ne!(GroupId::new("Abc"), GroupId::new("abc"), "ids are exact");
         assert_eq!(OrganizationId::new("contoso"), "contoso");

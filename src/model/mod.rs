@@ -23,9 +23,9 @@ pub use draft::{
     AccountRow, ChosenGroup, CommitPlan, CommitSummary, DraftError, GroupPreview, ManagerDraft,
     PasswordPrompt, PasswordState,
 };
+pub use ids::{AppId, GroupId, OrganizationId, Upn};
 pub use password::Password;
 pub use revocation::{DepartedAccounts, Revocation, RevocationReason};
 pub use rules::{AccountRefusal, GroupRefusal, ManageRefusal};
 pub use selection::{OrganizationSelection, OrganizationSettings, PasswordRecord};
-pub use ids::{AppId, GroupId, OrganizationId, Upn};
 pub use upn::same_upn;

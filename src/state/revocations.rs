@@ -29,8 +29,10 @@ impl AppState {
         self.updates_pending = false;
         self.revision += 1;
         for revocation in std::mem::take(&mut self.pending_revocations) {
-            self.pending_review
-                .insert((revocation.organization_id.to_string(), revocation.upn.to_lowercase()));
+            self.pending_review.insert((
+                revocation.organization_id.to_string(),
+                revocation.upn.to_lowercase(),
+            ));
         }
     }
 

@@ -79,7 +79,9 @@ pub fn load_directory(
         DirectorySource::GraphExport(folder) => {
             let at_folder = |e: GraphImportError| (folder.clone(), e.into());
             let tenant = import_folder(folder).map_err(at_folder)?;
-            let used_group = selections.get(tenant.id.as_str()).map(|s| s.group_id.as_str());
+            let used_group = selections
+                .get(tenant.id.as_str())
+                .map(|s| s.group_id.as_str());
             tenant.require_memberships(used_group).map_err(at_folder)?;
             match settings.get(tenant.id.as_str()) {
                 Some(settings) => tenant

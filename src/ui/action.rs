@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::sync::mpsc;
 
 use crate::model::health::HealthList;
-use crate::model::{OrganizationId, OrganizationSettings, Password};
+use crate::model::{AppId, OrganizationId, OrganizationSettings, Password};
 
 /// Everything a view can ask for, by the window that asks.
 #[derive(Debug)]
@@ -103,13 +103,13 @@ pub enum ApplicationsAction {
     /// Manager: *Add...*.
     OpenSelect,
     /// Select Application: *Add* (R15 checked when applied).
-    Add(String),
+    Add(AppId),
     /// Select Application: *Cancel*.
     CloseSelect,
     /// Manager: *Remove* on the selected applications (R15 checked when applied).
-    Remove(std::collections::BTreeSet<String>),
+    Remove(std::collections::BTreeSet<AppId>),
     /// Manager: a Certificate link.
-    OpenCertificate(String),
+    OpenCertificate(AppId),
     /// Install Certificate: *Choose file...* (`key`: the PEM private key's file).
     ChooseFile {
         /// True for the private key's file.
@@ -118,7 +118,7 @@ pub enum ApplicationsAction {
     /// Install Certificate: *Install* (R15 checked when applied).
     Install {
         /// Application id.
-        app_id: String,
+        app_id: AppId,
         /// The PKCS#12 file, or the PEM certificate.
         file: PathBuf,
         /// The PEM private key, with a PEM certificate.

@@ -30,7 +30,7 @@ pub const SHARED_THROTTLING_NOTE: &str = "Since 1 March 2026 Microsoft counts ev
 #[derive(Debug, Default)]
 pub struct BackupApplicationsView {
     /// Application ids of the selected rows.
-    selected: BTreeSet<String>,
+    selected: BTreeSet<crate::model::AppId>,
     /// The row a Shift-click extends the selection from.
     anchor: Option<usize>,
     error: Option<String>,
@@ -214,7 +214,7 @@ impl BackupApplicationsView {
                         });
                         row.col(|ui| {
                             a11y::table_cell(ui, index, 1, "Application ID");
-                            ui.label(RichText::new(&application.app_id).monospace());
+                            ui.label(RichText::new(application.app_id.as_str()).monospace());
                         });
                         row.col(|ui| {
                             a11y::table_cell(ui, index, 2, "Certificate");

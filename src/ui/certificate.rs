@@ -16,7 +16,7 @@ pub const DIALOG_ID: &str = "install_certificate";
 /// The form for one application.
 #[derive(Debug)]
 pub struct InstallCertificateView {
-    app_id: String,
+    app_id: crate::model::AppId,
     application: String,
     file: Option<PathBuf>,
     key_file: Option<PathBuf>,
@@ -36,7 +36,7 @@ impl InstallCertificateView {
     /// Opens the form for an application.
     pub fn new(app_id: &str, application: &str) -> Self {
         Self {
-            app_id: app_id.to_owned(),
+            app_id: app_id.into(),
             application: application.to_owned(),
             file: None,
             key_file: None,

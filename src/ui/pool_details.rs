@@ -32,7 +32,11 @@ pub fn pool_details_ui(
     }
     ui.add_space(tokens::SECTION_GAP);
     ui.separator();
-    let Some(pool) = state.config().application_pools.get(organization.id.as_str()) else {
+    let Some(pool) = state
+        .config()
+        .application_pools
+        .get(organization.id.as_str())
+    else {
         ui.label(
             "No backup applications are configured here. Use Manage backup applications... to \
              see the pool and install certificates.",

@@ -16,7 +16,7 @@ pub const SELECT_DIALOG_ID: &str = "select_application";
 #[derive(Debug)]
 pub struct SelectApplicationView {
     search: String,
-    highlighted: Option<String>,
+    highlighted: Option<crate::model::AppId>,
     focus_search: bool,
 }
 

@@ -1,8 +1,8 @@
 //! What the manager's draft shows and returns: rows, previews, prompts, refusals and the
 //! commit plan.
 
-use crate::model::ids::GroupId;
 use crate::model::directory::GroupKind;
+use crate::model::ids::GroupId;
 use crate::model::password::Password;
 use crate::model::rules::{AccountRefusal, GroupRefusal, ManageRefusal};
 use crate::model::selection::OrganizationSelection;

@@ -354,7 +354,7 @@ fn application_findings(
             .applications
             .iter()
             .find(|a| a.app_id.eq_ignore_ascii_case(&pooled.app_id))
-            .map_or_else(|| pooled.app_id.clone(), |a| a.display_name.clone());
+            .map_or_else(|| pooled.app_id.to_string(), |a| a.display_name.clone());
         let Some(certificate) = &pooled.certificate else {
             push(
                 Severity::Warning,

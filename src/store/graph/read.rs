@@ -322,7 +322,7 @@ pub(super) fn read_applications(path: &Path) -> Result<Vec<Application>, GraphIm
             });
         }
         applications.push(Application {
-            app_id,
+            app_id: app_id.into(),
             display_name: item.display_name.unwrap_or_default(),
             certificates,
         });
