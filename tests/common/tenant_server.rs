@@ -482,6 +482,8 @@ pub struct TenantServer {
     pub faults: Arc<Faults>,
     /// Every request, as "METHOD path", in the order received.
     pub requests: Arc<Mutex<Vec<String>>>,
+    /// When each of `requests` arrived, and the `User-Agent` it carried.
+    pub arrivals: Arc<Mutex<Vec<(std::time::Instant, String)>>>,
     /// Requests being answered now, and the most there were at once.
     pub in_flight: Arc<(AtomicUsize, AtomicUsize)>,
     tokens: Arc<Mutex<Tokens>>,
@@ -519,6 +521,7 @@ impl TenantServer {
                 ..Faults::default()
             }),
             requests: Arc::default(),
+            arrivals: Arc::default(),
             in_flight: Arc::default(),
             tokens: Arc::new(Mutex::new(Tokens {
                 access: FIRST_ACCESS_TOKEN.to_owned(),
@@ -532,6 +535,7 @@ impl TenantServer {
                 tenant: this.tenant.clone(),
                 faults: this.faults.clone(),
                 requests: this.requests.clone(),
+                arrivals: this.arrivals.clone(),
                 in_flight: this.in_flight.clone(),
                 tokens: this.tokens.clone(),
             };
@@ -570,7 +574,9 @@ impl TenantServer {
     }
 
     pub fn clear_requests(&self) {
-        self.requests.lock().unwrap().clear();
+        let mut requests = self.requests.lock().unwrap();
+        requests.clear();
+        self.arrivals.lock().unwrap().clear();
     }
 
     /// The refresh token the server would accept now.
@@ -591,6 +597,7 @@ struct Handler {
     tenant: Arc<RwLock<Tenant>>,
     faults: Arc<Faults>,
     requests: Arc<Mutex<Vec<String>>>,
+    arrivals: Arc<Mutex<Vec<(std::time::Instant, String)>>>,
     in_flight: Arc<(AtomicUsize, AtomicUsize)>,
     tokens: Arc<Mutex<Tokens>>,
 }
@@ -668,10 +675,21 @@ impl Handler {
         let method = request.method().to_string();
         let mut body = String::new();
         let _ = request.as_reader().read_to_string(&mut body);
-        self.requests
-            .lock()
-            .unwrap()
-            .push(format!("{method} {path}"));
+        let agent = request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("User-Agent"))
+            .map(|h| h.value.to_string())
+            .unwrap_or_default();
+        {
+            // One lock for both, so the two lists stay aligned.
+            let mut requests = self.requests.lock().unwrap();
+            requests.push(format!("{method} {path}"));
+            self.arrivals
+                .lock()
+                .unwrap()
+                .push((std::time::Instant::now(), agent));
+        }
         let bearer = request
             .headers()
             .iter()

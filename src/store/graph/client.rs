@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub use super::graph_error::GraphError;
+pub use super::pacer::{DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT, Pacer};
 pub use super::progress::{GraphStats, SyncPhase};
 use super::transport::UreqTransport;
 pub use super::transport::{
@@ -45,6 +46,8 @@ pub struct GraphClient {
     refresh: Refresh,
     /// Counts of what was done, for progress (shared with the progress window).
     pub stats: std::sync::Arc<GraphStats>,
+    /// Requests in flight over every phase, and throttling's pause for all of them.
+    pub pacer: Pacer,
     cancel: std::sync::Arc<AtomicBool>,
 }
 
@@ -68,6 +71,7 @@ impl GraphClient {
         cancel: std::sync::Arc<AtomicBool>,
     ) -> Result<Self, GraphError> {
         let http = ureq::AgentBuilder::new()
+            .user_agent(super::transport::USER_AGENT)
             .redirects(0)
             .timeout(Duration::from_secs(120))
             .build();
@@ -96,8 +100,16 @@ impl GraphClient {
             access_token: Mutex::new((access_token, 0)),
             refresh,
             stats: std::sync::Arc::default(),
+            pacer: Pacer::new(DEFAULT_IN_FLIGHT),
             cancel,
         })
+    }
+
+    /// At most `limit` requests in flight at once (1 to 16).
+    #[must_use]
+    pub fn with_requests_in_flight(mut self, limit: usize) -> Self {
+        self.pacer = Pacer::new(limit);
+        self
     }
 
     /// Counts into `stats`, which the progress window reads.
@@ -154,6 +166,28 @@ impl GraphClient {
         first: &str,
         first_page: serde_json::Value,
     ) -> Result<Vec<serde_json::Value>, GraphError> {
+        self.each_page(first, first_page, |_| Ok(()))
+    }
+
+    /// Every page of a collection starting at `path`, each handed to `on_page` as soon as it
+    /// arrives (so work on it can start while the next is read); an error from `on_page`
+    /// stops the paging.
+    pub fn get_pages_each<E: From<GraphError>>(
+        &self,
+        path: &str,
+        on_page: impl FnMut(&serde_json::Value) -> Result<(), E>,
+    ) -> Result<Vec<serde_json::Value>, E> {
+        let first = format!("{}{path}", self.graph_base);
+        let page = self.get(&first)?;
+        self.each_page(&first, page, on_page)
+    }
+
+    fn each_page<E: From<GraphError>>(
+        &self,
+        first: &str,
+        first_page: serde_json::Value,
+        mut on_page: impl FnMut(&serde_json::Value) -> Result<(), E>,
+    ) -> Result<Vec<serde_json::Value>, E> {
         let endless = |reason: String| GraphError::EndlessCollection {
             path: self.path_of(first),
             reason,
@@ -172,15 +206,16 @@ impl GraphClient {
                 .and_then(serde_json::Value::as_array)
                 .map_or(0, Vec::len);
             self.stats.objects.fetch_add(objects, Ordering::Relaxed);
+            on_page(&page)?;
             pages.push(page);
             let Some(next) = next else {
                 return Ok(pages);
             };
             if pages.len() >= PAGE_LIMIT {
-                return Err(endless(format!("more than {PAGE_LIMIT} pages")));
+                return Err(endless(format!("more than {PAGE_LIMIT} pages")).into());
             }
             if !seen.insert(next.clone()) {
-                return Err(endless(format!("{} came twice", self.path_of(&next))));
+                return Err(endless(format!("{} came twice", self.path_of(&next))).into());
             }
             page = self.get(&next)?;
         }
@@ -238,6 +273,8 @@ impl GraphClient {
                 return Err(GraphError::Cancelled);
             }
             attempt += 1;
+            // Waits while throttling pauses every phase, and for a place in flight.
+            let in_flight = self.pacer.start(&self.cancel)?;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
             // Wiped once sent; the transport's own copy of the header is not ours to wipe.
             let (bearer, generation) = {
@@ -254,6 +291,7 @@ impl GraphClient {
                 json_body: json_body.as_deref(),
             });
             drop(bearer);
+            drop(in_flight);
             let answer = match answer {
                 Ok(answer) => answer,
                 Err(TransportError::TooLarge) => return Err(GraphError::TooLarge { path }),
@@ -275,8 +313,7 @@ impl GraphClient {
                         .as_deref()
                         .and_then(retry_after_seconds)
                         .unwrap_or_else(|| backoff(attempt));
-                    self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-                    self.sleep(wait)?;
+                    self.wait_throttled(wait);
                 }
                 429 | 503 | 504 => return Err(GraphError::Unavailable { status, path }),
                 _ => {
@@ -302,25 +339,11 @@ impl GraphClient {
         Ok(())
     }
 
-    /// Waits out throttling that Graph reported inside a `$batch` answer, counted like the
-    /// client's own waits.
-    pub fn wait_throttled(&self, wait: Duration) -> Result<(), GraphError> {
+    /// Throttling (the client's own answer, or a request inside a `$batch`): no request of
+    /// any phase starts for `wait`; the next one waits it out, cancellable.
+    pub fn wait_throttled(&self, wait: Duration) {
         self.stats.throttled.fetch_add(1, Ordering::Relaxed);
-        self.sleep(wait)
-    }
-
-    /// Sleeps, waking every 50 ms to see whether the sync was cancelled.
-    fn sleep(&self, wait: Duration) -> Result<(), GraphError> {
-        let mut slept = Duration::ZERO;
-        while slept < wait {
-            if self.cancel.load(Ordering::Relaxed) {
-                return Err(GraphError::Cancelled);
-            }
-            let step = Duration::from_millis(50).min(wait - slept);
-            std::thread::sleep(step);
-            slept += step;
-        }
-        Ok(())
+        self.pacer.pause_for(wait);
     }
 }
 

@@ -15,6 +15,7 @@ impl Default for HttpClient {
     fn default() -> Self {
         Self(
             ureq::AgentBuilder::new()
+                .user_agent(super::transport::USER_AGENT)
                 .redirects(0)
                 .timeout(Duration::from_secs(60))
                 .build(),

@@ -1,57 +1,110 @@
-//! The first sync's member lists: twenty groups per `$batch`, [`BATCHES_IN_FLIGHT`] batches
-//! in flight on named threads, each list followed through its next links.
+//! The first sync's member lists: twenty groups per `$batch`, each list followed through its
+//! next links. Batches start as soon as the first page of groups has arrived: the groups'
+//! ids come through a [`GroupQueue`] while the groups are still being paged, and as many
+//! workers as the client lets requests fly take them twenty at a time.
 
+use std::collections::VecDeque;
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use super::client::{GraphClient, GraphError, retry_after_seconds};
 use super::snapshot_folder::write_pages;
-use super::sync_error::{SyncError, write_error};
-use crate::store::private_files::create_private_folder_new;
+use super::sync_error::SyncError;
 
 /// Requests per `$batch`, Graph's limit.
 pub const BATCH_SIZE: usize = 20;
-/// `$batch` requests in flight at once: Graph throttles per application and tenant, so a
-/// few parallel batches shorten a sync without inviting throttling.
-pub const BATCHES_IN_FLIGHT: usize = 4;
+/// Requests in flight at once by default, over every phase of a sync (member batches,
+/// users, groups, the MFA report): Graph throttles per application and tenant, so a few
+/// requests side by side shorten a sync without inviting throttling.
+pub const BATCHES_IN_FLIGHT: usize = super::pacer::DEFAULT_IN_FLIGHT;
 
-/// The members of every group, [`BATCHES_IN_FLIGHT`] batches at a time on named threads;
-/// the first failure stops the others at their next batch.
-pub(super) fn read_all_members(
+/// Group ids waiting for their member batches, filled while the groups are paged.
+#[derive(Debug, Default)]
+pub(super) struct GroupQueue {
+    state: Mutex<QueueState>,
+    ready: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct QueueState {
+    ids: VecDeque<String>,
+    /// Every group has been queued.
+    closed: bool,
+    /// Something failed: the workers leave.
+    stopped: bool,
+    /// The first failure of a worker.
+    failure: Option<SyncError>,
+}
+
+impl GroupQueue {
+    fn state(&self) -> MutexGuard<'_, QueueState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Queues the ids of one page of groups (already checked: they name files).
+    pub(super) fn push(&self, ids: impl IntoIterator<Item = String>) {
+        self.state().ids.extend(ids);
+        self.ready.notify_all();
+    }
+
+    /// Every group is queued: the last, shorter batch may go.
+    pub(super) fn close(&self) {
+        self.state().closed = true;
+        self.ready.notify_all();
+    }
+
+    /// Reading the groups failed: the workers stop at their next batch.
+    pub(super) fn stop(&self) {
+        self.state().stopped = true;
+        self.ready.notify_all();
+    }
+
+    /// The next twenty ids (fewer at the end), waiting for them; `None` when all are done
+    /// or the reading stopped.
+    fn next_batch(&self) -> Option<Vec<String>> {
+        let mut state = self.state();
+        loop {
+            if state.stopped {
+                return None;
+            }
+            if state.ids.len() >= BATCH_SIZE || (state.closed && !state.ids.is_empty()) {
+                let take = state.ids.len().min(BATCH_SIZE);
+                return Some(state.ids.drain(..take).collect());
+            }
+            if state.closed {
+                return None;
+            }
+            state = self
+                .ready
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    fn fail(&self, error: SyncError) {
+        let mut state = self.state();
+        state.failure.get_or_insert(error);
+        state.stopped = true;
+        self.ready.notify_all();
+    }
+}
+
+/// Reads the member lists of the groups `queue` hands out into `folder`, with as many
+/// workers as requests may fly; the first failure stops the others at their next batch.
+pub(super) fn read_queued_members(
     client: &GraphClient,
     folder: &Path,
-    ids: &[String],
+    queue: &GroupQueue,
 ) -> Result<(), SyncError> {
-    create_private_folder_new(folder).map_err(write_error(folder))?;
-    let batches: Vec<&[String]> = ids.chunks(BATCH_SIZE).collect();
-    let next = AtomicUsize::new(0);
-    let failure: Mutex<Option<SyncError>> = Mutex::new(None);
-    let failed = || {
-        failure
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .is_some()
-    };
     let work = || {
-        loop {
-            let n = next.fetch_add(1, Ordering::Relaxed);
-            let Some(batch) = batches.get(n) else { break };
-            if failed() {
-                break;
-            }
-            if let Err(e) = read_members_batch(client, folder, batch) {
-                failure
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .get_or_insert(e);
-                break;
+        while let Some(batch) = queue.next_batch() {
+            if let Err(e) = read_members_batch(client, folder, &batch) {
+                queue.fail(e);
             }
         }
     };
     std::thread::scope(|scope| {
-        let workers = BATCHES_IN_FLIGHT.min(batches.len());
-        for n in 0..workers {
+        for n in 0..client.pacer.limit() {
             let spawned = std::thread::Builder::new()
                 .name(format!("graph-batch-{n}"))
                 .spawn_scoped(scope, work);
@@ -61,10 +114,7 @@ pub(super) fn read_all_members(
             }
         }
     });
-    match failure
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-    {
+    match queue.state().failure.take() {
         Some(e) => Err(e),
         None => Ok(()),
     }
@@ -106,7 +156,7 @@ fn read_members_batch(
                     .as_str()
                     .and_then(retry_after_seconds)
                 {
-                    client.wait_throttled(wait)?;
+                    client.wait_throttled(wait);
                 }
                 client.get(&first_url)?
             }

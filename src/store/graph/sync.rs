@@ -5,9 +5,11 @@
 //! only when complete: a failed or cancelled sync leaves the previous snapshot as it was
 //! (R13).
 //!
-//! The first sync reads everything: users and groups by pages of 999, members with JSON
-//! batching (twenty requests per `$batch`, a few batches in flight, each member list followed
-//! through its `@odata.nextLink`). Later syncs read only what changed since, through
+//! The first sync reads everything, its phases side by side (`full_read.rs`): users, groups,
+//! the MFA report and the applications by pages of 999, members with JSON batching (twenty
+//! requests per `$batch`, each member list followed through its `@odata.nextLink`), batches
+//! starting with the first page of groups; the client's pace (`pacer.rs`) keeps at most four
+//! requests in flight over all of them and pauses them all when one is throttled. Later syncs read only what changed since, through
 //! `users/delta` and `groups/delta` (members included), and apply it to the previous
 //! snapshot; a delta link Graph refuses (410) falls back to a full read.
 
@@ -15,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use super::client::{GraphClient, GraphError, SyncPhase};
 use super::delta::{DeltaLinks, DeltaRound, PreviousSnapshot, apply_delta};
-use super::member_batches::read_all_members;
+use super::full_read::{optional, read_side_by_side};
 pub use super::member_batches::{BATCH_SIZE, BATCHES_IN_FLIGHT};
 use super::snapshot_folder::{in_partial_folder, write_pages};
 pub use super::sync_error::SyncError;
@@ -26,7 +28,6 @@ pub const PAGE_SIZE: usize = 999;
 
 const USER_FIELDS: &str = "id,userPrincipalName,displayName,userType,accountEnabled";
 const GROUP_FIELDS: &str = "id,displayName,securityEnabled,mailEnabled,groupTypes,membershipRule";
-const MFA: &str = "/v1.0/reports/authenticationMethods/userRegistrationDetails?$top=999";
 const APPLICATIONS: &str =
     "/v1.0/applications?$select=id,appId,displayName,keyCredentials&$top=999";
 
@@ -98,25 +99,23 @@ pub fn full_sync(client: &GraphClient, tenants_folder: &Path) -> Result<SyncSumm
         // by the next delta round, which applies it again harmlessly.
         let links = latest_delta_links(client)?;
         write_pages(partial, "organization.json", &organization)?;
-        let users = client.get_pages(&format!("/v1.0/users?$select={USER_FIELDS}&$top=999"))?;
-        write_pages(partial, "users.json", &users)?;
-        let groups = client.get_pages(&format!("/v1.0/groups?$select={GROUP_FIELDS}&$top=999"))?;
-        write_pages(partial, "groups.json", &groups)?;
-        let ids = group_ids(&groups)?;
-        read_all_members(client, &partial.join("members"), &ids)?;
-        let mfa = optional(client.get_pages(MFA))?;
-        if let Some(pages) = &mfa {
+        let read = read_side_by_side(client, &partial.join("members"))?;
+        write_pages(partial, "users.json", &read.users)?;
+        write_pages(partial, "groups.json", &read.groups)?;
+        if let Some(pages) = &read.mfa {
             write_pages(partial, "mfa.json", pages)?;
         }
-        let applications = read_applications(client, partial)?;
+        if let Some(pages) = &read.applications {
+            write_pages(partial, "applications.json", pages)?;
+        }
         if let Some(links) = links {
             links.write(partial).map_err(write_error(partial))?;
         }
         let summary = SyncSummary {
             kind: SyncKind::Full,
-            changed_objects: count_objects(&users) + ids.len(),
-            mfa_report: mfa.is_some(),
-            applications,
+            changed_objects: count_objects(&read.users) + read.group_count,
+            mfa_report: read.mfa.is_some(),
+            applications: read.applications.is_some(),
             ..SyncSummary::default()
         };
         Ok((summary, None))
@@ -131,8 +130,8 @@ fn in_place((mut summary, folder): (SyncSummary, PathBuf), tenant_id: &str) -> S
     summary
 }
 
-/// What a worker of a delta sync brought back.
-fn joined<T>(
+/// What a worker brought back.
+pub(super) fn joined<T>(
     worker: std::io::Result<std::thread::ScopedJoinHandle<'_, Result<T, SyncError>>>,
 ) -> Result<T, SyncError> {
     match worker {
@@ -209,15 +208,6 @@ fn tenant_id(organization: &[serde_json::Value]) -> Result<String, SyncError> {
     checked_id("the organization", id)
 }
 
-/// The id of every group in `pages`, each checked: it names the group's member list file.
-fn group_ids(pages: &[serde_json::Value]) -> Result<Vec<String>, SyncError> {
-    pages
-        .iter()
-        .flat_map(|page| page["value"].as_array().into_iter().flatten())
-        .map(|group| checked_id("a group", group["id"].as_str().unwrap_or_default()))
-        .collect()
-}
-
 /// Delta links for the tenant as it is now (`$deltatoken=latest`), or none when Graph does
 /// not offer them here; the next sync is then a full one again.
 fn latest_delta_links(client: &GraphClient) -> Result<Option<DeltaLinks>, SyncError> {
@@ -248,17 +238,6 @@ fn read_applications(client: &GraphClient, folder: &Path) -> Result<bool, SyncEr
         write_pages(folder, "applications.json", pages)?;
     }
     Ok(applications.is_some())
-}
-
-/// A report the account may not read (403) is left out; any other failure stops the sync.
-fn optional(
-    result: Result<Vec<serde_json::Value>, GraphError>,
-) -> Result<Option<Vec<serde_json::Value>>, SyncError> {
-    match result {
-        Ok(pages) => Ok(Some(pages)),
-        Err(GraphError::Forbidden { .. }) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
 }
 
 fn count_objects(pages: &[serde_json::Value]) -> usize {

@@ -82,6 +82,14 @@ impl Transport for UreqTransport {
     }
 }
 
+/// How every request to Microsoft's services and the backup server names this program, in the
+/// form Microsoft asks of tools that read Microsoft 365 at scale
+/// (`ISV|<publisher>|<application>/<version>`), so throttling decisions can tell it apart.
+pub const USER_AGENT: &str = concat!(
+    "ISV|BackupAccounts|BackupAccounts/",
+    env!("CARGO_PKG_VERSION")
+);
+
 /// Why an answer's body was not read.
 #[derive(Debug)]
 pub enum AnswerError {

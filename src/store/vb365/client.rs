@@ -56,6 +56,7 @@ impl BackupServer {
             reason: e.to_string(),
         })?;
         let agent = ureq::AgentBuilder::new()
+            .user_agent(crate::store::graph::transport::USER_AGENT)
             .tls_config(tls)
             .redirects(0)
             .timeout_connect(Duration::from_secs(15))

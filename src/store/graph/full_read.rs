@@ -1,0 +1,117 @@
+//! The first sync's reads, side by side: users, the MFA report, the applications and the
+//! groups each page on their own worker, and member batches start as soon as the first page
+//! of groups has arrived. The client's pace keeps at most N requests in flight over all of
+//! them, and a throttled request pauses every one. What is read is returned whole; only the
+//! member lists are written as they come (into the partial folder, which is moved into
+//! place only when everything was read).
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use super::client::{GraphClient, GraphError};
+use super::member_batches::{GroupQueue, read_queued_members};
+use super::sync_error::{SyncError, checked_id, write_error};
+use crate::store::private_files::create_private_folder_new;
+
+const USER_FIELDS: &str = "id,userPrincipalName,displayName,userType,accountEnabled";
+const GROUP_FIELDS: &str = "id,displayName,securityEnabled,mailEnabled,groupTypes,membershipRule";
+const MFA: &str = "/v1.0/reports/authenticationMethods/userRegistrationDetails?$top=999";
+const APPLICATIONS: &str =
+    "/v1.0/applications?$select=id,appId,displayName,keyCredentials&$top=999";
+
+/// What the first sync read, but for the member lists (already in their folder).
+#[derive(Debug)]
+pub(super) struct FullRead {
+    pub users: Vec<Value>,
+    pub groups: Vec<Value>,
+    /// How many groups, each with its member list written.
+    pub group_count: usize,
+    /// `None` when the account may not read the MFA report (403).
+    pub mfa: Option<Vec<Value>>,
+    /// `None` when the account may not read the applications (403).
+    pub applications: Option<Vec<Value>>,
+}
+
+/// Reads the whole tenant side by side, the member lists into `members_folder` (created
+/// here). The first failure is returned; the other readers end at their current request.
+pub(super) fn read_side_by_side(
+    client: &GraphClient,
+    members_folder: &Path,
+) -> Result<FullRead, SyncError> {
+    create_private_folder_new(members_folder).map_err(write_error(members_folder))?;
+    let queue = GroupQueue::default();
+    let (users, mfa, applications, members, groups) = std::thread::scope(|scope| {
+        let worker = |name: &str| std::thread::Builder::new().name(name.to_owned());
+        let users = worker("graph-users").spawn_scoped(scope, || {
+            let path = format!("/v1.0/users?$select={USER_FIELDS}&$top=999");
+            client.get_pages(&path).map_err(SyncError::from)
+        });
+        let mfa = worker("graph-mfa").spawn_scoped(scope, || optional(client.get_pages(MFA)));
+        let applications = worker("graph-applications")
+            .spawn_scoped(scope, || optional(client.get_pages(APPLICATIONS)));
+        let members = worker("graph-members").spawn_scoped(scope, || {
+            read_queued_members(client, members_folder, &queue)
+        });
+        let groups = read_groups_into(client, &queue);
+        (
+            super::sync::joined(users),
+            super::sync::joined(mfa),
+            super::sync::joined(applications),
+            super::sync::joined(members),
+            groups,
+        )
+    });
+    // The groups' failure first: the member workers stopped because of it.
+    let (groups, group_count) = groups?;
+    members?;
+    Ok(FullRead {
+        users: users?,
+        groups,
+        group_count,
+        mfa: mfa?,
+        applications: applications?,
+    })
+}
+
+/// Pages the groups, queueing each page's ids (checked: they name files) for the member
+/// batches as it arrives; closes the queue at the end, or stops it on failure.
+fn read_groups_into(
+    client: &GraphClient,
+    queue: &GroupQueue,
+) -> Result<(Vec<Value>, usize), SyncError> {
+    let mut count = 0;
+    let path = format!("/v1.0/groups?$select={GROUP_FIELDS}&$top=999");
+    let pages = client.get_pages_each(&path, |page| {
+        let ids = page["value"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|group| checked_id("a group", group["id"].as_str().unwrap_or_default()))
+            .collect::<Result<Vec<_>, SyncError>>()?;
+        count += ids.len();
+        queue.push(ids);
+        Ok::<(), SyncError>(())
+    });
+    match pages {
+        Ok(pages) => {
+            queue.close();
+            Ok((pages, count))
+        }
+        Err(e) => {
+            queue.stop();
+            Err(e)
+        }
+    }
+}
+
+/// A report the account may not read (403) is left out; any other failure stops the sync.
+pub(super) fn optional(
+    result: Result<Vec<Value>, GraphError>,
+) -> Result<Option<Vec<Value>>, SyncError> {
+    match result {
+        Ok(pages) => Ok(Some(pages)),
+        Err(GraphError::Forbidden { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,163 @@
+//! One pace for every request of a sync: at most N requests in flight over all its phases,
+//! and a pause that throttling imposes on all of them. Graph throttles per application and
+//! tenant, so a 429 for the users means the member batches should wait too, not only the
+//! request that was told.
+
+use std::sync::atomic::AtomicBool;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use super::graph_error::GraphError;
+
+/// Requests in flight at once unless the settings say otherwise.
+pub const DEFAULT_IN_FLIGHT: usize = 4;
+/// The most the settings may ask for: more would invite throttling.
+pub const MAX_IN_FLIGHT: usize = 16;
+
+/// How often a waiting request looks at the cancel flag.
+const CANCEL_CHECK: Duration = Duration::from_millis(50);
+
+/// The shared pace.
+#[derive(Debug)]
+pub struct Pacer {
+    limit: usize,
+    state: Mutex<PaceState>,
+    changed: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct PaceState {
+    in_flight: usize,
+    most_in_flight: usize,
+    paused_until: Option<Instant>,
+    /// Time requests spent waiting for a throttling pause to end, added up.
+    paused: Duration,
+}
+
+/// A request's place in flight; dropping it lets the next one go.
+#[derive(Debug)]
+pub struct InFlight<'a> {
+    pacer: &'a Pacer,
+}
+
+impl Pacer {
+    /// At most `limit` requests in flight (1 to [`MAX_IN_FLIGHT`]).
+    pub fn new(limit: usize) -> Self {
+        Self {
+            limit: limit.clamp(1, MAX_IN_FLIGHT),
+            state: Mutex::default(),
+            changed: Condvar::new(),
+        }
+    }
+
+    /// The most requests in flight at once.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    fn state(&self) -> MutexGuard<'_, PaceState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Waits until no throttling pause is on and fewer than the limit are in flight, then
+    /// takes a place; [`GraphError::Cancelled`] once `cancel` is set.
+    pub fn start(&self, cancel: &AtomicBool) -> Result<InFlight<'_>, GraphError> {
+        let mut state = self.state();
+        loop {
+            if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+                return Err(GraphError::Cancelled);
+            }
+            let now = Instant::now();
+            let wait = match state.paused_until {
+                Some(until) if until > now => {
+                    let step = (until - now).min(CANCEL_CHECK);
+                    state.paused += step;
+                    step
+                }
+                _ if state.in_flight < self.limit => {
+                    state.in_flight += 1;
+                    state.most_in_flight = state.most_in_flight.max(state.in_flight);
+                    return Ok(InFlight { pacer: self });
+                }
+                _ => CANCEL_CHECK,
+            };
+            state = self
+                .changed
+                .wait_timeout(state, wait)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    /// Throttling: no request starts for `wait`, whichever phase it belongs to.
+    pub fn pause_for(&self, wait: Duration) {
+        let until = Instant::now() + wait;
+        let mut state = self.state();
+        state.paused_until = Some(state.paused_until.map_or(until, |u| u.max(until)));
+    }
+
+    /// Requests in flight now.
+    pub fn in_flight(&self) -> usize {
+        self.state().in_flight
+    }
+
+    /// The most requests that were in flight at once.
+    pub fn most_in_flight(&self) -> usize {
+        self.state().most_in_flight
+    }
+
+    /// Time requests spent waiting for throttling pauses, added up over requests.
+    pub fn paused(&self) -> Duration {
+        self.state().paused
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.pacer.state().in_flight -= 1;
+        self.pacer.changed.notify_one();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    #[test]
+    fn no_more_than_the_limit_fly_and_a_pause_holds_everyone() {
+        let pacer = Pacer::new(2);
+        let cancel = AtomicBool::new(false);
+        let most = AtomicUsize::new(0);
+        let now = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..6 {
+                scope.spawn(|| {
+                    let _place = pacer.start(&cancel).unwrap_or_else(|e| panic!("{e}"));
+                    let flying = now.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(flying, Ordering::SeqCst);
+                    std::thread::sleep(Duration::from_millis(20));
+                    now.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        assert_eq!(most.load(Ordering::SeqCst), 2);
+        assert_eq!(pacer.most_in_flight(), 2);
+        assert_eq!(pacer.in_flight(), 0);
+
+        pacer.pause_for(Duration::from_millis(200));
+        let asked = Instant::now();
+        drop(pacer.start(&cancel));
+        assert!(
+            asked.elapsed() >= Duration::from_millis(150),
+            "held by the pause"
+        );
+        assert!(pacer.paused() >= Duration::from_millis(150));
+
+        pacer.pause_for(Duration::from_secs(60));
+        cancel.store(true, Ordering::Relaxed);
+        assert!(matches!(pacer.start(&cancel), Err(GraphError::Cancelled)));
+        assert_eq!(Pacer::new(99).limit(), MAX_IN_FLIGHT);
+    }
+}
