@@ -81,11 +81,22 @@ fn batch_bodies(directory: &Directory) -> Vec<String> {
         .collect()
 }
 
-/// Before each timed sync, full and delta alike: the files earlier runs wrote are flushed
-/// (`sync`), so that no run pays for writing back another's, and one untimed request is
-/// sent, since the test server's first answer after a pause costs it about 25 ms more
-/// (`tiny_http` starts its connection threads), which is the server's, not the sync's.
-fn warm_up(server: &TenantServer) {
+/// Before each timed sync, full and delta alike: the snapshot an earlier run replaced is
+/// deleted (on the sync's `snapshot-cleanup` worker, which is waited for here), the files
+/// earlier runs wrote are flushed (`sync`), so that no run pays for writing back or deleting
+/// another's, and one untimed request is sent, since the test server's first answer after a
+/// pause costs it about 25 ms more (`tiny_http` starts its connection threads), which is the
+/// server's, not the sync's.
+fn warm_up(server: &TenantServer, tenants: &std::path::Path) {
+    let set_aside = || {
+        std::fs::read_dir(tenants)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains(".previous-"))
+    };
+    while set_aside() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let _ = std::process::Command::new("sync").status();
     ureq::get(&format!("{}/v1.0/organization", server.base))
         .set("Authorization", &format!("Bearer {FIRST_ACCESS_TOKEN}"))
@@ -108,7 +119,7 @@ fn full_syncs(
 ) -> (Vec<f64>, Vec<f64>, usize) {
     let (mut full, mut plain, mut full_requests) = (Vec::new(), Vec::new(), 0);
     for _ in 0..runs {
-        warm_up(server);
+        warm_up(server, tenants);
         server.clear_requests();
         let started = Instant::now();
         let summary = sync(&server.client(), tenants, None).unwrap();
@@ -152,7 +163,7 @@ fn main() {
         for _ in 0..count {
             round += 1;
             server.change(|tenant| tenant.churn(1, round));
-            warm_up(&server);
+            warm_up(&server, tenants.path());
             server.clear_requests();
             let started = Instant::now();
             let summary = sync(
@@ -176,7 +187,7 @@ fn main() {
         .faults
         .delay_ms
         .store(50, std::sync::atomic::Ordering::Relaxed);
-    warm_up(&server);
+    warm_up(&server, tenants.path());
     let started = Instant::now();
     sync(&server.client(), tenants.path(), None).unwrap();
     let far_full = started.elapsed().as_secs_f64();

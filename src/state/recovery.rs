@@ -7,7 +7,8 @@ use crate::store::journal::{CommitJournal, move_legacy_keys};
 use crate::store::{Config, ConfigFile, SecretStore};
 
 /// At start-up, with the folder locked: reconciles a commit that did not finish (its
-/// journal), then moves keyring items of an earlier version to their own services. Returns
+/// journal), removes snapshots a sync replaced but did not delete, then moves keyring items
+/// of an earlier version to their own services. Returns
 /// what the administrator should know.
 pub(super) fn finish_interrupted_work(
     config_file: &ConfigFile,
@@ -22,6 +23,8 @@ pub(super) fn finish_interrupted_work(
                 "A commit did not finish, and its leftovers could not be removed yet: {e}"
             )]
         });
+    // A sync stopped before it deleted the snapshot it replaced: removed on a worker.
+    crate::store::graph::remove_replaced_snapshots(&super::sync::tenants_folder_of(config_file));
     let synced = synced_tenant_of(config, config_file);
     if let Err(e) = move_legacy_keys(&journal, config, synced.as_deref(), secrets.as_ref()) {
         notices.push(format!(

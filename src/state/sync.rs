@@ -28,7 +28,7 @@ pub struct SyncJob {
 }
 
 /// Where synced tenants are kept: `tenants/` beside the configuration.
-fn tenants_folder_of(config_file: &ConfigFile) -> PathBuf {
+pub(super) fn tenants_folder_of(config_file: &ConfigFile) -> PathBuf {
     config_file
         .path()
         .parent()

@@ -26,6 +26,7 @@ mod progress;
 mod read;
 pub mod signin;
 mod snapshot_folder;
+pub use snapshot_folder::remove_replaced_snapshots;
 pub mod sync;
 mod sync_error;
 pub mod transport;

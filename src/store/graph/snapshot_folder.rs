@@ -71,7 +71,8 @@ fn tempfile_folder(parent: &Path, tenant_id: &str) -> std::io::Result<PathBuf> {
 }
 
 /// Moves `new` to `target`: the old snapshot is renamed aside first, put back if the move
-/// fails, and removed after.
+/// fails, and removed after, on a worker: deleting tens of thousands of member lists is not
+/// the sync's to wait for. What a stop leaves of it is removed at the next start or sync.
 fn replace_folder(new: &Path, target: &Path) -> std::io::Result<()> {
     let name = target
         .file_name()
@@ -91,10 +92,54 @@ fn replace_folder(new: &Path, target: &Path) -> std::io::Result<()> {
         return Err(e);
     }
     if had_old {
-        // What is left of it is removed at the next sync if this fails.
-        let _ = std::fs::remove_dir_all(&old);
+        remove_in_background(&old);
     }
     Ok(())
+}
+
+/// Removes `folder` on a `snapshot-cleanup` worker (here, when no thread can be had).
+fn remove_in_background(folder: &Path) -> Option<std::thread::JoinHandle<()>> {
+    let remove = |folder: &Path| {
+        if let Err(e) = std::fs::remove_dir_all(folder) {
+            log::warn!("could not remove {} yet: {e}", folder.display());
+        }
+    };
+    let moved = folder.to_path_buf();
+    match std::thread::Builder::new()
+        .name("snapshot-cleanup".to_owned())
+        .spawn(move || remove(&moved))
+    {
+        Ok(worker) => Some(worker),
+        Err(_) => {
+            remove(folder);
+            None
+        }
+    }
+}
+
+/// At start-up: removes, on a worker, the snapshots a sync set aside and did not get to
+/// delete (their replacement is in place). A set-aside snapshot whose replacement is missing
+/// is left for the next sync, which puts it back.
+pub fn remove_replaced_snapshots(tenants_folder: &Path) -> Vec<std::thread::JoinHandle<()>> {
+    let Ok(entries) = std::fs::read_dir(tenants_folder) else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let tenant = name
+                .strip_prefix('.')?
+                .split_once(".previous-")?
+                .0
+                .to_owned();
+            tenants_folder
+                .join(tenant)
+                .is_dir()
+                .then(|| remove_in_background(&entry.path()))
+                .flatten()
+        })
+        .collect()
 }
 
 /// Removes what an interrupted sync of `tenant_id` left beside the snapshots, first putting
