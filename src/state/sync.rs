@@ -88,7 +88,9 @@ impl SyncJob {
             .map_err(|e| e.to_string())?;
         let (client, refresh_token) =
             signed_in_client(&settings, http, tokens, cancel.clone()).map_err(|e| e.to_string())?;
-        let client = client.with_stats(stats);
+        let client = client
+            .with_stats(stats)
+            .with_requests_in_flight(self.graph.requests_in_flight);
         // A new sign-in reads everything; a known tenant only what changed since.
         let summary = sync(&client, &self.tenants_folder, self.tenant_id.as_deref())
             .map_err(|e| e.to_string())?;

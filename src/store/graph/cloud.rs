@@ -131,6 +131,14 @@ pub struct GraphSettings {
     /// administrator must have consented to it, or the sign-in is refused).
     #[serde(default)]
     pub mfa_report: bool,
+    /// Requests in flight at once during a sync, over all its phases (1 to 16; more invites
+    /// throttling, fewer is gentler on a busy tenant).
+    #[serde(default = "default_requests_in_flight")]
+    pub requests_in_flight: usize,
+}
+
+fn default_requests_in_flight() -> usize {
+    super::pacer::DEFAULT_IN_FLIGHT
 }
 
 fn default_client_id() -> String {
@@ -145,6 +153,7 @@ impl Default for GraphSettings {
             login_url: None,
             graph_url: None,
             mfa_report: false,
+            requests_in_flight: default_requests_in_flight(),
         }
     }
 }

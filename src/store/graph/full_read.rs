@@ -55,10 +55,10 @@ pub(super) fn read_side_by_side(
         });
         let groups = read_groups_into(client, &queue);
         (
-            super::sync::joined(users),
-            super::sync::joined(mfa),
-            super::sync::joined(applications),
-            super::sync::joined(members),
+            joined(users),
+            joined(mfa),
+            joined(applications),
+            joined(members),
             groups,
         )
     });
@@ -102,6 +102,18 @@ fn read_groups_into(
             queue.stop();
             Err(e)
         }
+    }
+}
+
+/// What a worker brought back.
+pub(super) fn joined<T>(
+    worker: std::io::Result<std::thread::ScopedJoinHandle<'_, Result<T, SyncError>>>,
+) -> Result<T, SyncError> {
+    match worker {
+        Ok(worker) => worker
+            .join()
+            .unwrap_or_else(|_| Err(SyncError::Unexpected("a reader thread's answer".to_owned()))),
+        Err(e) => Err(SyncError::Unexpected(format!("a reader thread ({e})"))),
     }
 }
 

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 
 use super::client::{GraphClient, GraphError, SyncPhase};
 use super::delta::{DeltaLinks, DeltaRound, PreviousSnapshot, apply_delta};
-use super::full_read::{optional, read_side_by_side};
+use super::full_read::{joined, optional, read_side_by_side};
 pub use super::member_batches::{BATCH_SIZE, BATCHES_IN_FLIGHT};
 use super::snapshot_folder::{in_partial_folder, write_pages};
 pub use super::sync_error::SyncError;
@@ -128,18 +128,6 @@ fn in_place((mut summary, folder): (SyncSummary, PathBuf), tenant_id: &str) -> S
     summary.tenant_id = tenant_id.to_owned();
     summary.folder = folder;
     summary
-}
-
-/// What a worker brought back.
-pub(super) fn joined<T>(
-    worker: std::io::Result<std::thread::ScopedJoinHandle<'_, Result<T, SyncError>>>,
-) -> Result<T, SyncError> {
-    match worker {
-        Ok(worker) => worker
-            .join()
-            .unwrap_or_else(|_| Err(SyncError::Unexpected("a reader thread's answer".to_owned()))),
-        Err(e) => Err(SyncError::Unexpected(format!("a reader thread ({e})"))),
-    }
 }
 
 /// Reads the changes since `links` and applies them to the previous snapshot (`previous`,
