@@ -160,7 +160,8 @@ pub fn check_graph_sync_bytes(data: &[u8]) {
     let _ = std::fs::remove_dir_all(&root);
 }
 
-/// Nothing but `tenants/` in `root`, and nothing in it but snapshots named by a tenant id.
+/// Nothing but `tenants/` in `root`, and nothing in it but snapshots named by a tenant id
+/// (once the replaced snapshot the sync deletes on a worker is gone).
 fn check_folder(root: &Path, tenants: &Path) {
     let names = |folder: &Path| -> Vec<String> {
         std::fs::read_dir(folder)
@@ -174,6 +175,13 @@ fn check_folder(root: &Path, tenants: &Path) {
     };
     for name in names(root) {
         assert_eq!(name, "tenants", "the sync wrote outside its folder");
+    }
+    // The snapshot a sync replaced is deleted on a worker after the sync returns.
+    let started = std::time::Instant::now();
+    while names(tenants).iter().any(|n| n.contains(".previous-"))
+        && started.elapsed() < std::time::Duration::from_secs(10)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
     for name in names(tenants) {
         assert!(
