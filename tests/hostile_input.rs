@@ -680,9 +680,20 @@ fn set_mode(path: &Path, mode: u32) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
-/// Every folder 0700 and every file 0600 under `folder` (itself included).
+/// Every folder 0700 and every file 0600 under `folder` (itself included), once the snapshot
+/// a sync replaced (as it was, modes included) is deleted by its worker.
 #[cfg(unix)]
 fn assert_private(folder: &Path) {
+    let set_aside = || {
+        std::fs::read_dir(folder)
+            .unwrap()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().contains(".previous-"))
+    };
+    let started = std::time::Instant::now();
+    while set_aside() && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(5));
+    }
     assert_eq!(mode(folder), 0o700, "{}", folder.display());
     for entry in std::fs::read_dir(folder).unwrap() {
         let path = entry.unwrap().path();
