@@ -19,9 +19,9 @@ use backup_accounts::model::Directory;
 use backup_accounts::store::graph::sync::{BATCH_SIZE, PAGE_SIZE, SyncKind, sync};
 use tenant_server::{FIRST_ACCESS_TOKEN, Tenant, TenantServer};
 
-/// The fewest requests that can read the tenant: the organization, users, groups and MFA
-/// report in pages of 999, one `$batch` per 20 groups, the member pages past the first, and
-/// the applications.
+/// The fewest requests that can read the tenant: the organization, the users' and groups'
+/// `$count` (for progress that knows the end), users, groups and MFA report in pages of 999,
+/// one `$batch` per 20 groups, the member pages past the first, and the applications.
 fn floor(directory: &Directory) -> usize {
     let organization = &directory.organizations[0];
     let users = organization.users.len().div_ceil(PAGE_SIZE);
@@ -31,7 +31,12 @@ fn floor(directory: &Directory) -> usize {
         .iter()
         .map(|g| g.members.len().div_ceil(PAGE_SIZE).saturating_sub(1))
         .sum();
-    1 + users * 2 + groups + organization.groups.len().div_ceil(BATCH_SIZE) + more_member_pages + 1
+    1 + 2
+        + users * 2
+        + groups
+        + organization.groups.len().div_ceil(BATCH_SIZE)
+        + more_member_pages
+        + 1
 }
 
 /// The requests a full sync sent, sent again plainly, one after another, each answer read

@@ -530,6 +530,29 @@ fn the_first_sync_reads_its_phases_side_by_side_under_one_pace() {
     );
     let synced = imported(&summary.folder);
     assert_eq!(synced.organizations[0].groups.len(), 2_500);
+
+    progress_knew_the_end(&server, &graph);
+}
+
+/// The totals are Graph's `$count` answers (one each, with `ConsistencyLevel: eventual`),
+/// and every phase ended at its total.
+fn progress_knew_the_end(server: &TenantServer, graph: &GraphClient) {
+    let stats = &graph.stats;
+    assert_eq!(server.count("GET /v1.0/users/$count"), 1);
+    assert_eq!(server.count("GET /v1.0/groups/$count"), 1);
+    assert_eq!(stats.users.total(), Some(3_000));
+    assert_eq!(stats.mfa.total(), Some(3_000));
+    assert_eq!(stats.groups.total(), Some(2_500));
+    for (counter, done) in [
+        (&stats.users, 3_000),
+        (&stats.groups, 2_500),
+        (&stats.member_lists, 2_500),
+    ] {
+        assert_eq!((counter.done(), counter.is_finished()), (done, true));
+    }
+    assert!(stats.mfa.is_finished());
+    assert_eq!(stats.fraction(), Some(1.0));
+    assert_eq!(stats.in_flight.load(Ordering::Relaxed), 0);
 }
 
 trait PositionsOf {

@@ -280,6 +280,19 @@ fn a_refused_delta_link_is_said_in_the_progress_window_and_the_whole_tenant_is_r
             .query_by_label_contains("Reading the tenant:")
             .is_some()
     );
+    // A bar per phase, its total from Graph's `$count` once it has answered.
+    wait_for(&mut harness, "the users' total", |h| {
+        h.query_by_label_contains("Users: 0 of 3").is_some()
+            || h.query_by_label_contains("Users: 3 read").is_some()
+    });
+    for phase in ["Groups:", "Member lists:", "MFA report:"] {
+        assert!(harness.query_by_label_contains(phase).is_some(), "{phase}");
+    }
+    assert!(
+        harness
+            .query_by_label_contains("requests in flight")
+            .is_some()
+    );
     server.faults.delay_ms.store(0, Ordering::Relaxed);
     wait_for(&mut harness, "the end of the sync", |h| {
         h.state()

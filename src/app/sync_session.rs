@@ -6,10 +6,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crate::state::AppState;
-use crate::store::graph::client::GraphStats;
+use crate::store::graph::client::{Counter, GraphStats, SyncPhase};
 use crate::store::graph::signin::DeviceCodePrompt;
 use crate::store::graph::sync::{SyncKind, SyncSummary};
-use crate::ui::sign_in::{self, SignInData, sign_in_ui};
+use crate::ui::sign_in::{self, PhaseBar, SignInData, SyncProgress, sign_in_ui};
 use crate::ui::{Action, ActionSender};
 
 use super::BackupAccountsApp;
@@ -60,13 +60,36 @@ impl Session for SyncSession {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone();
         let count = |n: &std::sync::atomic::AtomicUsize| n.load(Ordering::Relaxed);
+        let stats = &self.stats;
+        let bar = |name, counter: &Counter| PhaseBar {
+            name,
+            done: counter.done(),
+            total: counter.total(),
+            finished: counter.is_finished(),
+        };
+        let full = stats.phase() != SyncPhase::Delta;
+        let progress = SyncProgress {
+            phases: if full {
+                vec![
+                    bar("Users", &stats.users),
+                    bar("Groups", &stats.groups),
+                    bar("Member lists", &stats.member_lists),
+                    bar("MFA report", &stats.mfa),
+                ]
+            } else {
+                Vec::new()
+            },
+            counts: (
+                count(&stats.pages),
+                count(&stats.objects),
+                count(&stats.throttled),
+            ),
+            in_flight: count(&stats.in_flight),
+            time_left: stats.time_left(),
+        };
         let data = SignInData {
             prompt: prompt.as_ref(),
-            progress: (
-                count(&self.stats.pages),
-                count(&self.stats.objects),
-                count(&self.stats.throttled),
-            ),
+            progress: &progress,
             reading: count(&self.stats.requests) > 0,
             phase: self.stats.phase(),
         };

@@ -696,6 +696,10 @@ impl Handler {
             .find(|h| h.field.equiv("Authorization"))
             .map(|h| h.value.to_string())
             .unwrap_or_default();
+        let eventual = request
+            .headers()
+            .iter()
+            .any(|h| h.field.equiv("ConsistencyLevel") && h.value.as_str() == "eventual");
         let answer = if path.ends_with("/devicecode") {
             ok(json!({
                 "device_code": "DEVICE-1", "user_code": "ABCD-EFGH",
@@ -707,9 +711,9 @@ impl Handler {
         } else if let delay @ 1.. = self.faults.delay_ms.load(Ordering::Relaxed) {
             // As far away as Graph is: the wait comes before the answer, whatever it is.
             std::thread::sleep(std::time::Duration::from_millis(delay as u64));
-            self.graph_answer(&bearer, &path, &body)
+            self.graph_answer(&bearer, &path, &body, eventual)
         } else {
-            self.graph_answer(&bearer, &path, &body)
+            self.graph_answer(&bearer, &path, &body, eventual)
         };
         let mut response = tiny_http::Response::from_string(answer.body.to_string())
             .with_status_code(answer.status)
@@ -723,9 +727,21 @@ impl Handler {
         let _ = request.respond(response);
     }
 
-    fn graph_answer(&self, bearer: &str, path: &str, body: &str) -> Answer {
+    fn graph_answer(&self, bearer: &str, path: &str, body: &str, eventual: bool) -> Answer {
         if !self.authorized(bearer) {
             error(401, "InvalidAuthenticationToken")
+        } else if let Some(resource) = path
+            .strip_prefix("/v1.0/")
+            .and_then(|p| p.strip_suffix("/$count"))
+        {
+            // As Graph: `$count` needs `ConsistencyLevel: eventual`, and answers a number.
+            let tenant = self.tenant.read().unwrap();
+            match (eventual, resource) {
+                (false, _) => error(400, "Request_BadRequest"),
+                (true, "users") => ok(json!(tenant.users().count())),
+                (true, "groups") => ok(json!(tenant.groups().count())),
+                _ => error(404, "Request_ResourceNotFound"),
+            }
         } else if path == "/v1.0/$batch" {
             self.batch(body)
         } else {

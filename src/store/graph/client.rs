@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 pub use super::graph_error::GraphError;
-pub use super::pacer::{DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT, Pacer};
-pub use super::progress::{GraphStats, SyncPhase};
+use super::pacer::backoff;
+pub use super::pacer::{DEFAULT_IN_FLIGHT, MAX_IN_FLIGHT, Pacer, retry_after_seconds};
+pub use super::progress::{Counter, GraphStats, SyncPhase};
 use super::transport::UreqTransport;
 pub use super::transport::{
     ANSWER_SIZE_LIMIT, ERROR_BODY_LIMIT, HttpAnswer, HttpRequest, Transport, TransportError,
@@ -245,7 +246,21 @@ impl GraphClient {
 
     /// One GET, retried while throttled, with one token refresh on 401.
     pub fn get(&self, url: &str) -> Result<serde_json::Value, GraphError> {
-        self.send(url, None)
+        self.send(url, None, false)
+    }
+
+    /// How many users or groups (`resource`) the tenant has, by `$count` (one request, with
+    /// `ConsistencyLevel: eventual`), for progress that knows the end; `None` when Graph does
+    /// not say.
+    pub fn count(&self, resource: &str) -> Option<usize> {
+        let url = format!("{}/v1.0/{resource}/$count", self.graph_base);
+        match self.send(&url, None, true) {
+            Ok(count) => count.as_u64().and_then(|n| usize::try_from(n).ok()),
+            Err(e) => {
+                log::info!("no total for {resource}, progress counts without one: {e}");
+                None
+            }
+        }
     }
 
     /// One JSON POST to a Graph path (e.g. `/v1.0/$batch`), retried like a GET.
@@ -254,13 +269,14 @@ impl GraphClient {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, GraphError> {
-        self.send(&format!("{}{path}", self.graph_base), Some(body))
+        self.send(&format!("{}{path}", self.graph_base), Some(body), false)
     }
 
     fn send(
         &self,
         url: &str,
         body: Option<&serde_json::Value>,
+        eventual: bool,
     ) -> Result<serde_json::Value, GraphError> {
         let path = self.path_of(url);
         // The one place requests leave: nothing goes to another server than Graph's.
@@ -276,6 +292,7 @@ impl GraphClient {
             // Waits while throttling pauses every phase, and for a place in flight.
             let in_flight = self.pacer.start(&self.cancel)?;
             self.stats.requests.fetch_add(1, Ordering::Relaxed);
+            self.stats.in_flight.fetch_add(1, Ordering::Relaxed);
             // Wiped once sent; the transport's own copy of the header is not ours to wipe.
             let (bearer, generation) = {
                 let token = self
@@ -289,8 +306,10 @@ impl GraphClient {
                 url: &parsed,
                 authorization: &bearer,
                 json_body: json_body.as_deref(),
+                eventual,
             });
             drop(bearer);
+            self.stats.in_flight.fetch_sub(1, Ordering::Relaxed);
             drop(in_flight);
             let answer = match answer {
                 Ok(answer) => answer,
@@ -363,28 +382,4 @@ fn error_message(body: &[u8]) -> String {
         .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
         .unwrap_or_default();
     crate::model::text::quoted_from_outside(&message, MESSAGE_LENGTH)
-}
-
-/// A `Retry-After` value in seconds (at most five minutes), from a header or from the
-/// headers of a `$batch` answer.
-pub fn retry_after_seconds(value: &str) -> Option<Duration> {
-    let seconds: u64 = value.trim().parse().ok()?;
-    Some(Duration::from_secs(seconds.min(300)))
-}
-
-/// 0.5 s, 1 s, 2 s, ... (at most 30 s), plus up to a quarter more at random, so clients
-/// throttled together do not come back together.
-fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_millis(500) * 2u32.saturating_pow(attempt.saturating_sub(1));
-    let base = base.min(Duration::from_secs(30));
-    let quarter = u64::try_from(base.as_millis() / 4).unwrap_or(0);
-    let jitter_millis = u64::from(rand_u32() % 1000) * quarter / 1000;
-    base + Duration::from_millis(jitter_millis)
-}
-
-/// A little randomness for the jitter, from the clock: no cryptographic use.
-fn rand_u32() -> u32 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos())
 }

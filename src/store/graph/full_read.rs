@@ -41,13 +41,24 @@ pub(super) fn read_side_by_side(
 ) -> Result<FullRead, SyncError> {
     create_private_folder_new(members_folder).map_err(write_error(members_folder))?;
     let queue = GroupQueue::default();
+    let stats = &client.stats;
+    stats.start_reading();
     let (users, mfa, applications, members, groups) = std::thread::scope(|scope| {
         let worker = |name: &str| std::thread::Builder::new().name(name.to_owned());
         let users = worker("graph-users").spawn_scoped(scope, || {
+            if let Some(total) = client.count("users") {
+                stats.users.set_total(total);
+                stats.mfa.set_total(total);
+            }
             let path = format!("/v1.0/users?$select={USER_FIELDS}&$top=999");
-            client.get_pages(&path).map_err(SyncError::from)
+            counted_pages(client, &path, &stats.users).map_err(SyncError::from)
         });
-        let mfa = worker("graph-mfa").spawn_scoped(scope, || optional(client.get_pages(MFA)));
+        let mfa = worker("graph-mfa").spawn_scoped(scope, || {
+            let read = optional(counted_pages(client, MFA, &stats.mfa));
+            // Left out or read: the phase is over either way.
+            stats.mfa.finish();
+            read
+        });
         let applications = worker("graph-applications")
             .spawn_scoped(scope, || optional(client.get_pages(APPLICATIONS)));
         let members = worker("graph-members").spawn_scoped(scope, || {
@@ -81,6 +92,10 @@ fn read_groups_into(
     queue: &GroupQueue,
 ) -> Result<(Vec<Value>, usize), SyncError> {
     let mut count = 0;
+    if let Some(total) = client.count("groups") {
+        client.stats.groups.set_total(total);
+        client.stats.member_lists.set_total(total);
+    }
     let path = format!("/v1.0/groups?$select={GROUP_FIELDS}&$top=999");
     let pages = client.get_pages_each(&path, |page| {
         let ids = page["value"]
@@ -90,11 +105,14 @@ fn read_groups_into(
             .map(|group| checked_id("a group", group["id"].as_str().unwrap_or_default()))
             .collect::<Result<Vec<_>, SyncError>>()?;
         count += ids.len();
+        client.stats.groups.add(ids.len());
         queue.push(ids);
         Ok::<(), SyncError>(())
     });
     match pages {
         Ok(pages) => {
+            client.stats.groups.finish();
+            client.stats.member_lists.set_total(count);
             queue.close();
             Ok((pages, count))
         }
@@ -115,6 +133,20 @@ pub(super) fn joined<T>(
             .unwrap_or_else(|_| Err(SyncError::Unexpected("a reader thread's answer".to_owned()))),
         Err(e) => Err(SyncError::Unexpected(format!("a reader thread ({e})"))),
     }
+}
+
+/// Every page of `path`, each page's objects counted into `counter` as it arrives.
+fn counted_pages(
+    client: &GraphClient,
+    path: &str,
+    counter: &super::progress::Counter,
+) -> Result<Vec<Value>, GraphError> {
+    let pages = client.get_pages_each(path, |page| {
+        counter.add(page["value"].as_array().map_or(0, Vec::len));
+        Ok::<(), GraphError>(())
+    })?;
+    counter.finish();
+    Ok(pages)
 }
 
 /// A report the account may not read (403) is left out; any other failure stops the sync.

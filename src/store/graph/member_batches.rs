@@ -116,7 +116,10 @@ pub(super) fn read_queued_members(
     });
     match queue.state().failure.take() {
         Some(e) => Err(e),
-        None => Ok(()),
+        None => {
+            client.stats.member_lists.finish();
+            Ok(())
+        }
     }
 }
 
@@ -163,6 +166,7 @@ fn read_members_batch(
         };
         let pages = client.rest_of_pages(&first_url, first)?;
         write_pages(folder, &format!("{id}.json"), &pages)?;
+        client.stats.member_lists.add(1);
     }
     Ok(())
 }

@@ -119,6 +119,30 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// A `Retry-After` value in seconds (at most five minutes), from a header or from the
+/// headers of a `$batch` answer.
+pub fn retry_after_seconds(value: &str) -> Option<Duration> {
+    let seconds: u64 = value.trim().parse().ok()?;
+    Some(Duration::from_secs(seconds.min(300)))
+}
+
+/// 0.5 s, 1 s, 2 s, ... (at most 30 s), plus up to a quarter more at random, so clients
+/// throttled together do not come back together.
+pub(super) fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_millis(500) * 2u32.saturating_pow(attempt.saturating_sub(1));
+    let base = base.min(Duration::from_secs(30));
+    let quarter = u64::try_from(base.as_millis() / 4).unwrap_or(0);
+    let jitter_millis = u64::from(rand_u32() % 1000) * quarter / 1000;
+    base + Duration::from_millis(jitter_millis)
+}
+
+/// A little randomness for the jitter, from the clock: no cryptographic use.
+fn rand_u32() -> u32 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos())
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};

@@ -18,6 +18,8 @@ pub struct HttpRequest<'a> {
     pub authorization: &'a str,
     /// A JSON body to POST, or `None` for a GET.
     pub json_body: Option<&'a str>,
+    /// Sends `ConsistencyLevel: eventual`, which Graph wants for `$count`.
+    pub eventual: bool,
 }
 
 /// An answer as the client reads it.
@@ -53,6 +55,12 @@ pub(super) struct UreqTransport(pub(super) ureq::Agent);
 impl Transport for UreqTransport {
     fn send(&self, request: &HttpRequest<'_>) -> Result<HttpAnswer, TransportError> {
         let answer = match request.json_body {
+            None if request.eventual => self
+                .0
+                .get(request.url.as_str())
+                .set("Authorization", request.authorization)
+                .set("ConsistencyLevel", "eventual")
+                .call(),
             None => self
                 .0
                 .get(request.url.as_str())
