@@ -30,7 +30,7 @@ pub struct Arguments {
 pub const EXIT_CODES: &str = "Exit codes: 0 success, 1 other failure, 2 bad usage, \
 3 refused by a rule, 4 keyring failure, 5 configuration locked by another window, 6 broken file, \
 7 check found something that needs attention, 8 the backup server could not be reached, was \
-not trusted, or refused.";
+not trusted, or refused, 9 Microsoft 365 could not be reached or refused a sync.";
 
 /// The subcommands.
 #[derive(Subcommand, Debug)]
@@ -105,6 +105,17 @@ pub enum Command {
         /// App-only organizations: the application (client) id it was added with (R15).
         #[arg(long, value_name = "ID")]
         application: Option<String>,
+    },
+    /// Sync the tenant synced before from Microsoft 365 (only what changed, with the saved
+    /// refresh token), or with `--sign-in` sign in anew at this terminal (a device code) and
+    /// read the whole tenant. With `--json`, a progress line every half second, then the
+    /// result. Exits with 9 when Microsoft 365 could not be reached or refused.
+    Sync {
+        /// The synced tenant's id or name (optional: there is one).
+        org: Option<String>,
+        /// Sign in anew (device code shown on standard error) and read everything.
+        #[arg(long)]
+        sign_in: bool,
     },
     /// Connect to the backup server (Veeam Backup for Microsoft 365 v8 REST API), compare
     /// its pools with the saved ones and apply the saved pool with the saved passwords.

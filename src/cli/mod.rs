@@ -12,6 +12,7 @@ mod plan;
 mod server;
 mod server_connect;
 mod settings;
+mod sync;
 
 use std::sync::Arc;
 
@@ -43,6 +44,9 @@ pub enum Exit {
     Attention = 7,
     /// 8: the backup server could not be reached, was not trusted, or refused.
     Server = 8,
+    /// 9: `sync`: Microsoft 365 (Graph or the identity platform) could not be reached,
+    /// refused, or the sync was stopped; the previous snapshot is unchanged.
+    Graph = 9,
 }
 
 /// A command's failure: what kind, and one sentence for the administrator.
@@ -216,6 +220,7 @@ fn run_on_state(arguments: &Arguments, command: &Command) -> Result<(String, Exi
             application.as_deref(),
         ),
         Command::Server { action } => server::run(&mut state, action, json),
+        Command::Sync { org, sign_in } => sync::sync(&mut state, org.as_deref(), *sign_in, json),
         Command::Completions { .. } | Command::Man => Ok(String::new()),
     }?;
     Ok((text, Exit::Success))
