@@ -23,6 +23,14 @@ fn cli(config: &std::path::Path) -> Command {
     command
 }
 
+/// Every line of `output` parsed as JSON (each must be).
+fn json_lines(output: &[u8]) -> Vec<Value> {
+    String::from_utf8_lossy(output)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect()
+}
+
 #[test]
 #[ignore = "needs a real Secret Service: run scripts/test"]
 fn sync_signs_in_reads_everything_then_only_the_changes_with_json_progress() {
@@ -55,10 +63,7 @@ fn sync_signs_in_reads_everything_then_only_the_changes_with_json_progress() {
         .get_output()
         .clone();
     assert!(String::from_utf8_lossy(&first.stderr).contains("ABCD-EFGH"));
-    let lines: Vec<Value> = String::from_utf8_lossy(&first.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect();
+    let lines = json_lines(&first.stdout);
     let done = lines.last().unwrap();
     assert_eq!(done["event"], "done");
     assert_eq!(done["kind"], "full");
@@ -86,10 +91,7 @@ fn sync_signs_in_reads_everything_then_only_the_changes_with_json_progress() {
         .success()
         .get_output()
         .clone();
-    let lines: Vec<Value> = String::from_utf8_lossy(&second.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
-        .collect();
+    let lines = json_lines(&second.stdout);
     assert!(
         lines
             .iter()
@@ -109,9 +111,8 @@ fn sync_signs_in_reads_everything_then_only_the_changes_with_json_progress() {
         .success()
         .get_output()
         .clone();
-    let progress: Vec<Value> = String::from_utf8_lossy(&third.stdout)
-        .lines()
-        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+    let progress: Vec<Value> = json_lines(&third.stdout)
+        .into_iter()
         .filter(|l| l["event"] == "progress" && l["users"]["total"].is_u64())
         .collect();
     let users = Tenant::contoso().users().count() as u64;
