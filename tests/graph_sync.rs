@@ -588,3 +588,32 @@ fn snapshots_replaced_but_not_deleted_are_removed_at_start_unless_needed() {
     assert!(orphan.exists(), "the next sync puts it back");
     assert!(tenants.path().join("tenant-1/members/g.json").exists());
 }
+
+/// `RateLimit-*` headers that say the quota is spent hold every phase until it resets,
+/// before Graph has to answer 429.
+#[test]
+fn a_spent_quota_slows_every_phase_down_before_a_429() {
+    let server = TenantServer::start(Tenant::contoso(), 4);
+    server.faults.quota_spent.store(true, Ordering::Relaxed);
+    let folder = tempfile::tempdir().unwrap();
+    let graph = server.client();
+    sync(&graph, folder.path(), None).unwrap();
+    let arrivals = server.arrivals.lock().unwrap().clone();
+    let requests = server.requests.lock().unwrap().clone();
+    assert!(
+        requests[0].starts_with("GET /v1.0/organization"),
+        "{requests:?}"
+    );
+    let gap = arrivals[1].0 - arrivals[0].0;
+    assert!(
+        gap >= Duration::from_millis(800),
+        "the next request waited for the reset: {gap:?}"
+    );
+    assert_eq!(graph.stats.slowed.load(Ordering::Relaxed), 1);
+    assert_eq!(
+        graph.stats.throttled.load(Ordering::Relaxed),
+        0,
+        "no 429 was needed"
+    );
+    assert!(requests.iter().all(|r| !r.contains("429")));
+}

@@ -604,6 +604,7 @@ impl Transport for EndlessPages {
         Ok(HttpAnswer {
             status: 200,
             retry_after: None,
+            rate_limit: None,
             body: format!(
                 r#"{{"value":[],"@odata.nextLink":"https://graph.microsoft.com/v1.0/users?$skiptoken={n}"}}"#
             )

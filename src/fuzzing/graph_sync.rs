@@ -98,6 +98,7 @@ fn answer(status: u16, body: Vec<u8>) -> HttpAnswer {
     HttpAnswer {
         status,
         retry_after: None,
+        rate_limit: None,
         body,
     }
 }

@@ -462,6 +462,9 @@ pub struct Faults {
     pub break_groups: AtomicBool,
     /// Every Graph answer waits this long, so a window can be read while a sync runs.
     pub delay_ms: AtomicUsize,
+    /// The next Graph answer says the quota is spent until the next second
+    /// (`RateLimit-Remaining: 0`, `RateLimit-Reset: 1`), without a 429.
+    pub quota_spent: AtomicBool,
     /// Links of one kind ("users", "members" or "delta") point to this base instead of the
     /// server's own: a hostile or broken server.
     pub foreign_links: Mutex<Option<(&'static str, String)>>,
@@ -723,6 +726,16 @@ impl Handler {
         if let Some(seconds) = answer.retry_after {
             response = response
                 .with_header(tiny_http::Header::from_bytes("Retry-After", seconds).unwrap());
+        }
+        if path.starts_with("/v1.0/") && self.faults.quota_spent.swap(false, Ordering::Relaxed) {
+            for (name, value) in [
+                ("RateLimit-Limit", "100"),
+                ("RateLimit-Remaining", "0"),
+                ("RateLimit-Reset", "1"),
+            ] {
+                response =
+                    response.with_header(tiny_http::Header::from_bytes(name, value).unwrap());
+            }
         }
         let _ = request.respond(response);
     }

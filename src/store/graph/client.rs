@@ -317,6 +317,14 @@ impl GraphClient {
                 Err(TransportError::Unreachable(why)) => return Err(GraphError::Unreachable(why)),
             };
             let status = answer.status;
+            // Near the quota: every phase slows down before Graph has to say 429.
+            if let Some(wait) = answer
+                .rate_limit
+                .and_then(super::transport::RateLimit::slow_down)
+            {
+                self.stats.slowed.fetch_add(1, Ordering::Relaxed);
+                self.pacer.pause_for(wait);
+            }
             match status {
                 200..=299 => return parse_json(&answer.body, &path),
                 401 if !refreshed => {

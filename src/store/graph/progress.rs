@@ -30,6 +30,8 @@ pub struct GraphStats {
     pub throttled: AtomicUsize,
     /// Requests in flight now.
     pub in_flight: AtomicUsize,
+    /// Times `RateLimit-*` headers said to slow down before a 429.
+    pub slowed: AtomicUsize,
     /// A [`SyncPhase`], as a number.
     phase: std::sync::atomic::AtomicU8,
     /// The full sync's users read, of the tenant's (`$count`).

@@ -29,9 +29,53 @@ pub struct HttpAnswer {
     pub status: u16,
     /// The `Retry-After` header, if any.
     pub retry_after: Option<String>,
+    /// The `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` headers, when
+    /// Graph sends them (it does near the limit, for some resources).
+    pub rate_limit: Option<RateLimit>,
     /// The body: at most [`ANSWER_SIZE_LIMIT`] bytes of a success, [`ERROR_BODY_LIMIT`] of
     /// an error.
     pub body: Vec<u8>,
+}
+
+/// What `RateLimit-*` headers say of the quota left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests allowed per window.
+    pub limit: u64,
+    /// Requests left in this window.
+    pub remaining: u64,
+    /// Seconds until the window starts again.
+    pub reset_seconds: u64,
+}
+
+impl RateLimit {
+    /// From the three headers' values; `None` unless all are numbers.
+    pub fn parse(
+        limit: Option<&str>,
+        remaining: Option<&str>,
+        reset: Option<&str>,
+    ) -> Option<Self> {
+        let number = |v: Option<&str>| v?.trim().parse::<u64>().ok();
+        Some(Self {
+            limit: number(limit)?,
+            remaining: number(remaining)?,
+            reset_seconds: number(reset)?.min(300),
+        })
+    }
+
+    /// How long to hold every request so as not to meet a 429: the whole reset when nothing
+    /// is left, the reset spread over what is left when less than a tenth is; otherwise
+    /// nothing.
+    pub fn slow_down(self) -> Option<std::time::Duration> {
+        let reset = std::time::Duration::from_secs(self.reset_seconds);
+        if self.remaining == 0 {
+            Some(reset)
+        } else if self.remaining.saturating_mul(10) <= self.limit {
+            Some(reset / u32::try_from(self.remaining).unwrap_or(u32::MAX))
+        } else {
+            None
+        }
+    }
 }
 
 /// Why a transport gave no answer.
@@ -78,6 +122,11 @@ impl Transport for UreqTransport {
             Err(error) => return Err(TransportError::Unreachable(error.kind().to_string())),
         };
         let retry_after = response.header("Retry-After").map(str::to_owned);
+        let rate_limit = RateLimit::parse(
+            response.header("RateLimit-Limit"),
+            response.header("RateLimit-Remaining"),
+            response.header("RateLimit-Reset"),
+        );
         let (status, body) = read_answer(response).map_err(|e| match e {
             AnswerError::TooLarge => TransportError::TooLarge,
             AnswerError::Read(e) => TransportError::Unreachable(e.to_string()),
@@ -85,6 +134,7 @@ impl Transport for UreqTransport {
         Ok(HttpAnswer {
             status,
             retry_after,
+            rate_limit,
             body,
         })
     }
@@ -142,4 +192,31 @@ pub fn read_bounded(
     let mut body = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     reader.take(limit + 1).read_to_end(&mut body)?;
     Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::RateLimit;
+
+    #[test]
+    fn a_quota_nearly_spent_spreads_what_is_left_over_the_reset() {
+        let limit = |remaining| RateLimit::parse(Some("100"), Some(remaining), Some("20"));
+        assert_eq!(limit("50").and_then(RateLimit::slow_down), None);
+        assert_eq!(
+            limit("10").and_then(RateLimit::slow_down),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(
+            limit("0").and_then(RateLimit::slow_down),
+            Some(Duration::from_secs(20))
+        );
+        assert_eq!(RateLimit::parse(Some("x"), Some("0"), Some("1")), None);
+        assert_eq!(
+            RateLimit::parse(Some("1"), Some("0"), Some("99999")).map(|r| r.reset_seconds),
+            Some(300),
+            "at most five minutes"
+        );
+    }
 }
