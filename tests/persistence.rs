@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
+use std::path::Path;
 
 use backup_accounts::model::{DirectoryError, OrganizationSelection};
 use backup_accounts::state::{AppState, StartupError, StartupOptions};
@@ -288,6 +289,99 @@ fn a_parsed_snapshot_is_reused_only_while_the_file_is_unchanged() {
     // A copy that does not decode is parsed again, not trusted.
     fs::write(&copy, b"not a cached directory").unwrap();
     assert_eq!(load().organizations.len(), 2);
+}
+
+/// A Graph export (a synced tenant) is parsed once: later loads take the cached copy while
+/// every file is as it was (name, size, time) and the settings are the same; an edit, or
+/// new settings, build it again.
+#[test]
+fn a_parsed_graph_export_is_reused_only_while_its_files_and_settings_are_unchanged() {
+    use backup_accounts::model::{AuthenticationMethod, OrganizationSettings};
+    use backup_accounts::store::snapshot_cache::SnapshotCache;
+    use backup_accounts::store::{DirectorySource, LoadedDirectory, load_directory};
+    let folder = tempfile::tempdir().unwrap();
+    let export = folder.path().join("export");
+    copy_folder(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/graph/contoso"),
+        &export,
+    );
+    let tenant = "84841066-274d-4ec0-a5c1-276be684bdd3";
+    let settings = |added_by: &str| {
+        BTreeMap::from([(
+            tenant.to_owned(),
+            OrganizationSettings {
+                authentication: AuthenticationMethod::Basic,
+                added_by: added_by.to_owned(),
+                mfa_not_enabled: Default::default(),
+                added_with_application: None,
+            },
+        )])
+    };
+    let cache = SnapshotCache::in_folder(&folder.path().join("cache"));
+    let source = DirectorySource::GraphExport(export.clone());
+    let load = |settings: &BTreeMap<String, OrganizationSettings>| {
+        match load_directory(&source, settings, &BTreeMap::new(), &cache) {
+            Ok(LoadedDirectory::Ready(directory)) => directory,
+            other => panic!("{other:?}"),
+        }
+    };
+    let admin = settings("admin@contoso.onmicrosoft.com");
+    let parsed = load(&admin);
+    assert!(cache.load_folder(&export, b"").is_none(), "keyed by what it depends on too");
+    assert_eq!(fs::read_dir(folder.path().join("cache")).unwrap().count(), 1);
+    let cached = load(&admin);
+    // The index is a hash map, whose order differs; the content is what must match.
+    let content = |d: &backup_accounts::model::Directory| {
+        let o = &d.organizations[0];
+        format!("{:?} {:?} {:?} {:?}", o.users, o.groups, o.applications, o.added_by)
+    };
+    assert_eq!(content(&parsed), content(&cached));
+
+    // The copy is what a load returns while the files look unchanged: a name edited in
+    // place, size and time kept, still reads as cached...
+    let users = export.join("users.json");
+    let modified = fs::metadata(&users).unwrap().modified().unwrap();
+    let text = fs::read_to_string(&users).unwrap();
+    fs::write(&users, text.replace("Adele Vance", "Adele Vanc3")).unwrap();
+    fs::File::options()
+        .write(true)
+        .open(&users)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    let name = |directory: &backup_accounts::model::Directory| {
+        directory.organizations[0]
+            .user("AdeleV@contoso.com")
+            .unwrap()
+            .display_name
+            .clone()
+    };
+    assert_eq!(name(&load(&admin)), "Adele Vance", "from the copy");
+    // ...and once the file's time changes, as any edit's does, it is parsed again.
+    fs::File::options()
+        .write(true)
+        .open(&users)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now())
+        .unwrap();
+    assert_eq!(name(&load(&admin)), "Adele Vanc3");
+
+    // Other settings: built again, with them.
+    let other = load(&settings("AdeleV@contoso.com"));
+    assert_eq!(other.organizations[0].added_by, "AdeleV@contoso.com");
+    assert_eq!(load(&admin).organizations[0].added_by, "admin@contoso.onmicrosoft.com");
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_folder(&entry.path(), &to.join(entry.file_name()));
+        } else {
+            fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
 }
 
 /// Strings are written unescaped, or as raw strings when they hold a quote or a backslash:

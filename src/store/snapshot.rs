@@ -77,6 +77,11 @@ pub fn load_directory(
             .map(LoadedDirectory::Ready)
             .map_err(|e| (path.clone(), e)),
         DirectorySource::GraphExport(folder) => {
+            // What the directory built from the export depends on besides its files.
+            let depends_on = export_dependencies(settings, selections);
+            if let Some(directory) = cache.load_folder(folder, &depends_on) {
+                return Ok(LoadedDirectory::Ready(directory));
+            }
             let at_folder = |e: GraphImportError| (folder.clone(), e.into());
             let tenant = import_folder(folder).map_err(at_folder)?;
             let used_group = selections
@@ -84,14 +89,28 @@ pub fn load_directory(
                 .map(|s| s.group_id.as_str());
             tenant.require_memberships(used_group).map_err(at_folder)?;
             match settings.get(tenant.id.as_str()) {
-                Some(settings) => tenant
-                    .into_directory(settings)
-                    .map(LoadedDirectory::Ready)
-                    .map_err(at_folder),
+                Some(settings) => {
+                    let directory = tenant.into_directory(settings).map_err(at_folder)?;
+                    cache.store_folder(folder, &depends_on, &directory);
+                    Ok(LoadedDirectory::Ready(directory))
+                }
                 None => Ok(LoadedDirectory::NeedsSettings(tenant)),
             }
         }
     }
+}
+
+/// The organizations' settings and the groups their selections use, as bytes for the
+/// export's cache key: a change to either builds the directory again.
+fn export_dependencies(
+    settings: &BTreeMap<String, OrganizationSettings>,
+    selections: &BTreeMap<String, OrganizationSelection>,
+) -> Vec<u8> {
+    let groups: BTreeMap<&str, &str> = selections
+        .iter()
+        .map(|(organization, s)| (organization.as_str(), s.group_id.as_str()))
+        .collect();
+    format!("{settings:?}\n{groups:?}").into_bytes()
 }
 
 /// A RON snapshot: its cached parsed copy when the file is unchanged since, else the text

@@ -1,7 +1,7 @@
-//! A compact binary copy of a parsed RON snapshot, so a large tenant opens in a fraction of
-//! the time parsing its text takes. It is keyed by the snapshot's path, size and modification
-//! time and by this build's version: any change, or a copy that does not decode, means the
-//! text is parsed again and the copy rewritten. The copy holds the directory only (users,
+//! A compact binary copy of a parsed RON snapshot or Graph export, so a large tenant opens in
+//! a fraction of the time parsing its text takes. It is keyed by the snapshot's path, size and
+//! modification time (an export's: every file's), and by this build's version: any change,
+//! or a copy that does not decode, means the text is parsed again and the copy rewritten. The copy holds the directory only (users,
 //! groups, members), never a secret, and is private like the configuration.
 
 use std::fs::{File, Metadata};
@@ -29,6 +29,37 @@ struct Key {
 }
 
 impl Key {
+    /// A Graph export folder as the sync or the export left it: every file's name, size and
+    /// modification time (the member lists' too), and `depends_on` (what else the directory
+    /// built from it depends on: the organization's settings, the group a selection uses).
+    /// A delta round or a hand edit changes a file's size or time, and so the key.
+    fn of_folder(folder: &Path, depends_on: &[u8]) -> Option<Self> {
+        let mut files = Vec::new();
+        for sub in [folder.to_path_buf(), folder.join("members")] {
+            let Ok(entries) = std::fs::read_dir(&sub) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let metadata = entry.metadata().ok()?;
+                if metadata.is_file() {
+                    let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+                    files.push((entry.path(), metadata.len(), modified.as_nanos()));
+                }
+            }
+        }
+        files.sort();
+        let mut hasher = std::hash::DefaultHasher::new();
+        files.hash(&mut hasher);
+        depends_on.hash(&mut hasher);
+        Some(Self {
+            format: FORMAT,
+            app_version: env!("CARGO_PKG_VERSION").to_owned(),
+            source: std::fs::canonicalize(folder).ok()?,
+            size: files.len() as u64,
+            modified_nanos: u128::from(hasher.finish()),
+        })
+    }
+
     fn of(source: &Path, metadata: &Metadata) -> Option<Self> {
         let modified = metadata.modified().ok()?;
         Some(Self {
@@ -71,11 +102,27 @@ impl SnapshotCache {
 
     /// The directory cached for `source` as it is now (`metadata`), if there is a valid copy.
     pub fn load(&self, source: &Path, metadata: &Metadata) -> Option<Directory> {
-        let key = Key::of(source, metadata)?;
-        let file = File::open(self.file_for(&key)).ok()?;
+        self.load_key(&Key::of(source, metadata)?)
+    }
+
+    /// The directory cached for the Graph export `folder` as it is now, built with what
+    /// `depends_on` names, if there is a valid copy.
+    pub fn load_folder(&self, folder: &Path, depends_on: &[u8]) -> Option<Directory> {
+        self.load_key(&Key::of_folder(folder, depends_on)?)
+    }
+
+    /// Keeps a copy of the directory built from the export `folder` as it is now.
+    pub fn store_folder(&self, folder: &Path, depends_on: &[u8], directory: &Directory) {
+        if let Some(key) = Key::of_folder(folder, depends_on) {
+            self.store_key(folder, &key, directory);
+        }
+    }
+
+    fn load_key(&self, key: &Key) -> Option<Directory> {
+        let file = File::open(self.file_for(key)).ok()?;
         let mut reader = BufReader::with_capacity(1 << 20, file);
         let cached: Key = bincode::serde::decode_from_std_read(&mut reader, config()).ok()?;
-        if cached != key {
+        if cached != *key {
             return None;
         }
         let directory: Directory =
@@ -87,15 +134,18 @@ impl SnapshotCache {
     /// Keeps a copy of `directory`, parsed from `source` as it was (`metadata`). A failure only
     /// costs the next start its speed, so it is logged, not returned.
     pub fn store(&self, source: &Path, metadata: &Metadata, directory: &Directory) {
-        let Some(key) = Key::of(source, metadata) else {
-            return;
-        };
-        let target = self.file_for(&key);
+        if let Some(key) = Key::of(source, metadata) {
+            self.store_key(source, &key, directory);
+        }
+    }
+
+    fn store_key(&self, source: &Path, key: &Key, directory: &Directory) {
+        let target = self.file_for(key);
         let written = create_private_folder(&self.folder)
             .and_then(|()| create_temporary_beside(&target))
             .and_then(|(temporary, file)| {
                 let mut writer = BufWriter::with_capacity(1 << 20, file);
-                let encoded = bincode::serde::encode_into_std_write(&key, &mut writer, config())
+                let encoded = bincode::serde::encode_into_std_write(key, &mut writer, config())
                     .and_then(|_| {
                         bincode::serde::encode_into_std_write(directory, &mut writer, config())
                     })
