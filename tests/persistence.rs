@@ -319,21 +319,33 @@ fn a_parsed_graph_export_is_reused_only_while_its_files_and_settings_are_unchang
     };
     let cache = SnapshotCache::in_folder(&folder.path().join("cache"));
     let source = DirectorySource::GraphExport(export.clone());
-    let load = |settings: &BTreeMap<String, OrganizationSettings>| {
-        match load_directory(&source, settings, &BTreeMap::new(), &cache) {
-            Ok(LoadedDirectory::Ready(directory)) => directory,
-            other => panic!("{other:?}"),
-        }
+    let load = |settings: &BTreeMap<String, OrganizationSettings>| match load_directory(
+        &source,
+        settings,
+        &BTreeMap::new(),
+        &cache,
+    ) {
+        Ok(LoadedDirectory::Ready(directory)) => directory,
+        other => panic!("{other:?}"),
     };
     let admin = settings("admin@contoso.onmicrosoft.com");
     let parsed = load(&admin);
-    assert!(cache.load_folder(&export, b"").is_none(), "keyed by what it depends on too");
-    assert_eq!(fs::read_dir(folder.path().join("cache")).unwrap().count(), 1);
+    assert!(
+        cache.load_folder(&export, b"").is_none(),
+        "keyed by what it depends on too"
+    );
+    assert_eq!(
+        fs::read_dir(folder.path().join("cache")).unwrap().count(),
+        1
+    );
     let cached = load(&admin);
     // The index is a hash map, whose order differs; the content is what must match.
     let content = |d: &backup_accounts::model::Directory| {
         let o = &d.organizations[0];
-        format!("{:?} {:?} {:?} {:?}", o.users, o.groups, o.applications, o.added_by)
+        format!(
+            "{:?} {:?} {:?} {:?}",
+            o.users, o.groups, o.applications, o.added_by
+        )
     };
     assert_eq!(content(&parsed), content(&cached));
 
@@ -369,7 +381,10 @@ fn a_parsed_graph_export_is_reused_only_while_its_files_and_settings_are_unchang
     // Other settings: built again, with them.
     let other = load(&settings("AdeleV@contoso.com"));
     assert_eq!(other.organizations[0].added_by, "AdeleV@contoso.com");
-    assert_eq!(load(&admin).organizations[0].added_by, "admin@contoso.onmicrosoft.com");
+    assert_eq!(
+        load(&admin).organizations[0].added_by,
+        "admin@contoso.onmicrosoft.com"
+    );
 }
 
 fn copy_folder(from: &Path, to: &Path) {

@@ -42,7 +42,11 @@ impl Key {
             for entry in entries.flatten() {
                 let metadata = entry.metadata().ok()?;
                 if metadata.is_file() {
-                    let modified = metadata.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+                    let modified = metadata
+                        .modified()
+                        .ok()?
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .ok()?;
                     files.push((entry.path(), metadata.len(), modified.as_nanos()));
                 }
             }
