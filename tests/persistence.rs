@@ -355,12 +355,7 @@ fn a_parsed_graph_export_is_reused_only_while_its_files_and_settings_are_unchang
     let modified = fs::metadata(&users).unwrap().modified().unwrap();
     let text = fs::read_to_string(&users).unwrap();
     fs::write(&users, text.replace("Adele Vance", "Adele Vanc3")).unwrap();
-    fs::File::options()
-        .write(true)
-        .open(&users)
-        .unwrap()
-        .set_modified(modified)
-        .unwrap();
+    set_modified(&users, modified);
     let name = |directory: &backup_accounts::model::Directory| {
         directory.organizations[0]
             .user("AdeleV@contoso.com")
@@ -370,12 +365,7 @@ fn a_parsed_graph_export_is_reused_only_while_its_files_and_settings_are_unchang
     };
     assert_eq!(name(&load(&admin)), "Adele Vance", "from the copy");
     // ...and once the file's time changes, as any edit's does, it is parsed again.
-    fs::File::options()
-        .write(true)
-        .open(&users)
-        .unwrap()
-        .set_modified(std::time::SystemTime::now())
-        .unwrap();
+    set_modified(&users, std::time::SystemTime::now());
     assert_eq!(name(&load(&admin)), "Adele Vanc3");
 
     // Other settings: built again, with them.
@@ -385,6 +375,11 @@ fn a_parsed_graph_export_is_reused_only_while_its_files_and_settings_are_unchang
         load(&admin).organizations[0].added_by,
         "admin@contoso.onmicrosoft.com"
     );
+}
+
+fn set_modified(path: &Path, time: std::time::SystemTime) {
+    let file = fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(time).unwrap();
 }
 
 fn copy_folder(from: &Path, to: &Path) {
