@@ -114,6 +114,59 @@ fn warm_up(server: &TenantServer, tenants: &std::path::Path) {
         .unwrap();
 }
 
+/// The floor of a full sync from the requests it sent: no faster than its longest chain of
+/// requests that wait for one another (the organization, the two delta links, then the
+/// longest of the users' `$count` and pages, the MFA report's pages, the applications' pages,
+/// and the groups' `$count`, pages and the batch after the last page), nor than all its
+/// requests spread over `in_flight`; times `latency`.
+fn floor_seconds(requests: &[String], in_flight: usize, latency: f64) -> f64 {
+    let count = |prefix: &str| requests.iter().filter(|r| r.starts_with(prefix)).count();
+    let chain = 3
+        + (1 + count("GET /v1.0/users?"))
+            .max(count("GET /v1.0/reports/"))
+            .max(count("GET /v1.0/applications"))
+            .max(2 + count("GET /v1.0/groups?"));
+    #[expect(clippy::cast_precision_loss, reason = "request counts")]
+    let spread = requests.len() as f64 / in_flight as f64;
+    #[expect(clippy::cast_precision_loss, reason = "request counts")]
+    let chain = chain as f64;
+    chain.max(spread) * latency
+}
+
+/// Full syncs with every answer 50 and 300 ms away and 4 and 8 requests in flight: one line
+/// each: `latency_ms in_flight seconds requests floor_seconds`.
+fn full_syncs_far_away(server: &TenantServer, tenants: &std::path::Path) -> String {
+    let mut lines = String::new();
+    for latency_ms in [50, 300] {
+        server
+            .faults
+            .delay_ms
+            .store(latency_ms, std::sync::atomic::Ordering::Relaxed);
+        for in_flight in [4, 8] {
+            warm_up(server, tenants);
+            server.clear_requests();
+            let client = server.client().with_requests_in_flight(in_flight);
+            let started = Instant::now();
+            sync(&client, tenants, None).unwrap();
+            let seconds = started.elapsed().as_secs_f64();
+            let requests = server.requests.lock().unwrap().clone();
+            #[expect(clippy::cast_precision_loss, reason = "milliseconds")]
+            let floor = floor_seconds(&requests, in_flight, latency_ms as f64 / 1000.0);
+            eprintln!(
+                "{latency_ms} ms away, {in_flight} in flight: {seconds:.2} s, {} requests, \
+                 floor {floor:.2} s ({:.2}x)",
+                requests.len(),
+                seconds / floor
+            );
+            lines += &format!(
+                "{latency_ms} {in_flight} {seconds} {} {floor}\n",
+                requests.len()
+            );
+        }
+    }
+    lines
+}
+
 fn median(mut values: Vec<f64>) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
@@ -157,8 +210,9 @@ fn main() {
         (TenantSize::S, 1)
     };
     let generated = tenant(size);
-    // As many server threads as batches in flight, so that answers 50 ms away overlap.
-    let server = TenantServer::start(Tenant::from_directory(&generated), 4);
+    // As many server threads as requests may fly (at most 8 here), so that answers far away
+    // overlap.
+    let server = TenantServer::start(Tenant::from_directory(&generated), 8);
     let floor = floor(&generated);
     let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
     let folder = std::path::Path::new(&target).join("criterion");
@@ -202,6 +256,12 @@ fn main() {
     sync(&server.client(), tenants.path(), None).unwrap();
     let far_full = started.elapsed().as_secs_f64();
     let (far_delta, _) = delta_rounds(3);
+    let against_floors = if measuring {
+        full_syncs_far_away(&server, tenants.path())
+    } else {
+        String::new()
+    };
+    std::fs::write(folder.join("graph-sync-far.txt"), against_floors).unwrap();
     server
         .faults
         .delay_ms

@@ -97,11 +97,13 @@ pub(super) fn read_queued_members(
     queue: &GroupQueue,
 ) -> Result<(), SyncError> {
     let work = || {
-        while let Some(batch) = queue.next_batch() {
-            if let Err(e) = read_members_batch(client, folder, &batch) {
-                queue.fail(e);
+        super::pacer::as_batches(|| {
+            while let Some(batch) = queue.next_batch() {
+                if let Err(e) = read_members_batch(client, folder, &batch) {
+                    queue.fail(e);
+                }
             }
-        }
+        });
     };
     std::thread::scope(|scope| {
         for n in 0..client.pacer.limit() {

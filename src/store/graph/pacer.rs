@@ -28,6 +28,10 @@ pub struct Pacer {
 #[derive(Debug, Default)]
 struct PaceState {
     in_flight: usize,
+    /// Requests of the chains (pages that follow one another) waiting for a place: they go
+    /// before member batches, which are many and independent, so the longest chains are not
+    /// stretched by waiting behind them.
+    chains_waiting: usize,
     most_in_flight: usize,
     paused_until: Option<Instant>,
     /// Time requests spent waiting for a throttling pause to end, added up.
@@ -62,7 +66,25 @@ impl Pacer {
     /// Waits until no throttling pause is on and fewer than the limit are in flight, then
     /// takes a place; [`GraphError::Cancelled`] once `cancel` is set.
     pub fn start(&self, cancel: &AtomicBool) -> Result<InFlight<'_>, GraphError> {
+        let batch = IN_BATCHES.with(std::cell::Cell::get);
         let mut state = self.state();
+        if !batch {
+            state.chains_waiting += 1;
+        }
+        let started = self.wait_for_place(state, cancel, batch);
+        if !batch {
+            self.state().chains_waiting -= 1;
+            self.changed.notify_all();
+        }
+        started
+    }
+
+    fn wait_for_place<'a>(
+        &'a self,
+        mut state: MutexGuard<'_, PaceState>,
+        cancel: &AtomicBool,
+        batch: bool,
+    ) -> Result<InFlight<'a>, GraphError> {
         loop {
             if cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 return Err(GraphError::Cancelled);
@@ -74,7 +96,7 @@ impl Pacer {
                     state.paused += step;
                     step
                 }
-                _ if state.in_flight < self.limit => {
+                _ if state.in_flight < self.limit && !(batch && state.chains_waiting > 0) => {
                     state.in_flight += 1;
                     state.most_in_flight = state.most_in_flight.max(state.in_flight);
                     return Ok(InFlight { pacer: self });
@@ -115,8 +137,22 @@ impl Pacer {
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.pacer.state().in_flight -= 1;
-        self.pacer.changed.notify_one();
+        // Everyone looks: a chain's request must not sleep while a batch takes its place.
+        self.pacer.changed.notify_all();
     }
+}
+
+thread_local! {
+    /// This thread reads member batches: its requests yield to the chains'.
+    static IN_BATCHES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `work` with this thread's requests yielding to the chains' (member batches).
+pub(super) fn as_batches<R>(work: impl FnOnce() -> R) -> R {
+    IN_BATCHES.with(|flag| flag.set(true));
+    let result = work();
+    IN_BATCHES.with(|flag| flag.set(false));
+    result
 }
 
 /// A `Retry-After` value in seconds (at most five minutes), from a header or from the
