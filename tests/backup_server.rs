@@ -96,6 +96,23 @@ fn hide_until_sync(setup: &Setup, group_id: &str, member: &str, polls: usize) {
         .push((server_group, member.to_owned()));
 }
 
+/// Contoso's saved pool: `accounts` of the group (`group_id` is Microsoft's, the server's
+/// `msid`).
+fn contoso_pool<'a>(
+    group_id: &'a str,
+    group_name: &'a str,
+    accounts: &'a [String],
+) -> SavedPool<'a> {
+    SavedPool {
+        organization_id: CONTOSO,
+        organization_name: "Contoso",
+        tenant_id: CONTOSO,
+        group_id,
+        group_name,
+        accounts,
+    }
+}
+
 fn save_passwords(secrets: &MemorySecrets, accounts: &[String]) {
     for upn in accounts {
         secrets
@@ -233,14 +250,7 @@ fn apply_sends_the_whole_pool_with_saved_passwords_survives_an_expired_token_and
     save_passwords(&setup.secrets, &accounts);
     let client = setup.signed_in();
     setup.server.state.lock().unwrap().expire_access_after = Some(3);
-    let saved = SavedPool {
-        organization_id: CONTOSO,
-        organization_name: "Contoso",
-        tenant_id: CONTOSO,
-        group_id: &group_id,
-        group_name: &group_name,
-        accounts: &accounts,
-    };
+    let saved = contoso_pool(&group_id, &group_name, &accounts);
     let progress = JobProgress::default();
     let pool = apply_pool(&client, setup.secrets.as_ref(), &saved, &progress).unwrap();
     assert_eq!(pool.accounts.len(), 3);
@@ -280,14 +290,7 @@ fn a_member_unknown_until_the_servers_sync_is_found_after_it_and_one_still_unkno
     let accounts = vec![newcomer, members[1].clone()];
     save_passwords(&setup.secrets, &accounts);
     let client = setup.signed_in();
-    let saved = SavedPool {
-        organization_id: CONTOSO,
-        organization_name: "Contoso",
-        tenant_id: CONTOSO,
-        group_id: &group_id,
-        group_name: &group_name,
-        accounts: &accounts,
-    };
+    let saved = contoso_pool(&group_id, &group_name, &accounts);
     apply_pool(
         &client,
         setup.secrets.as_ref(),
@@ -346,14 +349,7 @@ fn an_app_only_organization_never_gets_backup_accounts_and_a_missing_secret_stop
     let accounts = members[..2].to_vec();
     save_passwords(&setup.secrets, &accounts[..1]);
     let client = setup.signed_in();
-    let saved = SavedPool {
-        organization_id: CONTOSO,
-        organization_name: "Contoso",
-        tenant_id: CONTOSO,
-        group_id: &group_id,
-        group_name: &group_name,
-        accounts: &accounts,
-    };
+    let saved = contoso_pool(&group_id, &group_name, &accounts);
     let error = apply_pool(
         &client,
         setup.secrets.as_ref(),
@@ -452,14 +448,7 @@ fn cancel_while_the_server_synchronizes_sends_nothing() {
     let error = apply_pool(
         &client,
         setup.secrets.as_ref(),
-        &SavedPool {
-            organization_id: CONTOSO,
-            organization_name: "Contoso",
-            tenant_id: CONTOSO,
-            group_id: &group_id,
-            group_name: &group_name,
-            accounts: &accounts,
-        },
+        &contoso_pool(&group_id, &group_name, &accounts),
         &progress,
     )
     .unwrap_err();
