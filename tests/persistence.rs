@@ -52,6 +52,7 @@ fn sample_config() -> Config {
         )]),
         graph: backup_accounts::store::config::GraphSettings {
             cloud: backup_accounts::store::graph::signin::Cloud::China,
+            requests_in_flight: 8,
             ..Default::default()
         },
         backup_server: Some(backup_accounts::store::config::BackupServerSettings {
@@ -73,6 +74,16 @@ fn configuration_round_trips_through_the_file() {
     );
     file.save(&sample_config()).unwrap();
     assert_eq!(file.load().unwrap(), sample_config());
+    assert!(
+        fs::read_to_string(folder.path().join("config.ron"))
+            .unwrap()
+            .contains("requests_in_flight: 8")
+    );
+    assert_eq!(
+        backup_accounts::store::config::GraphSettings::default().requests_in_flight,
+        4,
+        "four requests in flight unless the file says otherwise"
+    );
     let leftovers: Vec<_> = fs::read_dir(folder.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
