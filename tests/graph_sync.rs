@@ -617,3 +617,65 @@ fn a_spent_quota_slows_every_phase_down_before_a_429() {
     );
     assert!(requests.iter().all(|r| !r.contains("429")));
 }
+
+/// Every file under `folder`, with its bytes, to compare a snapshot before and after.
+fn tree(folder: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![folder.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                files.insert(path.strip_prefix(folder).unwrap().to_path_buf(), bytes);
+            }
+        }
+    }
+    files
+}
+
+/// Cancel while each phase of a full sync is under way (users, groups, member batches, the
+/// MFA report): the sync says it was cancelled, and the previous snapshot is left byte for
+/// byte, with nothing beside it.
+#[test]
+fn cancel_during_each_phase_leaves_the_previous_snapshot_byte_for_byte() {
+    let generated = tenant(TenantSize {
+        users: 3_000,
+        groups: 2_500,
+    });
+    let server = TenantServer::start(Tenant::from_directory(&generated), 4);
+    let folder = tempfile::tempdir().unwrap();
+    let first = sync(&server.client(), folder.path(), None).unwrap();
+    let before = tree(folder.path());
+    server.faults.delay_ms.store(30, Ordering::Relaxed);
+    for phase in [
+        "GET /v1.0/users?",
+        "GET /v1.0/groups?",
+        "POST /v1.0/$batch",
+        "GET /v1.0/reports/",
+    ] {
+        server.clear_requests();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let client = GraphClient::new(
+            &server.base,
+            Password::new(FIRST_ACCESS_TOKEN.into()),
+            Box::new(|| Err(backup_accounts::store::graph::client::GraphError::SignInAgain)),
+            cancel.clone(),
+        )
+        .unwrap();
+        let requests = server.requests.clone();
+        let watcher = std::thread::spawn(move || {
+            while !requests.lock().unwrap().iter().any(|r| r.starts_with(phase)) {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            cancel.store(true, Ordering::Relaxed);
+        });
+        let error = sync(&client, folder.path(), None).unwrap_err();
+        watcher.join().unwrap();
+        assert!(error.to_string().contains("ancel"), "{phase}: {error}");
+        assert_eq!(tree(folder.path()), before, "{phase}: the previous snapshot is intact");
+    }
+    assert!(first.folder.is_dir());
+}
