@@ -667,7 +667,12 @@ fn cancel_during_each_phase_leaves_the_previous_snapshot_byte_for_byte() {
         .unwrap();
         let requests = server.requests.clone();
         let watcher = std::thread::spawn(move || {
-            while !requests.lock().unwrap().iter().any(|r| r.starts_with(phase)) {
+            while !requests
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|r| r.starts_with(phase))
+            {
                 std::thread::sleep(Duration::from_millis(2));
             }
             cancel.store(true, Ordering::Relaxed);
@@ -675,7 +680,11 @@ fn cancel_during_each_phase_leaves_the_previous_snapshot_byte_for_byte() {
         let error = sync(&client, folder.path(), None).unwrap_err();
         watcher.join().unwrap();
         assert!(error.to_string().contains("ancel"), "{phase}: {error}");
-        assert_eq!(tree(folder.path()), before, "{phase}: the previous snapshot is intact");
+        assert_eq!(
+            tree(folder.path()),
+            before,
+            "{phase}: the previous snapshot is intact"
+        );
     }
     assert!(first.folder.is_dir());
 }
