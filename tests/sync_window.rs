@@ -305,3 +305,41 @@ fn a_refused_delta_link_is_said_in_the_progress_window_and_the_whole_tenant_is_r
         "the first sync's, and this one's"
     );
 }
+
+/// The sync's worker leaves the new snapshot's parsed copy in the cache, so the window opens
+/// it without parsing: the copy is rewritten by the job itself, before any import, and the
+/// import that follows gives the synced change.
+#[test]
+fn the_sync_worker_leaves_the_new_snapshot_parsed_in_the_cache() {
+    let server = TenantServer::start(Tenant::contoso(), 2);
+    let folder = tempfile::tempdir().unwrap();
+    let secrets = Arc::new(MemorySecrets::default());
+    synced_contoso(&server, folder.path(), &secrets);
+    let mut state =
+        backup_accounts::state::AppState::load(&options_in(folder.path()), Ok(secrets)).unwrap();
+    let copies = || {
+        std::fs::read_dir(folder.path().join("cache"))
+            .unwrap()
+            .map(|e| e.unwrap().metadata().unwrap().modified().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let before = copies();
+    assert_eq!(before.len(), 1, "the start cached the snapshot it opened");
+    server.change(|t| t.rename_user("u1", "Alice Renamed"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let job = state.sync_job(false).unwrap();
+    let summary = job.run(&|_| {}, Arc::default(), &Arc::default()).unwrap();
+    let after = copies();
+    assert_eq!(after.len(), 1, "one copy per snapshot folder");
+    assert!(
+        after[0] > before[0],
+        "the worker rewrote the copy for the new snapshot"
+    );
+    state.import_graph_folder(&summary.folder).unwrap();
+    let alice = state.directory().organizations[0]
+        .user("alice@contoso.com")
+        .unwrap()
+        .display_name
+        .clone();
+    assert_eq!(alice, "Alice Renamed");
+}

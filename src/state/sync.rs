@@ -21,6 +21,11 @@ use super::{AppState, CommitFailure};
 #[derive(Debug)]
 pub struct SyncJob {
     graph: crate::store::config::GraphSettings,
+    /// What the synced directory is built with, so the worker leaves its parsed copy in the
+    /// cache and the window opens the new snapshot without parsing it.
+    settings: std::collections::BTreeMap<String, crate::model::OrganizationSettings>,
+    selections: std::collections::BTreeMap<String, crate::model::OrganizationSelection>,
+    cache: crate::store::snapshot_cache::SnapshotCache,
     /// The tenant synced before, whose refresh token may be in the keyring.
     tenant_id: Option<String>,
     secrets: Arc<dyn SecretStore>,
@@ -61,6 +66,9 @@ impl AppState {
         let secrets = self.writable_secrets()?.clone();
         Ok(SyncJob {
             graph: self.config.graph.clone(),
+            settings: self.config.organization_settings.clone(),
+            selections: self.config.organizations.clone(),
+            cache: self.cache.clone(),
             tenant_id: self.synced_tenant().filter(|_| !sign_in),
             secrets,
             tenants_folder: self.tenants_folder(),
@@ -94,6 +102,14 @@ impl SyncJob {
         // A new sign-in reads everything; a known tenant only what changed since.
         let summary = sync(&client, &self.tenants_folder, self.tenant_id.as_deref())
             .map_err(|e| e.to_string())?;
+        // Parsed here, on the worker, into the cache: the window's import of the new
+        // snapshot is then a cache hit. A tenant without settings yet is parsed there.
+        let _ = crate::store::load_directory(
+            &crate::store::DirectorySource::GraphExport(summary.folder.clone()),
+            &self.settings,
+            &self.selections,
+            &self.cache,
+        );
         let kept = refresh_token
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
