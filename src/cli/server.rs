@@ -11,9 +11,9 @@ use super::lookup::find_organization;
 use super::{CliError, Exit, shown};
 use crate::model::progress::JobProgress;
 use crate::model::rules::check_can_manage_backup_accounts;
-use crate::model::server_pool::PoolComparison;
+use crate::model::server_pool::{PoolComparison, ServerStanding};
 use crate::state::{AppState, SavedPoolOf};
-use crate::store::vb365::{self, BackupServer, ServerError, ServerPool, apply_pool, read_pool};
+use crate::store::vb365::{BackupServer, ServerError, ServerPool, apply_pool};
 
 pub(super) fn run(
     state: &mut AppState,
@@ -80,36 +80,35 @@ impl PoolReport {
 }
 
 fn status(state: &AppState, json: bool) -> Result<String, CliError> {
-    let client = state.backup_server_client()?;
-    let on_server = vb365::pool::organizations(&client)?;
+    // The window's survey: one read of the server's organizations, each one's pool.
+    let standings = state
+        .survey_with(state.backup_server_client()?)
+        .standings(&JobProgress::default())?;
     let mut rows = Vec::new();
     for organization in &state.directory().organizations {
-        let found = on_server.iter().find(|o| o.is_tenant(&organization.id));
+        let standing = standings.get(&organization.id);
         let mut row = OrganizationStatus {
             id: organization.id.to_string(),
             name: organization.name.clone(),
-            on_server: found.is_some(),
-            authentication_on_server: found.map(|o| {
-                if o.is_app_only() {
-                    "Modern app-only authentication"
-                } else {
-                    "Backup accounts apply (not app-only)"
-                }
-            }),
+            on_server: !matches!(standing, None | Some(ServerStanding::NotOnServer)),
+            authentication_on_server: None,
             pool: None,
             reason: None,
         };
-        match found {
-            Some(o) if o.is_app_only() => {
+        match standing {
+            Some(ServerStanding::AppOnly { .. }) => {
+                row.authentication_on_server = Some("Modern app-only authentication");
                 row.reason =
                     Some("R1: app-only on the server; backup accounts are never sent to it".into());
             }
-            Some(o) => {
+            Some(ServerStanding::Pool { comparison, .. }) => {
+                row.authentication_on_server = Some("Backup accounts apply (not app-only)");
                 let saved = state.saved_pool(organization);
-                let pool = read_pool(&client, o.clone())?;
-                row.pool = Some(PoolReport::of(&saved, saved.compare(&pool)));
+                row.pool = Some(PoolReport::of(&saved, comparison.clone()));
             }
-            None => row.reason = Some("not on the backup server".into()),
+            None | Some(ServerStanding::NotOnServer) => {
+                row.reason = Some("not on the backup server".into());
+            }
         }
         rows.push(row);
     }

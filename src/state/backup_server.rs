@@ -122,7 +122,8 @@ impl ServerSurvey {
         }
     }
 
-    fn standings(
+    /// Where each organization of the directory stands on the server, by its id.
+    pub fn standings(
         &self,
         progress: &JobProgress,
     ) -> Result<BTreeMap<crate::model::OrganizationId, ServerStanding>, ServerError> {
@@ -136,11 +137,9 @@ impl ServerSurvey {
             if progress.is_cancelled() {
                 return Err(ServerError::Cancelled);
             }
-            let found = on_server.iter().find(|o| {
-                o.msid
-                    .as_deref()
-                    .is_some_and(|m| m.eq_ignore_ascii_case(&saved.organization_id))
-            });
+            let found = on_server
+                .iter()
+                .find(|o| o.is_tenant(&saved.organization_id));
             let standing = match found {
                 None => ServerStanding::NotOnServer,
                 Some(o) if o.is_app_only() => ServerStanding::AppOnly {
@@ -191,17 +190,22 @@ impl AppState {
         let settings = self.backup_server()?;
         Some(
             self.backup_server_client()
-                .map(|client| ServerSurvey {
-                    client,
-                    saved: self
-                        .directory
-                        .organizations
-                        .iter()
-                        .map(|o| self.saved_pool(o))
-                        .collect(),
-                })
+                .map(|client| self.survey_with(client))
                 .map_err(|e| ServerFacts::unreadable(&settings.address, e.to_string())),
         )
+    }
+
+    /// A look at the server `client` reaches, for every organization of the directory.
+    pub fn survey_with(&self, client: BackupServer) -> ServerSurvey {
+        ServerSurvey {
+            client,
+            saved: self
+                .directory
+                .organizations
+                .iter()
+                .map(|o| self.saved_pool(o))
+                .collect(),
+        }
     }
 
     /// The saved backup server, if one is connected.
