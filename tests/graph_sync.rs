@@ -475,11 +475,11 @@ fn the_first_sync_reads_its_phases_side_by_side_under_one_pace() {
     let requests = server.requests.lock().unwrap().clone();
     let arrivals = server.arrivals.lock().unwrap().clone();
     let position = |what: &str, last: bool| {
-        let mut matching = requests.iter().positions_of(what);
+        let mut matching = (0..requests.len()).filter(|&n| requests[n].starts_with(what));
         if last {
-            matching.pop()
+            matching.last()
         } else {
-            matching.first().copied()
+            matching.next()
         }
         .unwrap()
     };
@@ -555,19 +555,6 @@ fn progress_knew_the_end(server: &TenantServer, graph: &GraphClient) {
     assert_eq!(stats.in_flight.load(Ordering::Relaxed), 0);
 }
 
-trait PositionsOf {
-    fn positions_of(self, prefix: &str) -> Vec<usize>;
-}
-
-impl<'a, I: Iterator<Item = &'a String>> PositionsOf for I {
-    fn positions_of(self, prefix: &str) -> Vec<usize> {
-        self.enumerate()
-            .filter(|(_, r)| r.starts_with(prefix))
-            .map(|(n, _)| n)
-            .collect()
-    }
-}
-
 /// A snapshot a sync set aside and did not get to delete is removed at the next start; one
 /// whose replacement is missing is left for the next sync to put back.
 #[test]
@@ -618,24 +605,6 @@ fn a_spent_quota_slows_every_phase_down_before_a_429() {
     assert!(requests.iter().all(|r| !r.contains("429")));
 }
 
-/// Every file under `folder`, with its bytes, to compare a snapshot before and after.
-fn tree(folder: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
-    let mut files = std::collections::BTreeMap::new();
-    let mut pending = vec![folder.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                let bytes = std::fs::read(&path).unwrap();
-                files.insert(path.strip_prefix(folder).unwrap().to_path_buf(), bytes);
-            }
-        }
-    }
-    files
-}
-
 /// Cancel while each phase of a full sync is under way (users, groups, member batches, the
 /// MFA report): the sync says it was cancelled, and the previous snapshot is left byte for
 /// byte, with nothing beside it.
@@ -648,7 +617,7 @@ fn cancel_during_each_phase_leaves_the_previous_snapshot_byte_for_byte() {
     let server = TenantServer::start(Tenant::from_directory(&generated), 4);
     let folder = tempfile::tempdir().unwrap();
     let first = sync(&server.client(), folder.path(), None).unwrap();
-    let before = tree(folder.path());
+    let before = files(folder.path());
     server.faults.delay_ms.store(30, Ordering::Relaxed);
     for phase in [
         "GET /v1.0/users?",
@@ -681,7 +650,7 @@ fn cancel_during_each_phase_leaves_the_previous_snapshot_byte_for_byte() {
         watcher.join().unwrap();
         assert!(error.to_string().contains("ancel"), "{phase}: {error}");
         assert_eq!(
-            tree(folder.path()),
+            files(folder.path()),
             before,
             "{phase}: the previous snapshot is intact"
         );

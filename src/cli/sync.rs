@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+use super::lookup::find_organization;
 use super::{CliError, Exit, shown};
 use crate::state::AppState;
 use crate::store::graph::client::{Counter, GraphStats, SyncPhase};
@@ -100,21 +101,16 @@ pub(super) fn sync(
                     .to_owned(),
             ));
         }
-        (Some(tenant), Some(org), false) => {
-            let known = state
-                .directory()
-                .organizations
-                .iter()
-                .any(|o| &*o.id == tenant && (o.id == org || o.name == org));
-            if !known && tenant != org {
-                return Err(CliError::new(
-                    Exit::Usage,
-                    format!(
-                        "{} is not the synced tenant ({tenant}); only it can be synced.",
-                        shown(org)
-                    ),
-                ));
-            }
+        (Some(tenant), Some(org), false)
+            if tenant != org && find_organization(state, org)?.id != *tenant =>
+        {
+            return Err(CliError::new(
+                Exit::Usage,
+                format!(
+                    "{} is not the synced tenant ({tenant}); only it can be synced.",
+                    shown(org)
+                ),
+            ));
         }
         _ => {}
     }
