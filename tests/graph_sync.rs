@@ -477,7 +477,7 @@ fn the_first_sync_reads_its_phases_side_by_side_under_one_pace() {
     let position = |what: &str, last: bool| {
         let mut matching = (0..requests.len()).filter(|&n| requests[n].starts_with(what));
         if last {
-            matching.last()
+            matching.next_back()
         } else {
             matching.next()
         }
