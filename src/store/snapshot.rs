@@ -78,8 +78,8 @@ pub fn load_directory(
             .map_err(|e| (path.clone(), e)),
         DirectorySource::GraphExport(folder) => {
             // What the directory built from the export depends on besides its files.
-            let depends_on = export_dependencies(settings, selections);
-            if let Some(directory) = cache.load_folder(folder, &depends_on) {
+            let key = SnapshotCache::folder_key(folder, &export_dependencies(settings, selections));
+            if let Some(directory) = key.as_ref().and_then(|key| cache.load_folder(key)) {
                 return Ok(LoadedDirectory::Ready(directory));
             }
             let at_folder = |e: GraphImportError| (folder.clone(), e.into());
@@ -91,7 +91,9 @@ pub fn load_directory(
             match settings.get(tenant.id.as_str()) {
                 Some(settings) => {
                     let directory = tenant.into_directory(settings).map_err(at_folder)?;
-                    cache.store_folder(folder, &depends_on, &directory);
+                    if let Some(key) = &key {
+                        cache.store_folder(key, &directory);
+                    }
                     Ok(LoadedDirectory::Ready(directory))
                 }
                 None => Ok(LoadedDirectory::NeedsSettings(tenant)),

@@ -79,6 +79,10 @@ impl Key {
     }
 }
 
+/// An export folder's cache key (see [`SnapshotCache::folder_key`]).
+#[derive(Debug)]
+pub struct FolderKey(Key);
+
 fn config() -> impl bincode::config::Config {
     bincode::config::standard()
 }
@@ -109,17 +113,20 @@ impl SnapshotCache {
         self.load_key(&Key::of(source, metadata)?)
     }
 
-    /// The directory cached for the Graph export `folder` as it is now, built with what
-    /// `depends_on` names, if there is a valid copy.
-    pub fn load_folder(&self, folder: &Path, depends_on: &[u8]) -> Option<Directory> {
-        self.load_key(&Key::of_folder(folder, depends_on)?)
+    /// What identifies the Graph export `folder` as it is now, built with what `depends_on`
+    /// names: taken once, before it is read, for both the look-up and the copy kept after.
+    pub fn folder_key(folder: &Path, depends_on: &[u8]) -> Option<FolderKey> {
+        Key::of_folder(folder, depends_on).map(FolderKey)
     }
 
-    /// Keeps a copy of the directory built from the export `folder` as it is now.
-    pub fn store_folder(&self, folder: &Path, depends_on: &[u8], directory: &Directory) {
-        if let Some(key) = Key::of_folder(folder, depends_on) {
-            self.store_key(folder, &key, directory);
-        }
+    /// The directory cached for an export as `key` saw it, if there is a valid copy.
+    pub fn load_folder(&self, key: &FolderKey) -> Option<Directory> {
+        self.load_key(&key.0)
+    }
+
+    /// Keeps a copy of the directory built from the export `key` saw.
+    pub fn store_folder(&self, key: &FolderKey, directory: &Directory) {
+        self.store_key(&key.0.source, &key.0, directory);
     }
 
     fn load_key(&self, key: &Key) -> Option<Directory> {
