@@ -55,6 +55,16 @@ impl<T: Send + 'static> Job<T> {
         self.progress.step()
     }
 
+    /// What it does now (said to be cancelling once asked to stop), and steps done of all.
+    pub fn status(&self) -> (String, (usize, usize)) {
+        let cancelling = if self.was_cancelled() {
+            "Cancelling: "
+        } else {
+            ""
+        };
+        (format!("{cancelling}{}", self.step()), self.progress())
+    }
+
     /// Asks the worker to stop; it does at its next check.
     pub fn cancel(&self) {
         self.progress.cancel.store(true, Ordering::Relaxed);

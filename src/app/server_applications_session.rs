@@ -55,10 +55,7 @@ impl ServerApplicationsSession {
 
 impl Session for ServerApplicationsSession {
     fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
-        let busy = self
-            .removing
-            .as_ref()
-            .map(|job| (job.step(), job.progress()));
+        let busy = self.removing.as_ref().map(Job::status);
         let server = self.removal.server();
         let view = RemovalView {
             organization: &self.removal.organization,

@@ -95,21 +95,11 @@ impl ServerApplySession {
     }
 }
 
-/// What a running job says it does, and its steps done of all.
-fn step_of<T: Send + 'static>(job: &Job<T>) -> (String, (usize, usize)) {
-    let cancelling = if job.was_cancelled() {
-        "Cancelling: "
-    } else {
-        ""
-    };
-    (format!("{cancelling}{}", job.step()), job.progress())
-}
-
 impl Session for ServerApplySession {
     fn ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
         let busy = match (&self.applying, &self.reading) {
-            (Some(job), _) => Some(step_of(job)),
-            (None, Some(job)) => Some(step_of(job)),
+            (Some(job), _) => Some(job.status()),
+            (None, Some(job)) => Some(job.status()),
             (None, None) => None,
         };
         let server = self.client.address().host_port();
