@@ -5,19 +5,38 @@
 // A panic is how a test (or a benchmark set-up) reports a failure.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use backup_accounts::app::BackupAccountsApp;
 use backup_accounts::generate::{BIG_GROUP_ID, ORGANIZATION_ID, TenantSize, tenant_ron};
-use backup_accounts::model::{Directory, OrganizationSelection, Password, PasswordRecord};
+use backup_accounts::model::Directory;
 use backup_accounts::state::StartupOptions;
-use backup_accounts::store::{Config, ConfigFile, SecretError, SecretKey, SecretStore};
+use backup_accounts::store::ConfigFile;
 use backup_accounts::ui::group_picker::GroupPickerView;
 use criterion::{Criterion, criterion_group};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
+
+use common::{
+    NoKeyring, app_harness, configuration_with_10000_accounts, criterion_folder,
+    measure_memory_in_child,
+};
+
+/// A generated tenant as a RON snapshot file, with an empty configuration folder beside it.
+fn write_tenant(size: TenantSize) -> common::Tenant {
+    let folder = tempfile::tempdir().unwrap();
+    let snapshot = folder.path().join("tenant.ron");
+    std::fs::write(&snapshot, tenant_ron(size)).unwrap();
+    let config_dir = folder.path().join("config");
+    common::Tenant {
+        _folder: Some(folder),
+        snapshot,
+        config_dir,
+    }
+}
 
 /// `cargo bench` passes `--bench`; `cargo test` does not, and gets the small tenant.
 fn measuring() -> bool {
@@ -32,83 +51,9 @@ fn sizes() -> (TenantSize, TenantSize) {
     }
 }
 
-/// A keyring that holds every secret asked for (the Health view's check reads them) and
-/// writes nothing.
-#[derive(Debug)]
-struct NoKeyring;
-
-impl SecretStore for NoKeyring {
-    fn read(&self, _: &SecretKey) -> Result<Option<Password>, SecretError> {
-        Ok(Some(Password::new("stored".to_owned())))
-    }
-    fn write(&self, _: &SecretKey, _: &Password) -> Result<(), SecretError> {
-        Ok(())
-    }
-    fn delete(&self, _: &SecretKey) -> Result<(), SecretError> {
-        Ok(())
-    }
-}
-
-struct Tenant {
-    _folder: tempfile::TempDir,
-    snapshot: PathBuf,
-    config_dir: PathBuf,
-}
-
-fn write_tenant(size: TenantSize) -> Tenant {
-    let folder = tempfile::tempdir().unwrap();
-    let snapshot = folder.path().join("tenant.ron");
-    std::fs::write(&snapshot, tenant_ron(size)).unwrap();
-    let config_dir = folder.path().join("config");
-    Tenant {
-        _folder: folder,
-        snapshot,
-        config_dir,
-    }
-}
-
-fn app_harness(tenant: &Tenant) -> Harness<'static, BackupAccountsApp> {
-    let options = StartupOptions {
-        config_dir: Some(tenant.config_dir.clone()),
-        directory: Some(tenant.snapshot.clone()),
-        ..Default::default()
-    };
-    let mut harness = Harness::builder()
-        .with_size([1000.0, 680.0])
-        .with_step_dt(0.05)
-        .with_max_steps(40)
-        .build_eframe(move |_cc| BackupAccountsApp::new(&options, Ok(Arc::new(NoKeyring))));
-    harness.run();
-    harness
-}
-
 fn click(harness: &mut Harness<'_, BackupAccountsApp>, label: &str) {
     harness.get_by_label(label).click();
     harness.run();
-}
-
-/// A line of `/proc/self/status` in megabytes, e.g. `VmRSS` (resident now) or `VmHWM` (peak).
-fn status_megabytes(field: &str) -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-const MEASURE_MEMORY: &str = "BACKUP_ACCOUNTS_MEASURE_MEMORY_OF";
-const MEASURE_MEMORY_CONFIG: &str = "BACKUP_ACCOUNTS_MEASURE_MEMORY_CONFIG";
-
-/// In a fresh process, so nothing else the benchmarks allocated is counted: load the tenant
-/// to the first frame and print the resident memory.
-fn measure_memory_in_child(tenant: &Tenant) -> String {
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .env(MEASURE_MEMORY, &tenant.snapshot)
-        .env(MEASURE_MEMORY_CONFIG, &tenant.config_dir)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
 /// How many widgets of each kind a window shows this frame, and the containers around them,
@@ -346,37 +291,6 @@ fn search(c: &mut Criterion) {
     group.finish();
 }
 
-/// A configuration naming 10,000 accounts of the big group, as a large customer has.
-fn configuration_with_10000_accounts() -> Config {
-    let now = jiff::Timestamp::now();
-    let accounts: Vec<String> = (0..10_000)
-        .map(|i| format!("user{i:07}@enterprise.example"))
-        .collect();
-    let mut config = Config::default();
-    config.organizations.insert(
-        ORGANIZATION_ID.to_owned(),
-        OrganizationSelection {
-            group_id: BIG_GROUP_ID.into(),
-            group_name: "SharePoint Backup Accounts (50k)".to_owned(),
-            accounts: accounts.clone(),
-            // Password ages spread over 400 days, every third an app password, a tenth
-            // never recorded: every finding of the Health view has work to do.
-            passwords: accounts
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| i % 10 != 0)
-                .map(|(i, upn)| {
-                    let days = i64::try_from(i % 400).unwrap();
-                    let set = now - jiff::SignedDuration::from_hours(24 * days);
-                    let app_password = i % 3 == 0;
-                    (upn.clone(), PasswordRecord { set, app_password })
-                })
-                .collect(),
-        },
-    );
-    config
-}
-
 fn loading(c: &mut Criterion) {
     let (l, xl) = sizes();
     let mut group = c.benchmark_group("load");
@@ -417,14 +331,6 @@ fn loading(c: &mut Criterion) {
         }
     }
     group.finish();
-}
-
-/// Where criterion writes its results; `scripts/bench` reads them there.
-fn criterion_folder() -> String {
-    let target = std::env::var("CARGO_TARGET_DIR").unwrap_or_else(|_| "target".to_owned());
-    let folder = format!("{target}/criterion");
-    let _ = std::fs::create_dir_all(&folder);
-    folder
 }
 
 fn saving(c: &mut Criterion) {
@@ -533,24 +439,7 @@ fn health(c: &mut Criterion) {
 criterion_group!(benches, frames, search, loading, saving, resolution, health);
 
 fn main() {
-    if let Some(snapshot) = std::env::var_os(MEASURE_MEMORY) {
-        let folder = tempfile::tempdir().unwrap();
-        let tenant = Tenant {
-            snapshot: PathBuf::from(snapshot),
-            config_dir: std::env::var_os(MEASURE_MEMORY_CONFIG)
-                .map_or_else(|| folder.path().join("config"), PathBuf::from),
-            _folder: folder,
-        };
-        let baseline = status_megabytes("VmRSS");
-        let started = std::time::Instant::now();
-        let mut harness = app_harness(&tenant);
-        harness.step();
-        println!(
-            "{:.0} {:.0} {baseline:.0} {:.0}",
-            status_megabytes("VmRSS"),
-            status_megabytes("VmHWM"),
-            started.elapsed().as_secs_f64() * 1000.0
-        );
+    if common::measure_memory_if_asked() {
         return;
     }
     benches();

@@ -254,7 +254,11 @@ fn apply_accounts_export_and_remove_against_the_real_secret_service() {
             "carol@contoso.com\t{SECRET_CAROL}\nheidi@contoso.com\t{SECRET_HEIDI}\n"
         )),
     );
-    assert!(applied.status.success());
+    assert!(
+        applied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
     assert_eq!(json(&applied.stdout)["applied"], true);
     assert_eq!(
         secret_tool_lookup("contoso/carol@contoso.com").as_deref(),

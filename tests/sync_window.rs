@@ -13,6 +13,7 @@ mod common;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
+use backup_accounts::model::AuthenticationMethod;
 use backup_accounts::store::config::GraphSettings;
 use backup_accounts::store::{Config, ConfigFile, SecretKey};
 use common::tenant_server::{Tenant, TenantServer};
@@ -306,11 +307,12 @@ fn a_refused_delta_link_is_said_in_the_progress_window_and_the_whole_tenant_is_r
     );
 }
 
-/// The sync's worker leaves the new snapshot's parsed copy in the cache, so the window opens
-/// it without parsing: the copy is rewritten by the job itself, before any import, and the
-/// import that follows gives the synced change.
+/// The sync's worker leaves the new snapshot's parsed copy in the cache, so the next start
+/// opens it without parsing, and hands the directory it built to the window, which takes it
+/// over without reading the folder again; when the settings changed in between, the folder
+/// is read with the new ones.
 #[test]
-fn the_sync_worker_leaves_the_new_snapshot_parsed_in_the_cache() {
+fn the_sync_worker_hands_over_the_directory_it_built_and_caches_it() {
     let server = TenantServer::start(Tenant::contoso(), 2);
     let folder = tempfile::tempdir().unwrap();
     let secrets = Arc::new(MemorySecrets::default());
@@ -327,19 +329,42 @@ fn the_sync_worker_leaves_the_new_snapshot_parsed_in_the_cache() {
     assert_eq!(before.len(), 1, "the start cached the snapshot it opened");
     server.change(|t| t.rename_user("u1", "Alice Renamed"));
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let job = state.sync_job(false).unwrap();
-    let summary = job.run(&|_| {}, Arc::default(), &Arc::default()).unwrap();
+    let synced = state
+        .sync_job(false)
+        .unwrap()
+        .run(&|_| {}, Arc::default(), &Arc::default())
+        .unwrap();
     let after = copies();
     assert_eq!(after.len(), 1, "one copy per snapshot folder");
     assert!(
         after[0] > before[0],
         "the worker rewrote the copy for the new snapshot"
     );
-    state.import_graph_folder(&summary.folder).unwrap();
-    let alice = state.directory().organizations[0]
-        .user("alice@contoso.com")
+    let users = synced.summary.folder.join("users.json");
+    let kept = std::fs::read(&users).unwrap();
+    std::fs::remove_file(&users).unwrap();
+    state.import_synced(synced).unwrap();
+    let contoso = &state.directory().organizations[0];
+    let alice = &contoso.user("alice@contoso.com").unwrap().display_name;
+    assert_eq!(
+        alice, "Alice Renamed",
+        "the worker's directory, not the folder"
+    );
+    std::fs::write(&users, kept).unwrap();
+
+    // Settings changed while the next sync ran: its directory was built with the old ones.
+    let synced = state
+        .sync_job(false)
         .unwrap()
-        .display_name
-        .clone();
-    assert_eq!(alice, "Alice Renamed");
+        .run(&|_| {}, Arc::default(), &Arc::default())
+        .unwrap();
+    state.edit_settings().unwrap();
+    let mut settings = state.organization_settings("tenant-1").unwrap().clone();
+    settings.authentication = AuthenticationMethod::ModernWithLegacyProtocols;
+    state.apply_settings(settings).unwrap();
+    state.import_synced(synced).unwrap();
+    assert_eq!(
+        state.directory().organizations[0].authentication,
+        AuthenticationMethod::ModernWithLegacyProtocols
+    );
 }

@@ -33,16 +33,25 @@ impl BackupAccountsApp {
 
     /// Imports a Graph export folder; a new tenant opens Organization Settings first.
     pub(super) fn import_folder(&mut self, ctx: &egui::Context, folder: &Path) {
-        self.import_folder_saying(ctx, folder, &format!("Imported {}.", folder.display()));
-    }
-
-    /// Imports `folder`, then says `done`; a new tenant's Organization Settings open first.
-    pub(super) fn import_folder_saying(&mut self, ctx: &egui::Context, folder: &Path, done: &str) {
         let Ok(state) = &mut self.state else {
             return;
         };
         let result = state.import_graph_folder(folder);
-        if state.awaiting_settings().is_none() {
+        self.show_import(ctx, &format!("Imported {}.", folder.display()), result);
+    }
+
+    /// After an import: says `done`, or opens the new tenant's Organization Settings.
+    pub(super) fn show_import(
+        &mut self,
+        ctx: &egui::Context,
+        done: &str,
+        result: Result<Vec<Revocation>, ReloadError>,
+    ) {
+        if self
+            .state
+            .as_ref()
+            .is_ok_and(|s| s.awaiting_settings().is_none())
+        {
             self.show_directory_change(ctx, done, result);
         } else {
             self.open_what_the_change_left(ctx);

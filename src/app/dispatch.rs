@@ -74,8 +74,11 @@ impl BackupAccountsApp {
             self.show_banner(text, is_error);
         }
         match closing.then {
-            Some(FollowUp::Import { folder, done }) => {
-                self.import_folder_saying(ctx, &folder, &done);
+            Some(FollowUp::ImportSynced { synced, done }) => {
+                if let Ok(state) = &mut self.state {
+                    let result = state.import_synced(*synced);
+                    self.show_import(ctx, &done, result);
+                }
             }
             Some(FollowUp::ShowChange { done, result }) => {
                 self.show_directory_change(ctx, &done, result);

@@ -47,10 +47,10 @@ pub(super) struct Closing {
 /// Work a closing session hands to the app.
 #[derive(Debug)]
 pub(super) enum FollowUp {
-    /// Import this synced folder, then say `done`.
-    Import {
-        /// The snapshot folder.
-        folder: PathBuf,
+    /// Open this finished sync's snapshot, then say `done`.
+    ImportSynced {
+        /// The snapshot, and its directory as the worker built it.
+        synced: Box<crate::state::SyncedTenant>,
         /// What the banner says once imported.
         done: String,
     },

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::state::AppState;
+use crate::state::{AppState, SyncedTenant};
 use crate::store::graph::client::{Counter, GraphStats, SyncPhase};
 use crate::store::graph::signin::DeviceCodePrompt;
 use crate::store::graph::sync::{SyncKind, SyncSummary};
@@ -19,7 +19,7 @@ use super::session::{Closing, FollowUp, Session, SessionContext, Step};
 /// A sign-in and sync under way.
 #[derive(Debug)]
 pub struct SyncSession {
-    job: Option<Job<Result<SyncSummary, String>>>,
+    job: Option<Job<Result<SyncedTenant, String>>>,
     prompt: Arc<Mutex<Option<DeviceCodePrompt>>>,
     stats: Arc<GraphStats>,
 }
@@ -115,10 +115,10 @@ impl Session for SyncSession {
             ..Closing::default()
         };
         match result {
-            Ok(Ok(summary)) => {
-                closing.then = Some(FollowUp::Import {
-                    done: synced(&summary),
-                    folder: summary.folder,
+            Ok(Ok(tenant)) => {
+                closing.then = Some(FollowUp::ImportSynced {
+                    done: synced(&tenant.summary),
+                    synced: Box::new(tenant),
                 });
             }
             Ok(Err(_)) if cancelled => {

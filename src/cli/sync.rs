@@ -10,9 +10,9 @@ use serde::Serialize;
 
 use super::lookup::find_organization;
 use super::{CliError, Exit, shown};
-use crate::state::AppState;
+use crate::state::{AppState, SyncedTenant};
 use crate::store::graph::client::{Counter, GraphStats, SyncPhase};
-use crate::store::graph::sync::{SyncKind, SyncSummary};
+use crate::store::graph::sync::SyncKind;
 
 /// How often a progress line is printed.
 const PROGRESS_EVERY: Duration = Duration::from_millis(500);
@@ -128,7 +128,7 @@ pub(super) fn sync(
             prompt.expires_in.as_secs() / 60
         );
     };
-    let summary = std::thread::scope(|scope| {
+    let synced = std::thread::scope(|scope| {
         let worker = std::thread::Builder::new()
             .name("graph-sync".to_owned())
             .spawn_scoped(scope, || job.run(&prompt, stats.clone(), &cancel))
@@ -147,12 +147,13 @@ pub(super) fn sync(
             .unwrap_or_else(|_| Err("the sync stopped unexpectedly".to_owned()))
             .map_err(|reason| CliError::new(Exit::Graph, reason))
     })?;
-    finish(state, &summary, json)
+    finish(state, synced, json)
 }
 
 /// Opens the synced snapshot, as the window does after a sync, and says what follows.
-fn finish(state: &mut AppState, summary: &SyncSummary, json: bool) -> Result<String, CliError> {
-    let pending = state.import_graph_folder(&summary.folder)?;
+fn finish(state: &mut AppState, synced: SyncedTenant, json: bool) -> Result<String, CliError> {
+    let summary = synced.summary.clone();
+    let pending = state.import_synced(synced)?;
     let waiting = state.awaiting_settings().is_some();
     let kind = match summary.kind {
         SyncKind::Full => "full",

@@ -7,15 +7,43 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use crate::model::{Directory, Revocation};
 use crate::store::graph::client::GraphStats;
 use crate::store::graph::signin::{
     DeviceCodePrompt, HttpClient, SignInError, SignInSettings, Tokens, refresh_token_key,
     refresh_tokens, signed_in_client, start_sign_in,
 };
 use crate::store::graph::sync::{SyncSummary, sync};
-use crate::store::{Config, ConfigFile, DirectorySource, SecretStore};
+use crate::store::snapshot::export_dependencies;
+use crate::store::{
+    Config, ConfigFile, DirectorySource, LoadedDirectory, SecretStore, load_directory,
+};
 
-use super::{AppState, CommitFailure};
+use super::{AppState, CommitFailure, ReloadError};
+
+/// A finished sync: what it read, and the new snapshot's directory as the worker built it.
+pub struct SyncedTenant {
+    /// How the tenant was read, and where its snapshot is.
+    pub summary: SyncSummary,
+    built: Option<BuiltDirectory>,
+}
+
+/// A directory built on the worker, with the settings and selected groups it was built with
+/// (as the export's cache key has them).
+struct BuiltDirectory {
+    built_with: Vec<u8>,
+    directory: Arc<Directory>,
+}
+
+impl std::fmt::Debug for SyncedTenant {
+    /// The summary; of the directory only whether there is one (it can hold a million users).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SyncedTenant")
+            .field("summary", &self.summary)
+            .field("built", &self.built.is_some())
+            .finish()
+    }
+}
 
 /// A sync, ready for a worker thread.
 #[derive(Debug)]
@@ -84,7 +112,7 @@ impl SyncJob {
         prompt: &(dyn Fn(DeviceCodePrompt) + Send + Sync),
         stats: Arc<GraphStats>,
         cancel: &Arc<AtomicBool>,
-    ) -> Result<SyncSummary, String> {
+    ) -> Result<SyncedTenant, String> {
         let http = HttpClient::default();
         let tenant = self
             .tenant_id
@@ -102,14 +130,21 @@ impl SyncJob {
         // A new sign-in reads everything; a known tenant only what changed since.
         let summary = sync(&client, &self.tenants_folder, self.tenant_id.as_deref())
             .map_err(|e| e.to_string())?;
-        // Parsed here, on the worker, into the cache: the window's import of the new
-        // snapshot is then a cache hit. A tenant without settings yet is parsed there.
-        let _ = crate::store::load_directory(
-            &crate::store::DirectorySource::GraphExport(summary.folder.clone()),
+        // Built here, on the worker, and kept in the cache for the next start: the window
+        // takes the directory over without reading the snapshot. A tenant without settings
+        // yet is parsed by the window's import, which asks for them.
+        let built = match load_directory(
+            &DirectorySource::GraphExport(summary.folder.clone()),
             &self.settings,
             &self.selections,
             &self.cache,
-        );
+        ) {
+            Ok(LoadedDirectory::Ready(directory)) => Some(BuiltDirectory {
+                built_with: export_dependencies(&self.settings, &self.selections),
+                directory: Arc::new(directory),
+            }),
+            _ => None,
+        };
         let kept = refresh_token
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -118,7 +153,7 @@ impl SyncJob {
                 .write(&refresh_token_key(&summary.tenant_id), token)
                 .map_err(|e| e.to_string())?;
         }
-        Ok(summary)
+        Ok(SyncedTenant { summary, built })
     }
 
     /// The stored refresh token's tokens, or a device-code sign-in when there is none or it
@@ -146,6 +181,25 @@ impl SyncJob {
 }
 
 impl AppState {
+    /// Opens a finished sync's snapshot, as [`Self::import_graph_folder`] does: with the
+    /// directory the worker built when the settings and selected groups are still those it
+    /// was built with (nothing is read again), else from the folder.
+    pub fn import_synced(&mut self, synced: SyncedTenant) -> Result<Vec<Revocation>, ReloadError> {
+        let source = DirectorySource::GraphExport(synced.summary.folder);
+        let current = export_dependencies(
+            &self.config.organization_settings,
+            &self.config.organizations,
+        );
+        match synced.built {
+            Some(built) if built.built_with == current => {
+                let mut config = self.config.clone();
+                config.directory = source;
+                self.install_directory(built.directory, config)
+            }
+            _ => self.replace_directory(source),
+        }
+    }
+
     /// Deletes the synced tenant's refresh token (*Sign out*); the snapshot stays.
     pub fn sign_out(&self) -> Result<(), CommitFailure> {
         let secrets = self.writable_secrets()?;

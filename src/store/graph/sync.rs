@@ -44,7 +44,7 @@ pub enum SyncKind {
 }
 
 /// What a sync did, for the progress window and its notice.
-#[derive(Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct SyncSummary {
     /// The tenant's id.
     pub tenant_id: String,
