@@ -83,10 +83,9 @@ fn synced_tenant(size: TenantSize) -> (common::Tenant, TenantServer) {
     };
     let state = AppState::load(&options, Ok(Arc::new(common::NoKeyring))).unwrap();
     let revoked: Vec<String> = state
-        .pending_revocations()
-        .iter()
-        .map(|r| r.upn.to_string())
-        .collect();
+        .left_at_start()
+        .map(|left| left.revocations.iter().map(|r| r.upn.to_string()).collect())
+        .unwrap_or_default();
     drop(state);
     eprintln!(
         "{} of the saved accounts are not usable members; left out",

@@ -57,9 +57,18 @@ fn state_on(copy: &Path, folder: &Path, secrets: Arc<MemorySecrets>) -> (Startup
     (options, state)
 }
 
+/// Completes the import that loading left waiting, with [`settings`].
+fn complete_import(state: &mut AppState) {
+    let awaiting = state
+        .take_left_at_start()
+        .and_then(|left| left.needs_settings)
+        .expect("the import waits for its settings");
+    state.apply_settings(awaiting, settings()).unwrap();
+}
+
 /// Completes the import and saves Adele, of the plain group, with a password.
 fn adele_in_the_plain_group(state: &mut AppState) {
-    state.apply_settings(settings()).unwrap();
+    complete_import(state);
     let mut draft = state.open_manager(TENANT).unwrap();
     draft.choose_group(PLAIN).unwrap();
     draft
@@ -221,11 +230,14 @@ fn a_new_tenant_waits_for_its_settings_which_are_kept() {
     let secrets = Arc::new(MemorySecrets::default());
     let (options, mut state) = state_on(copy.path(), folder.path(), secrets.clone());
     assert_eq!(
-        state.awaiting_settings().map(|t| t.id.as_str()),
+        state
+            .left_at_start()
+            .and_then(|left| left.needs_settings.as_ref())
+            .map(|awaiting| awaiting.tenant().id.as_str()),
         Some(TENANT)
     );
     assert!(state.directory().organizations.is_empty());
-    state.apply_settings(settings()).unwrap();
+    complete_import(&mut state);
     assert_eq!(state.directory().organizations[0].name, "Contoso");
 
     // Back up two accounts, then restart: the settings are not asked again.
@@ -240,7 +252,11 @@ fn a_new_tenant_waits_for_its_settings_which_are_kept() {
     common::commit(&mut state, &draft).unwrap();
     drop(state);
     let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
-    assert!(state.awaiting_settings().is_none());
+    assert!(
+        state
+            .left_at_start()
+            .is_some_and(|left| left.needs_settings.is_none())
+    );
     assert_eq!(
         state.organization_settings(TENANT).unwrap().authentication,
         backup_accounts::model::AuthenticationMethod::Basic
@@ -252,9 +268,9 @@ fn a_new_tenant_waits_for_its_settings_which_are_kept() {
         r##"{"value": [{"@odata.type": "#microsoft.graph.user", "id": "5bde3e51-d13b-4db1-9948-fe4b109d11a7"}]}"##,
     )
     .unwrap();
-    let revoked = state.reload_directory().unwrap();
+    let revoked = state.reload_directory().unwrap().revocations;
     // R14: nothing is revoked before the administrator consents.
-    assert_eq!(state.pending_revocations(), revoked.as_slice());
+    common::assert_nothing_revoked_yet(&state, &revoked);
     common::revoke(&mut state).unwrap();
     assert_eq!(revoked.len(), 1);
     assert!(
@@ -359,7 +375,7 @@ fn without_an_mfa_report_the_manager_lets_the_administrator_correct_mfa() {
         folder.path(),
         Arc::new(MemorySecrets::default()),
     );
-    state.apply_settings(settings()).unwrap();
+    complete_import(&mut state);
     let mut draft = state.open_manager(TENANT).unwrap();
     draft.choose_group(PLAIN).unwrap();
     let prompt = draft.password_prompt("AlexW@contoso.com").unwrap();
@@ -428,9 +444,9 @@ fn a_group_that_disappears_leaves_the_organization_without_a_group_and_says_so()
     )
     .unwrap();
     std::fs::remove_file(copy.path().join(format!("members/{PLAIN}.json"))).unwrap();
-    let revoked = state.reload_directory().unwrap();
+    let revoked = state.reload_directory().unwrap().revocations;
     // R14: nothing is revoked before the administrator consents.
-    assert_eq!(state.pending_revocations(), revoked.as_slice());
+    common::assert_nothing_revoked_yet(&state, &revoked);
     common::revoke(&mut state).unwrap();
     let notices: Vec<String> = revoked.iter().map(ToString::to_string).collect();
     assert!(
@@ -553,16 +569,13 @@ fn r14_a_directory_changed_between_runs_waits_for_consent_at_start() {
         .to_owned();
     std::fs::write(&members, text.replace(&format!("{adele}\n"), "")).unwrap();
     let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
-    let pending: Vec<&str> = state
-        .pending_revocations()
-        .iter()
-        .map(|r| r.upn.as_str())
-        .collect();
+    let left = state.take_left_at_start().unwrap();
+    let pending: Vec<&str> = left.revocations.iter().map(|r| r.upn.as_str()).collect();
     assert_eq!(pending, ["AdeleV@contoso.com"]);
     assert_eq!(secrets.keys(), [format!("{TENANT}/adelev@contoso.com")]);
 
-    state.keep_pending();
-    assert!(state.pending_revocations().is_empty());
+    state.keep_pending(&left.revocations);
+    assert!(state.left_at_start().is_none());
     assert!(state.is_pending_review(TENANT, "adelev@contoso.com"));
     assert_eq!(secrets.keys().len(), 1, "keeping deletes nothing");
     assert_eq!(

@@ -358,10 +358,10 @@ fn the_sync_worker_hands_over_the_directory_it_built_and_caches_it() {
         .unwrap()
         .run(&|_| {}, Arc::default(), &Arc::default())
         .unwrap();
-    state.edit_settings().unwrap();
+    let awaiting = state.edit_settings().unwrap().unwrap();
     let mut settings = state.organization_settings("tenant-1").unwrap().clone();
     settings.authentication = AuthenticationMethod::ModernWithLegacyProtocols;
-    state.apply_settings(settings).unwrap();
+    state.apply_settings(awaiting, settings).unwrap();
     state.import_synced(synced).unwrap();
     assert_eq!(
         state.directory().organizations[0].authentication,

@@ -2,8 +2,7 @@
 
 use std::path::Path;
 
-use crate::model::Revocation;
-use crate::state::ReloadError;
+use crate::state::{DirectoryChange, ReloadError};
 
 use super::BackupAccountsApp;
 use super::event::FileRequest;
@@ -45,16 +44,11 @@ impl BackupAccountsApp {
         &mut self,
         ctx: &egui::Context,
         done: &str,
-        result: Result<Vec<Revocation>, ReloadError>,
+        result: Result<DirectoryChange, ReloadError>,
     ) {
-        if self
-            .state
-            .as_ref()
-            .is_ok_and(|s| s.awaiting_settings().is_none())
-        {
-            self.show_directory_change(ctx, done, result);
-        } else {
-            self.open_what_the_change_left(ctx);
+        match result {
+            Ok(change) if change.needs_settings.is_some() => self.open_what_is_left(ctx, change),
+            result => self.show_directory_change(ctx, done, result),
         }
     }
 
@@ -65,7 +59,11 @@ impl BackupAccountsApp {
             return;
         };
         match state.edit_settings() {
-            Ok(()) => self.open_what_the_change_left(ctx),
+            Ok(Some(awaiting)) => {
+                self.open_what_is_left(ctx, DirectoryChange::asking_settings(awaiting));
+            }
+            // Only an imported organization's context menu offers it.
+            Ok(None) => {}
             Err(e) => self.show_banner(e.to_string(), true),
         }
     }
@@ -76,7 +74,7 @@ impl BackupAccountsApp {
         &mut self,
         ctx: &egui::Context,
         done: &str,
-        result: Result<Vec<Revocation>, ReloadError>,
+        result: Result<DirectoryChange, ReloadError>,
     ) {
         if result.is_ok() {
             self.select_first_organization();
@@ -90,12 +88,12 @@ impl BackupAccountsApp {
         &mut self,
         ctx: &egui::Context,
         done: &str,
-        result: Result<Vec<Revocation>, ReloadError>,
+        result: Result<DirectoryChange, ReloadError>,
     ) {
         match result {
-            Ok(_) => {
+            Ok(change) => {
                 self.show_banner(done.to_owned(), false);
-                self.open_what_the_change_left(ctx);
+                self.open_what_is_left(ctx, change);
             }
             Err(e) => self.show_banner(
                 format!("{e} The directory loaded before is still in use."),

@@ -3,6 +3,7 @@
 //! goes to the newest window that takes it; what a closing window hands over (focus, banner,
 //! follow-up work) is done here.
 
+use crate::state::{AppState, DirectoryChange};
 use crate::ui::{Action, ActionSender, modal};
 
 use super::BackupAccountsApp;
@@ -33,7 +34,10 @@ impl BackupAccountsApp {
         }
         if std::mem::take(&mut self.loaded) {
             // Start-up has no window context: what loading found opens at the first frame.
-            self.open_what_the_change_left(ctx);
+            let left = self.state.as_mut().ok().and_then(AppState::take_left_at_start);
+            if let Some(change) = left {
+                self.open_what_is_left(ctx, change);
+            }
         }
         for session in &mut self.sessions {
             session.ui(ctx, sender);
@@ -44,18 +48,19 @@ impl BackupAccountsApp {
     /// Organization Settings when an import waits for them, otherwise the consent to revoke
     /// what the directory no longer allows (R14). Called by the operation that made the
     /// change, only over the main window.
-    pub(super) fn open_what_the_change_left(&mut self, ctx: &egui::Context) {
+    pub(super) fn open_what_is_left(&mut self, ctx: &egui::Context, mut change: DirectoryChange) {
         let Ok(state) = &mut self.state else {
             return;
         };
         if !self.sessions.is_empty() {
             return;
         }
-        if let Some(settings) = SettingsSession::waiting(state, ctx) {
+        if let Some(awaiting) = change.needs_settings.take() {
+            let settings = SettingsSession::new(state, ctx, awaiting, change);
             self.sessions.push(Box::new(settings));
             return;
         }
-        match RevocationSession::open_pending(state, ctx) {
+        match RevocationSession::open(change, state, ctx) {
             Some(Ok(revocation)) => self.sessions.push(Box::new(revocation)),
             Some(Err(closing)) => self.closed(ctx, closing),
             None => {}
@@ -84,7 +89,7 @@ impl BackupAccountsApp {
                 self.show_directory_change(ctx, &done, result);
             }
             Some(FollowUp::RefreshServer) => self.server.mark_stale(),
-            Some(FollowUp::OpenWhatIsLeft) => self.open_what_the_change_left(ctx),
+            Some(FollowUp::OpenWhatIsLeft(change)) => self.open_what_is_left(ctx, change),
             None => {}
         }
     }

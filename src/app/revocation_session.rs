@@ -3,7 +3,7 @@
 //! *Keep them for now* (or Escape) changes nothing and marks them as pending review.
 
 use crate::model::Revocation;
-use crate::state::AppState;
+use crate::state::{AppState, DirectoryChange};
 use crate::ui::consent::{REVOCATION_DIALOG_ID, revocation_consent_ui};
 use crate::ui::{Action, ActionSender, ConsentAction};
 
@@ -21,17 +21,18 @@ impl RevocationSession {
     /// The consent dialog when revocations wait; or, when a change revokes nothing but may
     /// move keyring items (a UPN's case, a group's name), that work on the worker without a
     /// dialog. `None` when nothing waits; `Err` with how it ended when it could not start.
-    pub fn open_pending(
+    pub fn open(
+        change: DirectoryChange,
         state: &mut AppState,
         ctx: &egui::Context,
     ) -> Option<Result<Self, Closing>> {
-        if !state.pending_revocations().is_empty() {
+        if !change.revocations.is_empty() {
             return Some(Ok(Self {
-                revocations: state.pending_revocations().to_vec(),
+                revocations: change.revocations,
                 job: None,
             }));
         }
-        if !state.has_updates_without_revocations() || state.read_only_reason().is_some() {
+        if !change.has_updates_without_revocations() || state.read_only_reason().is_some() {
             return None;
         }
         Some(match start_revocation(state, ctx) {
@@ -39,7 +40,7 @@ impl RevocationSession {
                 revocations: Vec::new(),
                 job: Some(job),
             }),
-            Err(e) => Err(failed(state, &e)),
+            Err(e) => Err(failed(state, &[], &e)),
         })
     }
 }
@@ -68,10 +69,10 @@ impl Session for RevocationSession {
                     self.job = Some(job);
                     Step::Stay
                 }
-                Err(e) => Step::Close(failed(cx.state, &e)),
+                Err(e) => Step::Close(failed(cx.state, &self.revocations, &e)),
             },
             ConsentAction::Keep => {
-                cx.state.keep_pending();
+                cx.state.keep_pending(&self.revocations);
                 let count = self.revocations.len();
                 Step::Close(closing(Some((
                     format!(
@@ -102,7 +103,7 @@ impl Session for RevocationSession {
                     (!lines.is_empty()).then(|| (lines.join("\n"), false)),
                 ))
             }
-            Err(e) => Step::Close(failed(cx.state, &e.to_string())),
+            Err(e) => Step::Close(failed(cx.state, &self.revocations, &e.to_string())),
         }
     }
 
@@ -129,8 +130,8 @@ fn closing(banner: Option<(String, bool)>) -> Closing {
 }
 
 /// Nothing was revoked: the accounts stay, pending review, and the banner says why.
-fn failed(state: &mut AppState, error: &str) -> Closing {
-    state.keep_pending();
+fn failed(state: &mut AppState, revocations: &[Revocation], error: &str) -> Closing {
+    state.keep_pending(revocations);
     closing(Some((
         format!(
             "Nothing was revoked: {error} The accounts are kept and marked pending review; \

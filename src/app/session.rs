@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use crate::model::{ManagerDraft, Revocation};
-use crate::state::{AppState, ReloadError};
+use crate::model::ManagerDraft;
+use crate::state::{AppState, DirectoryChange, ReloadError};
 use crate::ui::{Action, ActionSender};
 
 use super::event::EventSender;
@@ -59,13 +59,13 @@ pub(super) enum FollowUp {
         /// What the banner says when it worked.
         done: String,
         /// The change's outcome.
-        result: Result<Vec<Revocation>, ReloadError>,
+        result: Result<DirectoryChange, ReloadError>,
     },
     /// Read the backup server again: it was connected, or its pool changed.
     RefreshServer,
     /// Open what a directory change still leaves to decide (the consent of R14 after the
     /// settings of an import that was cancelled).
-    OpenWhatIsLeft,
+    OpenWhatIsLeft(DirectoryChange),
 }
 
 /// An open window (and the dialogs over it) with the work it waits for.

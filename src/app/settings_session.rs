@@ -6,7 +6,8 @@
 use std::time::Duration;
 
 use crate::model::text::quoted_from_outside;
-use crate::state::{AppState, ServerSettingsHint};
+use crate::model::OrganizationSettings;
+use crate::state::{AppState, AwaitingSettings, DirectoryChange, ReloadError, ServerSettingsHint};
 use crate::store::vb365::ServerError;
 use crate::ui::organization_settings::{DIALOG_ID, OrganizationSettingsView};
 use crate::ui::{Action, ActionSender, SettingsAction};
@@ -26,13 +27,22 @@ pub struct SettingsSession {
     editing: bool,
     /// The tenant's application ids, to check the one the server names.
     application_ids: Vec<String>,
+    /// The import these settings complete; taken when they are applied.
+    awaiting: Option<AwaitingSettings>,
+    /// What the same change left besides (a consent of R14), opened if this is cancelled.
+    rest: DirectoryChange,
 }
 
 impl SettingsSession {
-    /// The dialog for the import that waits for its organization's settings, if one does;
-    /// with a backup server connected, it is asked on a worker.
-    pub fn waiting(state: &AppState, ctx: &egui::Context) -> Option<Self> {
-        let tenant = state.awaiting_settings()?;
+    /// The dialog for the import that waits for its organization's settings; with a backup
+    /// server connected, it is asked on a worker. `rest` opens when it is cancelled.
+    pub fn new(
+        state: &AppState,
+        ctx: &egui::Context,
+        awaiting: AwaitingSettings,
+        rest: DirectoryChange,
+    ) -> Self {
+        let tenant = awaiting.tenant();
         let saved = state.organization_settings(&tenant.id);
         let mut view = OrganizationSettingsView::new(
             &tenant.name,
@@ -56,7 +66,7 @@ impl SettingsSession {
                 Job::spawn("vb365-read", 0, ctx, move |_| lookup.run()).ok()
             }
         };
-        Some(Self {
+        Self {
             view,
             asking_server,
             editing: saved.is_some(),
@@ -65,12 +75,26 @@ impl SettingsSession {
                 .iter()
                 .map(|a| a.app_id.to_string())
                 .collect(),
-        })
+            awaiting: Some(awaiting),
+            rest,
+        }
+    }
+
+    /// Completes the import with `settings`.
+    fn apply_settings(
+        &mut self,
+        state: &mut AppState,
+        settings: OrganizationSettings,
+    ) -> Result<DirectoryChange, ReloadError> {
+        match self.awaiting.take() {
+            Some(awaiting) => state.apply_settings(awaiting, settings),
+            None => Ok(DirectoryChange::default()),
+        }
     }
 
     /// Fills the form with the server's answer; returns the settings to save at once when a
     /// new tenant is fully described.
-    fn take_answer(&mut self, answer: Lookup) -> Option<crate::model::OrganizationSettings> {
+    fn take_answer(&mut self, answer: Lookup) -> Option<OrganizationSettings> {
         let hint = match answer {
             Ok(Some(hint)) => hint,
             Ok(None) => {
@@ -125,13 +149,12 @@ impl Session for SettingsSession {
         let then = match action {
             SettingsAction::Apply(settings) => Some(FollowUp::ShowChange {
                 done: "Organization settings saved.".to_owned(),
-                result: cx.state.apply_settings(settings),
+                result: self.apply_settings(cx.state, settings),
             }),
-            SettingsAction::Cancel => {
-                cx.state.cancel_settings();
-                // A load can leave both an import's settings and a consent to decide.
-                Some(FollowUp::OpenWhatIsLeft)
-            }
+            // A load can leave both an import's settings and a consent to decide.
+            SettingsAction::Cancel => Some(FollowUp::OpenWhatIsLeft(std::mem::take(
+                &mut self.rest,
+            ))),
         };
         Ok(Step::Close(Closing {
             dialog: DIALOG_ID,
@@ -158,7 +181,7 @@ impl Session for SettingsSession {
             dialog: DIALOG_ID,
             then: Some(FollowUp::ShowChange {
                 done,
-                result: cx.state.apply_settings(settings),
+                result: self.apply_settings(cx.state, settings),
             }),
             ..Closing::default()
         })

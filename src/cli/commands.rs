@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::lookup::find_organization;
 use super::{CliError, Exit, shown};
 use crate::model::rules::{check_can_manage_backup_accounts, is_listed_in_group_picker};
-use crate::state::AppState;
+use crate::state::{AppState, AwaitingSettings};
 
 pub(super) fn to_json(value: &impl Serialize) -> String {
     // Plain strings, numbers and lists always serialize.
@@ -49,7 +49,8 @@ pub(super) fn orgs(state: &AppState, json: bool) -> String {
             }
         })
         .collect();
-    if let Some(tenant) = state.awaiting_settings() {
+    let waiting = state.left_at_start().and_then(|left| left.needs_settings.as_ref());
+    if let Some(tenant) = waiting.map(AwaitingSettings::tenant) {
         rows.push(OrganizationRow {
             id: &tenant.id,
             name: &tenant.name,

@@ -153,8 +153,9 @@ pub(super) fn sync(
 /// Opens the synced snapshot, as the window does after a sync, and says what follows.
 fn finish(state: &mut AppState, synced: SyncedTenant, json: bool) -> Result<String, CliError> {
     let summary = synced.summary.clone();
-    let pending = state.import_synced(synced)?;
-    let waiting = state.awaiting_settings().is_some();
+    let change = state.import_synced(synced)?;
+    let waiting = change.needs_settings.is_some();
+    let pending = change.revocations;
     let kind = match summary.kind {
         SyncKind::Full => "full",
         SyncKind::Delta => "delta",

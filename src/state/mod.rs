@@ -4,6 +4,7 @@
 
 mod applications;
 mod backup_server;
+mod change;
 mod errors;
 mod health;
 mod recovery;
@@ -22,14 +23,14 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
+pub use change::{AwaitingSettings, DirectoryChange};
 pub use backup_server::{SavedPoolOf, ServerSettingsHint, ServerSettingsLookup, ServerSurvey};
 pub use errors::{CommitFailure, ReloadError, StartupError};
 pub use health::{HealthJob, SecretCheck};
 pub use server_applications::ApplicationRemoval;
 pub use sync::{SyncJob, SyncedTenant};
 
-use crate::model::{CommitPlan, Directory, DraftError, ManagerDraft, Revocation};
-use crate::store::graph::ImportedTenant;
+use crate::model::{CommitPlan, Directory, DraftError, ManagerDraft};
 use crate::store::snapshot_cache::SnapshotCache;
 use crate::store::{
     CommitError, Config, ConfigFile, DirectorySource, InstanceLock, LoadedDirectory, LockError,
@@ -62,13 +63,8 @@ pub struct AppState {
     lock: Result<InstanceLock, LockError>,
     /// Parsed copies of large snapshots.
     cache: SnapshotCache,
-    /// A Graph export waiting for the administrator to say how its organization was added.
-    awaiting_settings: Option<(DirectorySource, ImportedTenant)>,
-    /// Saved accounts the directory no longer allows, waiting for consent (R14).
-    pending_revocations: Vec<Revocation>,
-    /// Saved selections the directory changes without revoking anything (a UPN's case, a
-    /// group's name): applied without asking.
-    updates_pending: bool,
+    /// What loading left to decide, until the window or a command takes it.
+    left_at_start: Option<DirectoryChange>,
     /// Accounts kept after a directory change would have revoked them: `(organization id,
     /// lower-cased UPN)`.
     pending_review: BTreeSet<(String, String)>,
@@ -130,7 +126,7 @@ impl AppState {
             {
                 LoadedDirectory::Ready(directory) => directory,
                 LoadedDirectory::NeedsSettings(tenant) => {
-                    awaiting_settings = Some((config.directory.clone(), tenant));
+                    awaiting_settings = Some(tenant);
                     Directory::default()
                 }
             }
@@ -146,15 +142,18 @@ impl AppState {
             secrets,
             lock,
             cache,
-            awaiting_settings,
-            pending_revocations: Vec::new(),
-            updates_pending: false,
+            left_at_start: None,
             pending_review: BTreeSet::new(),
             revision: 0,
             startup_notices,
         };
         // The directory may have changed since the last run: that needs consent too.
-        state.find_departed_accounts();
+        let mut left = state.departures();
+        left.needs_settings = awaiting_settings.map(|tenant| AwaitingSettings {
+            source: state.config.directory.clone(),
+            tenant,
+        });
+        state.left_at_start = Some(left);
         Ok(state)
     }
 
@@ -180,26 +179,26 @@ impl AppState {
 
     /// Re-reads the directory source and drops saved accounts that are no longer usable
     /// members (R5), deleting their secrets, as one step. On error nothing changes.
-    pub fn reload_directory(&mut self) -> Result<Vec<Revocation>, ReloadError> {
+    pub fn reload_directory(&mut self) -> Result<DirectoryChange, ReloadError> {
         let source = self.config.directory.clone();
         self.replace_directory(source)
     }
 
     /// Switches to another snapshot file, as [`Self::reload_directory`] does.
-    pub fn open_directory(&mut self, path: &Path) -> Result<Vec<Revocation>, ReloadError> {
+    pub fn open_directory(&mut self, path: &Path) -> Result<DirectoryChange, ReloadError> {
         self.replace_directory(DirectorySource::Snapshot(path.to_path_buf()))
     }
 
     /// Imports a folder of Microsoft Graph responses, as [`Self::reload_directory`] does.
     /// A tenant seen for the first time waits for [`Self::apply_settings`].
-    pub fn import_graph_folder(&mut self, folder: &Path) -> Result<Vec<Revocation>, ReloadError> {
+    pub fn import_graph_folder(&mut self, folder: &Path) -> Result<DirectoryChange, ReloadError> {
         self.replace_directory(DirectorySource::GraphExport(folder.to_path_buf()))
     }
 
     fn replace_directory(
         &mut self,
         source: DirectorySource,
-    ) -> Result<Vec<Revocation>, ReloadError> {
+    ) -> Result<DirectoryChange, ReloadError> {
         match load_directory(
             &source,
             &self.config.organization_settings,
@@ -212,8 +211,7 @@ impl AppState {
                 self.install_directory(Arc::new(directory), config)
             }
             LoadedDirectory::NeedsSettings(tenant) => {
-                self.awaiting_settings = Some((source, tenant));
-                Ok(Vec::new())
+                Ok(DirectoryChange::settings_first(source, tenant))
             }
         }
     }
@@ -226,7 +224,7 @@ impl AppState {
         &mut self,
         directory: Arc<Directory>,
         config: Config,
-    ) -> Result<Vec<Revocation>, ReloadError> {
+    ) -> Result<DirectoryChange, ReloadError> {
         if config != self.config && self.lock.is_ok() {
             self.config_file
                 .save(&config)
@@ -235,8 +233,7 @@ impl AppState {
         drop_on_a_worker(std::mem::replace(&mut self.directory, directory));
         self.config = config;
         self.revision += 1;
-        self.find_departed_accounts();
-        Ok(self.pending_revocations.clone())
+        Ok(self.departures())
     }
 
     /// Opens the Backup Accounts Manager's draft for an organization (R1).
@@ -281,13 +278,11 @@ impl AppState {
             .is_some())
     }
 
-    /// Takes the configuration a [`PendingCommit`] saved. Nothing waits for consent any
-    /// more, and an account no longer configured is no longer pending review.
+    /// Takes the configuration a [`PendingCommit`] saved; an account no longer configured
+    /// is no longer pending review.
     pub fn finish_commit(&mut self, config: Config) {
         self.config = config;
         self.revision += 1;
-        self.pending_revocations.clear();
-        self.updates_pending = false;
         let organizations = &self.config.organizations;
         self.pending_review.retain(|(organization, upn)| {
             organizations

@@ -3,32 +3,32 @@
 
 use crate::model::{DepartedAccounts, Revocation};
 
-use super::{AppState, CommitFailure, PendingCommit};
+use super::{AppState, CommitFailure, DirectoryChange, PendingCommit};
 
 impl AppState {
-    pub(super) fn find_departed_accounts(&mut self) {
-        let departed = DepartedAccounts::find(&self.directory, &self.config.organizations);
-        self.updates_pending = !departed.is_empty();
-        self.pending_revocations = departed.revocations;
+    /// What the directory, as it now is, changes in the saved selections.
+    pub(super) fn departures(&self) -> DirectoryChange {
+        DirectoryChange::departures(DepartedAccounts::find(
+            &self.directory,
+            &self.config.organizations,
+        ))
     }
 
-    /// True when the directory changed saved selections in ways that revoke nothing (a
-    /// UPN's case, a group's name): [`Self::begin_revocation`] applies them without asking.
-    pub fn has_updates_without_revocations(&self) -> bool {
-        self.updates_pending && self.pending_revocations.is_empty()
+    /// What loading left to decide, taken once (the window's first frame, or a command).
+    pub fn take_left_at_start(&mut self) -> Option<DirectoryChange> {
+        self.left_at_start.take()
     }
 
-    /// Saved accounts the directory no longer allows, waiting for consent (R14).
-    pub fn pending_revocations(&self) -> &[Revocation] {
-        &self.pending_revocations
+    /// What loading left to decide, while no one has taken it.
+    pub fn left_at_start(&self) -> Option<&DirectoryChange> {
+        self.left_at_start.as_ref()
     }
 
-    /// The administrator keeps the accounts for now: configuration and keyring stay as they
-    /// are, and the accounts are marked as pending review.
-    pub fn keep_pending(&mut self) {
-        self.updates_pending = false;
+    /// The administrator keeps these accounts for now: configuration and keyring stay as
+    /// they are, and the accounts are marked as pending review.
+    pub fn keep_pending(&mut self, revocations: &[Revocation]) {
         self.revision += 1;
-        for revocation in std::mem::take(&mut self.pending_revocations) {
+        for revocation in revocations {
             self.pending_review.insert((
                 revocation.organization_id.to_string(),
                 revocation.upn.to_lowercase(),

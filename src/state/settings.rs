@@ -4,47 +4,38 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::model::{OrganizationSettings, Revocation};
+use crate::model::OrganizationSettings;
 use crate::store::DirectorySource;
-use crate::store::graph::{ImportedTenant, import_folder};
+use crate::store::graph::import_folder;
 
-use super::{AppState, ReloadError};
+use super::{AppState, AwaitingSettings, DirectoryChange, ReloadError};
 
 impl AppState {
-    /// The imported organization waiting for its settings, if any.
-    pub fn awaiting_settings(&self) -> Option<&ImportedTenant> {
-        self.awaiting_settings.as_ref().map(|(_, tenant)| tenant)
-    }
-
     /// The settings saved for an imported organization.
     pub fn organization_settings(&self, organization_id: &str) -> Option<&OrganizationSettings> {
         self.config.organization_settings.get(organization_id)
     }
 
-    /// Re-reads an imported organization's export so its settings can be changed.
-    pub fn edit_settings(&mut self) -> Result<(), ReloadError> {
+    /// Re-reads an imported organization's export so its settings can be changed; `None`
+    /// when the directory is not a Graph export.
+    pub fn edit_settings(&self) -> Result<Option<AwaitingSettings>, ReloadError> {
         let source = self.config.directory.clone();
-        if let DirectorySource::GraphExport(folder) = &source {
-            let tenant = import_folder(folder).map_err(|e| (folder.clone(), e.into()))?;
-            self.awaiting_settings = Some((source, tenant));
-        }
-        Ok(())
-    }
-
-    /// Drops the waiting import; the directory loaded before stays.
-    pub fn cancel_settings(&mut self) {
-        self.awaiting_settings = None;
+        let DirectorySource::GraphExport(folder) = &source else {
+            return Ok(None);
+        };
+        let tenant = import_folder(folder).map_err(|e| (folder.clone(), e.into()))?;
+        Ok(Some(AwaitingSettings { source, tenant }))
     }
 
     /// Completes the waiting import with the administrator's settings, saved in the
-    /// configuration, and drops accounts the new directory no longer allows (R5).
+    /// configuration; what the new directory no longer allows waits for consent (R5, R14).
+    /// Dropping `awaiting` instead leaves the directory loaded before.
     pub fn apply_settings(
         &mut self,
+        awaiting: AwaitingSettings,
         settings: OrganizationSettings,
-    ) -> Result<Vec<Revocation>, ReloadError> {
-        let Some((source, tenant)) = self.awaiting_settings.take() else {
-            return Ok(Vec::new());
-        };
+    ) -> Result<DirectoryChange, ReloadError> {
+        let AwaitingSettings { source, tenant } = awaiting;
         let organization_id = tenant.id.clone();
         let folder = match &source {
             DirectorySource::GraphExport(folder) => folder.clone(),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use crate::model::{Directory, Revocation};
+use crate::model::Directory;
 use crate::store::graph::client::GraphStats;
 use crate::store::graph::signin::{
     DeviceCodePrompt, HttpClient, SignInError, SignInSettings, Tokens, refresh_token_key,
@@ -19,7 +19,7 @@ use crate::store::{
     Config, ConfigFile, DirectorySource, LoadedDirectory, SecretStore, load_directory,
 };
 
-use super::{AppState, CommitFailure, ReloadError};
+use super::{AppState, CommitFailure, DirectoryChange, ReloadError};
 
 /// A finished sync: what it read, and the new snapshot's directory as the worker built it.
 pub struct SyncedTenant {
@@ -184,7 +184,7 @@ impl AppState {
     /// Opens a finished sync's snapshot, as [`Self::import_graph_folder`] does: with the
     /// directory the worker built when the settings and selected groups are still those it
     /// was built with (nothing is read again), else from the folder.
-    pub fn import_synced(&mut self, synced: SyncedTenant) -> Result<Vec<Revocation>, ReloadError> {
+    pub fn import_synced(&mut self, synced: SyncedTenant) -> Result<DirectoryChange, ReloadError> {
         let source = DirectorySource::GraphExport(synced.summary.folder);
         let current = export_dependencies(
             &self.config.organization_settings,

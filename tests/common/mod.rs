@@ -236,6 +236,21 @@ pub fn commit(
     Ok(())
 }
 
+/// R14: the revocations a directory change returned have not happened yet: every account
+/// is still saved.
+pub fn assert_nothing_revoked_yet(
+    state: &backup_accounts::state::AppState,
+    revocations: &[backup_accounts::model::Revocation],
+) {
+    for revocation in revocations {
+        let saved = &state.config().organizations[revocation.organization_id.as_str()];
+        assert!(
+            saved.accounts.iter().any(|a| a.eq_ignore_ascii_case(&revocation.upn)),
+            "{revocation} was revoked before consent"
+        );
+    }
+}
+
 /// Consents to the revocations a directory change left waiting (R14), as *Revoke these
 /// accounts* does, without the worker thread.
 pub fn revoke(
