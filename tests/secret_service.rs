@@ -419,7 +419,10 @@ fn a_upn_whose_case_changes_keeps_exactly_one_keyring_item() {
     let mut state = AppState::load(&options, Ok(store)).unwrap();
     std::fs::write(&snapshot, tenant("alice@o.test")).unwrap();
     let change = state.reload_directory().unwrap();
-    assert!(change.revocations.is_empty(), "a change of case revokes nothing");
+    assert!(
+        change.revocations.is_empty(),
+        "a change of case revokes nothing"
+    );
     assert!(change.has_updates_without_revocations());
     common::revoke(&mut state).unwrap();
 

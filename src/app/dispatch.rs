@@ -34,7 +34,11 @@ impl BackupAccountsApp {
         }
         if std::mem::take(&mut self.loaded) {
             // Start-up has no window context: what loading found opens at the first frame.
-            let left = self.state.as_mut().ok().and_then(AppState::take_left_at_start);
+            let left = self
+                .state
+                .as_mut()
+                .ok()
+                .and_then(AppState::take_left_at_start);
             if let Some(change) = left {
                 self.open_what_is_left(ctx, change);
             }

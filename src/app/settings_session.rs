@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use crate::model::text::quoted_from_outside;
 use crate::model::OrganizationSettings;
+use crate::model::text::quoted_from_outside;
 use crate::state::{AppState, AwaitingSettings, DirectoryChange, ReloadError, ServerSettingsHint};
 use crate::store::vb365::ServerError;
 use crate::ui::organization_settings::{DIALOG_ID, OrganizationSettingsView};
@@ -152,9 +152,9 @@ impl Session for SettingsSession {
                 result: self.apply_settings(cx.state, settings),
             }),
             // A load can leave both an import's settings and a consent to decide.
-            SettingsAction::Cancel => Some(FollowUp::OpenWhatIsLeft(std::mem::take(
-                &mut self.rest,
-            ))),
+            SettingsAction::Cancel => {
+                Some(FollowUp::OpenWhatIsLeft(std::mem::take(&mut self.rest)))
+            }
         };
         Ok(Step::Close(Closing {
             dialog: DIALOG_ID,

@@ -49,7 +49,9 @@ pub(super) fn orgs(state: &AppState, json: bool) -> String {
             }
         })
         .collect();
-    let waiting = state.left_at_start().and_then(|left| left.needs_settings.as_ref());
+    let waiting = state
+        .left_at_start()
+        .and_then(|left| left.needs_settings.as_ref());
     if let Some(tenant) = waiting.map(AwaitingSettings::tenant) {
         rows.push(OrganizationRow {
             id: &tenant.id,

@@ -39,7 +39,10 @@ impl DirectoryChange {
 
     /// An import that waits for its organization's settings; nothing else changed yet.
     pub(super) fn settings_first(source: DirectorySource, tenant: ImportedTenant) -> Self {
-        Self::asking_settings(AwaitingSettings { source, tenant })
+        Self::asking_settings(AwaitingSettings {
+            source,
+            tenant: Box::new(tenant),
+        })
     }
 
     /// True when saved selections change in ways that revoke nothing (a UPN's case, a
@@ -47,7 +50,6 @@ impl DirectoryChange {
     pub fn has_updates_without_revocations(&self) -> bool {
         self.updates && self.revocations.is_empty()
     }
-
 }
 
 /// An imported tenant waiting for the administrator to say how its organization was added
@@ -55,7 +57,8 @@ impl DirectoryChange {
 #[derive(Debug)]
 pub struct AwaitingSettings {
     pub(super) source: DirectorySource,
-    pub(super) tenant: ImportedTenant,
+    /// Boxed: a tenant is large, and this travels inside the windows' small messages.
+    pub(super) tenant: Box<ImportedTenant>,
 }
 
 impl AwaitingSettings {

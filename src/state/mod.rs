@@ -23,8 +23,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
 
-pub use change::{AwaitingSettings, DirectoryChange};
 pub use backup_server::{SavedPoolOf, ServerSettingsHint, ServerSettingsLookup, ServerSurvey};
+pub use change::{AwaitingSettings, DirectoryChange};
 pub use errors::{CommitFailure, ReloadError, StartupError};
 pub use health::{HealthJob, SecretCheck};
 pub use server_applications::ApplicationRemoval;
@@ -151,7 +151,7 @@ impl AppState {
         let mut left = state.departures();
         left.needs_settings = awaiting_settings.map(|tenant| AwaitingSettings {
             source: state.config.directory.clone(),
-            tenant,
+            tenant: Box::new(tenant),
         });
         state.left_at_start = Some(left);
         Ok(state)

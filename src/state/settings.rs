@@ -24,7 +24,10 @@ impl AppState {
             return Ok(None);
         };
         let tenant = import_folder(folder).map_err(|e| (folder.clone(), e.into()))?;
-        Ok(Some(AwaitingSettings { source, tenant }))
+        Ok(Some(AwaitingSettings {
+            source,
+            tenant: Box::new(tenant),
+        }))
     }
 
     /// Completes the waiting import with the administrator's settings, saved in the
@@ -36,6 +39,7 @@ impl AppState {
         settings: OrganizationSettings,
     ) -> Result<DirectoryChange, ReloadError> {
         let AwaitingSettings { source, tenant } = awaiting;
+        let tenant = *tenant;
         let organization_id = tenant.id.clone();
         let folder = match &source {
             DirectorySource::GraphExport(folder) => folder.clone(),

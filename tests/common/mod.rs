@@ -245,7 +245,10 @@ pub fn assert_nothing_revoked_yet(
     for revocation in revocations {
         let saved = &state.config().organizations[revocation.organization_id.as_str()];
         assert!(
-            saved.accounts.iter().any(|a| a.eq_ignore_ascii_case(&revocation.upn)),
+            saved
+                .accounts
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(&revocation.upn)),
             "{revocation} was revoked before consent"
         );
     }
