@@ -310,7 +310,7 @@ fn a_refused_delta_link_is_said_in_the_progress_window_and_the_whole_tenant_is_r
 /// The sync's worker leaves the new snapshot's parsed copy in the cache, so the next start
 /// opens it without parsing, and hands the directory it built to the window, which takes it
 /// over without reading the folder again; when the settings changed in between, the folder
-/// is read with the new ones.
+/// is read with the new ones, and when the selection changed, what it revokes is found again.
 #[test]
 fn the_sync_worker_hands_over_the_directory_it_built_and_caches_it() {
     let server = TenantServer::start(Tenant::contoso(), 2);
@@ -367,4 +367,18 @@ fn the_sync_worker_hands_over_the_directory_it_built_and_caches_it() {
         state.directory().organizations[0].authentication,
         AuthenticationMethod::ModernWithLegacyProtocols
     );
+
+    // Carol leaves Europe in the tenant while the next sync runs, and is unchecked here
+    // meanwhile: what the worker found for the old selection (carol to revoke) is not used.
+    server.change(|t| t.remove_member("g-eu", "u3"));
+    let synced = state
+        .sync_job(false)
+        .unwrap()
+        .run(&|_| {}, Arc::default(), &Arc::default())
+        .unwrap();
+    let mut draft = state.open_manager("tenant-1").unwrap();
+    draft.set_checked("carol@contoso.com", false).unwrap();
+    common::commit(&mut state, &draft).unwrap();
+    let change = state.import_synced(synced).unwrap();
+    assert!(change.revocations.is_empty(), "{:?}", change.revocations);
 }

@@ -225,6 +225,17 @@ impl AppState {
         directory: Arc<Directory>,
         config: Config,
     ) -> Result<DirectoryChange, ReloadError> {
+        self.install_directory_with(directory, config, None)
+    }
+
+    /// [`Self::install_directory`], with what the directory changes in the saved
+    /// selections when a worker already found it (for the same selections).
+    fn install_directory_with(
+        &mut self,
+        directory: Arc<Directory>,
+        config: Config,
+        departures: Option<DirectoryChange>,
+    ) -> Result<DirectoryChange, ReloadError> {
         if config != self.config && self.lock.is_ok() {
             self.config_file
                 .save(&config)
@@ -233,7 +244,7 @@ impl AppState {
         drop_on_a_worker(std::mem::replace(&mut self.directory, directory));
         self.config = config;
         self.revision += 1;
-        Ok(self.departures())
+        Ok(departures.unwrap_or_else(|| self.departures()))
     }
 
     /// Opens the Backup Accounts Manager's draft for an organization (R1).

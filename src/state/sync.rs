@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use crate::model::Directory;
+use std::collections::BTreeMap;
+
+use crate::model::{DepartedAccounts, Directory, OrganizationSelection};
 use crate::store::graph::client::GraphStats;
 use crate::store::graph::signin::{
     DeviceCodePrompt, HttpClient, SignInError, SignInSettings, Tokens, refresh_token_key,
@@ -29,10 +31,13 @@ pub struct SyncedTenant {
 }
 
 /// A directory built on the worker, with the settings and selected groups it was built with
-/// (as the export's cache key has them).
+/// (as the export's cache key has them), and what it changes in the saved selections it was
+/// given (R14), found there too.
 struct BuiltDirectory {
     built_with: Vec<u8>,
     directory: Arc<Directory>,
+    selections: BTreeMap<String, OrganizationSelection>,
+    departures: DirectoryChange,
 }
 
 impl std::fmt::Debug for SyncedTenant {
@@ -52,7 +57,7 @@ pub struct SyncJob {
     /// What the synced directory is built with, so the worker leaves its parsed copy in the
     /// cache and the window opens the new snapshot without parsing it.
     settings: std::collections::BTreeMap<String, crate::model::OrganizationSettings>,
-    selections: std::collections::BTreeMap<String, crate::model::OrganizationSelection>,
+    selections: BTreeMap<String, OrganizationSelection>,
     cache: crate::store::snapshot_cache::SnapshotCache,
     /// The tenant synced before, whose refresh token may be in the keyring.
     tenant_id: Option<String>,
@@ -108,7 +113,7 @@ impl SyncJob {
     /// Signs in if needed (showing the code through `prompt`), syncs, and keeps the refresh
     /// token; `cancel` stops it between requests, leaving everything as it was.
     pub fn run(
-        self,
+        mut self,
         prompt: &(dyn Fn(DeviceCodePrompt) + Send + Sync),
         stats: Arc<GraphStats>,
         cancel: &Arc<AtomicBool>,
@@ -139,10 +144,16 @@ impl SyncJob {
             &self.selections,
             &self.cache,
         ) {
-            Ok(LoadedDirectory::Ready(directory)) => Some(BuiltDirectory {
-                built_with: export_dependencies(&self.settings, &self.selections),
-                directory: Arc::new(directory),
-            }),
+            Ok(LoadedDirectory::Ready(directory)) => {
+                let directory = Arc::new(directory);
+                let departed = DepartedAccounts::find(&directory, &self.selections);
+                Some(BuiltDirectory {
+                    built_with: export_dependencies(&self.settings, &self.selections),
+                    departures: DirectoryChange::departures(departed),
+                    directory,
+                    selections: std::mem::take(&mut self.selections),
+                })
+            }
             _ => None,
         };
         let kept = refresh_token
@@ -191,10 +202,12 @@ impl AppState {
             &self.config.organizations,
         );
         match synced.built {
-            Some(built) if built.built_with == current => {
+            Some(built)
+                if built.built_with == current && built.selections == self.config.organizations =>
+            {
                 let mut config = self.config.clone();
                 config.directory = source;
-                self.install_directory(built.directory, config)
+                self.install_directory_with(built.directory, config, Some(built.departures))
             }
             _ => self.replace_directory(source),
         }
