@@ -23,6 +23,8 @@ pub use super::transport::{
 use crate::model::Password;
 use crate::store::origin::{Origin, OriginError};
 
+mod paging;
+
 /// Pages of one collection: 100,000 pages of 999 objects is more than any tenant holds, so a
 /// server that keeps sending next links is stopped here.
 pub const PAGE_LIMIT: usize = 100_000;
@@ -125,103 +127,6 @@ impl GraphClient {
         &self.graph_base
     }
 
-    /// Every page of a collection, starting at `path` (e.g. `/v1.0/users?$top=999`), each
-    /// page as Graph sent it (`value` and, but for the last, `@odata.nextLink`).
-    pub fn get_pages(&self, path: &str) -> Result<Vec<serde_json::Value>, GraphError> {
-        self.pages_from(&format!("{}{path}", self.graph_base))
-    }
-
-    /// Every page of a delta round starting at `url` (a delta link, or a path of
-    /// `/delta`), and the `@odata.deltaLink` its last page gives for the next round. A link
-    /// to another server than the configured Graph is refused, whether read from a file or
-    /// sent by Graph.
-    pub fn get_delta(&self, url: &str) -> Result<(Vec<serde_json::Value>, String), GraphError> {
-        let url = if url.starts_with('/') {
-            format!("{}{url}", self.graph_base)
-        } else {
-            self.origin.check(url)?;
-            url.to_owned()
-        };
-        let pages = self.pages_from(&url)?;
-        let delta_link = pages
-            .last()
-            .and_then(|page| page["@odata.deltaLink"].as_str())
-            .map(str::to_owned)
-            .ok_or_else(|| GraphError::Unreadable {
-                path: self.path_of(&url),
-                message: "the last page has no @odata.deltaLink".to_owned(),
-            })?;
-        self.origin.check(&delta_link)?;
-        Ok((pages, delta_link))
-    }
-
-    fn pages_from(&self, first: &str) -> Result<Vec<serde_json::Value>, GraphError> {
-        let page = self.get(first)?;
-        self.rest_of_pages(first, page)
-    }
-
-    /// `first_page` (the answer to `first`) and every page after it, by `@odata.nextLink`.
-    /// Stops with an error when a link repeats or after [`PAGE_LIMIT`] pages.
-    pub fn rest_of_pages(
-        &self,
-        first: &str,
-        first_page: serde_json::Value,
-    ) -> Result<Vec<serde_json::Value>, GraphError> {
-        self.each_page(first, first_page, |_| Ok(()))
-    }
-
-    /// Every page of a collection starting at `path`, each handed to `on_page` as soon as it
-    /// arrives (so work on it can start while the next is read); an error from `on_page`
-    /// stops the paging.
-    pub fn get_pages_each<E: From<GraphError>>(
-        &self,
-        path: &str,
-        on_page: impl FnMut(&serde_json::Value) -> Result<(), E>,
-    ) -> Result<Vec<serde_json::Value>, E> {
-        let first = format!("{}{path}", self.graph_base);
-        let page = self.get(&first)?;
-        self.each_page(&first, page, on_page)
-    }
-
-    fn each_page<E: From<GraphError>>(
-        &self,
-        first: &str,
-        first_page: serde_json::Value,
-        mut on_page: impl FnMut(&serde_json::Value) -> Result<(), E>,
-    ) -> Result<Vec<serde_json::Value>, E> {
-        let endless = |reason: String| GraphError::EndlessCollection {
-            path: self.path_of(first),
-            reason,
-        };
-        let mut seen = std::collections::HashSet::from([first.to_owned()]);
-        let mut pages = Vec::new();
-        let mut page = first_page;
-        loop {
-            let next = page
-                .get("@odata.nextLink")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_owned);
-            self.stats.pages.fetch_add(1, Ordering::Relaxed);
-            let objects = page
-                .get("value")
-                .and_then(serde_json::Value::as_array)
-                .map_or(0, Vec::len);
-            self.stats.objects.fetch_add(objects, Ordering::Relaxed);
-            on_page(&page)?;
-            pages.push(page);
-            let Some(next) = next else {
-                return Ok(pages);
-            };
-            if pages.len() >= PAGE_LIMIT {
-                return Err(endless(format!("more than {PAGE_LIMIT} pages")).into());
-            }
-            if !seen.insert(next.clone()) {
-                return Err(endless(format!("{} came twice", self.path_of(&next))).into());
-            }
-            page = self.get(&next)?;
-        }
-    }
-
     /// The part of `url` after the Graph base, for messages (links carry no token).
     fn path_of(&self, url: &str) -> String {
         crate::store::origin::shown(url.strip_prefix(&self.graph_base).unwrap_or(url))
@@ -247,6 +152,11 @@ impl GraphClient {
     /// One GET, retried while throttled, with one token refresh on 401.
     pub fn get(&self, url: &str) -> Result<serde_json::Value, GraphError> {
         self.send(url, None, false)
+    }
+
+    /// [`Self::get`], the answer's bytes unparsed.
+    fn get_bytes(&self, url: &str) -> Result<Vec<u8>, GraphError> {
+        self.send_for_bytes(url, None, false)
     }
 
     /// How many users or groups (`resource`) the tenant has, by `$count` (one request, with
@@ -278,6 +188,16 @@ impl GraphClient {
         body: Option<&serde_json::Value>,
         eventual: bool,
     ) -> Result<serde_json::Value, GraphError> {
+        let bytes = self.send_for_bytes(url, body, eventual)?;
+        parse_json(&bytes, &self.path_of(url))
+    }
+
+    fn send_for_bytes(
+        &self,
+        url: &str,
+        body: Option<&serde_json::Value>,
+        eventual: bool,
+    ) -> Result<Vec<u8>, GraphError> {
         let path = self.path_of(url);
         // The one place requests leave: nothing goes to another server than Graph's.
         let parsed = self.origin.check(url)?;
@@ -326,7 +246,7 @@ impl GraphClient {
                 self.pacer.pause_for(wait);
             }
             match status {
-                200..=299 => return parse_json(&answer.body, &path),
+                200..=299 => return Ok(answer.body),
                 401 if !refreshed => {
                     refreshed = true;
                     self.refresh_after(generation)?;

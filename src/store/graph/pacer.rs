@@ -32,16 +32,31 @@ struct PaceState {
     /// before member batches, which are many and independent, so the longest chains are not
     /// stretched by waiting behind them.
     chains_waiting: usize,
+    /// Member batches waiting and in flight: with more than one place, one batch may always
+    /// go, so that chains as many as the places do not hold the batches back until they end.
+    batches_waiting: usize,
+    batches_in_flight: usize,
     most_in_flight: usize,
     paused_until: Option<Instant>,
     /// Time requests spent waiting for a throttling pause to end, added up.
     paused: Duration,
 }
 
+impl PaceState {
+    fn waiting(&mut self, batch: bool) -> &mut usize {
+        if batch {
+            &mut self.batches_waiting
+        } else {
+            &mut self.chains_waiting
+        }
+    }
+}
+
 /// A request's place in flight; dropping it lets the next one go.
 #[derive(Debug)]
 pub struct InFlight<'a> {
     pacer: &'a Pacer,
+    batch: bool,
 }
 
 impl Pacer {
@@ -66,17 +81,27 @@ impl Pacer {
     /// Waits until no throttling pause is on and fewer than the limit are in flight, then
     /// takes a place; [`GraphError::Cancelled`] once `cancel` is set.
     pub fn start(&self, cancel: &AtomicBool) -> Result<InFlight<'_>, GraphError> {
-        let batch = IN_BATCHES.with(std::cell::Cell::get);
+        let batch = in_batches();
         let mut state = self.state();
-        if !batch {
-            state.chains_waiting += 1;
-        }
+        *state.waiting(batch) += 1;
         let started = self.wait_for_place(state, cancel, batch);
-        if !batch {
-            self.state().chains_waiting -= 1;
-            self.changed.notify_all();
-        }
+        *self.state().waiting(batch) -= 1;
+        self.changed.notify_all();
         started
+    }
+
+    /// Whether a request (a member batch's when `batch`) may take a place now: chains go
+    /// first, but with more than one place one batch always flies when batches wait (it goes
+    /// before the chains then), so the batches start with the first groups page even when
+    /// the chains are as many as the places.
+    fn may_start(&self, state: &PaceState, batch: bool) -> bool {
+        let lane = self.limit > 1 && state.batches_in_flight == 0;
+        state.in_flight < self.limit
+            && if batch {
+                state.chains_waiting == 0 || lane
+            } else {
+                !(lane && state.batches_waiting > 0)
+            }
     }
 
     fn wait_for_place<'a>(
@@ -96,10 +121,11 @@ impl Pacer {
                     state.paused += step;
                     step
                 }
-                _ if state.in_flight < self.limit && !(batch && state.chains_waiting > 0) => {
+                _ if self.may_start(&state, batch) => {
                     state.in_flight += 1;
+                    state.batches_in_flight += usize::from(batch);
                     state.most_in_flight = state.most_in_flight.max(state.in_flight);
-                    return Ok(InFlight { pacer: self });
+                    return Ok(InFlight { pacer: self, batch });
                 }
                 _ => CANCEL_CHECK,
             };
@@ -136,7 +162,10 @@ impl Pacer {
 
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
-        self.pacer.state().in_flight -= 1;
+        let mut state = self.pacer.state();
+        state.in_flight -= 1;
+        state.batches_in_flight -= usize::from(self.batch);
+        drop(state);
         // Everyone looks: a chain's request must not sleep while a batch takes its place.
         self.pacer.changed.notify_all();
     }
@@ -145,6 +174,11 @@ impl Drop for InFlight<'_> {
 thread_local! {
     /// This thread reads member batches: its requests yield to the chains'.
     static IN_BATCHES: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True when this thread's requests yield to the chains' (it reads member batches).
+pub(super) fn in_batches() -> bool {
+    IN_BATCHES.with(std::cell::Cell::get)
 }
 
 /// Runs `work` with this thread's requests yielding to the chains' (member batches).
@@ -184,6 +218,28 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     use super::*;
+
+    #[test]
+    fn one_batch_flies_while_batches_wait_unless_there_is_one_place() {
+        let waiting = || PaceState {
+            chains_waiting: 3,
+            batches_waiting: 1,
+            ..PaceState::default()
+        };
+        let three = Pacer::new(3);
+        assert!(three.may_start(&waiting(), true));
+        assert!(!three.may_start(&waiting(), false), "its lane first");
+        let flying = PaceState {
+            in_flight: 1,
+            batches_in_flight: 1,
+            ..waiting()
+        };
+        assert!(three.may_start(&flying, false));
+        assert!(!three.may_start(&flying, true), "one lane; chains first");
+        let one = Pacer::new(1);
+        assert!(one.may_start(&waiting(), false));
+        assert!(!one.may_start(&waiting(), true), "one place: chains first");
+    }
 
     #[test]
     fn no_more_than_the_limit_fly_and_a_pause_holds_everyone() {
