@@ -360,6 +360,32 @@ fn item_2_a_next_or_delta_link_to_another_server_stops_the_sync_and_nothing_goes
     }
 }
 
+/// A page whose bytes hold another `@odata.nextLink` before its own (nested in an object)
+/// makes the early request for the next page guess wrong: that answer is dropped and the
+/// page's own link is read, so the users are the same as without the decoy.
+#[test]
+fn item_2_a_next_link_nested_before_the_pages_own_does_not_become_the_next_page() {
+    let server = TenantServer::start(big_contoso(), 2);
+    let users_of = |folder: &Path| {
+        let tenant = backup_accounts::store::graph::import_folder(folder).unwrap();
+        let mut upns: Vec<String> = tenant.user_upns().map(str::to_owned).collect();
+        upns.sort();
+        upns
+    };
+    let plain = tempfile::tempdir().unwrap();
+    let expected = users_of(&sync(&server.client(), plain.path(), None).unwrap().folder);
+    assert_eq!(expected.len(), 1_003, "two pages of users");
+    server.faults.decoy_next_link.store(true, Ordering::Relaxed);
+    server.clear_requests();
+    let decoyed = tempfile::tempdir().unwrap();
+    let summary = sync(&server.client(), decoyed.path(), None).unwrap();
+    assert!(
+        server.count("GET /v1.0/users?$skiptoken=1") >= 1,
+        "the decoy was guessed"
+    );
+    assert_eq!(users_of(&summary.folder), expected);
+}
+
 #[test]
 fn item_2_a_delta_link_read_back_from_delta_json_must_name_the_configured_graph() {
     let server = TenantServer::start(Tenant::contoso(), 2);

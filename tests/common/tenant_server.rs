@@ -468,6 +468,9 @@ pub struct Faults {
     /// Links of one kind ("users", "members" or "delta") point to this base instead of the
     /// server's own: a hostile or broken server.
     pub foreign_links: Mutex<Option<(&'static str, String)>>,
+    /// Users pages carry, before their own `@odata.nextLink`, another one nested in an
+    /// object (to `$skiptoken=1`): a decoy for a client that looks for the link in the bytes.
+    pub decoy_next_link: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -824,13 +827,19 @@ impl Handler {
                         ..error(429, "TooManyRequests")
                     };
                 }
-                ok(page(
+                let mut body = page(
                     &tenant.users,
                     start,
                     "/v1.0/users",
                     &self.link_base("users"),
                     Tenant::user_json,
-                ))
+                );
+                if self.faults.decoy_next_link.load(Ordering::Relaxed) {
+                    // Keys are written in order: "@odata.context" comes first.
+                    body["@odata.context"] =
+                        json!({"@odata.nextLink": format!("{base}/v1.0/users?$skiptoken=1")});
+                }
+                ok(body)
             }
             "/v1.0/groups" => {
                 if self.faults.break_groups.load(Ordering::Relaxed) {

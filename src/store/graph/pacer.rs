@@ -17,6 +17,11 @@ pub const MAX_IN_FLIGHT: usize = 16;
 /// How often a waiting request looks at the cancel flag.
 const CANCEL_CHECK: Duration = Duration::from_millis(50);
 
+/// How long a chain's place stays kept for its next request once an answer came (the time
+/// to read it and ask for the next page), so a member batch does not take it meanwhile and
+/// make the chain wait for a batch's answer.
+const HANDOVER: Duration = Duration::from_millis(20);
+
 /// The shared pace.
 #[derive(Debug)]
 pub struct Pacer {
@@ -36,6 +41,8 @@ struct PaceState {
     /// go, so that chains as many as the places do not hold the batches back until they end.
     batches_waiting: usize,
     batches_in_flight: usize,
+    /// Places kept for chains' next requests, until these deadlines ([`HANDOVER`]).
+    kept: Vec<Instant>,
     most_in_flight: usize,
     paused_until: Option<Instant>,
     /// Time requests spent waiting for a throttling pause to end, added up.
@@ -94,11 +101,14 @@ impl Pacer {
     /// first, but with more than one place one batch always flies when batches wait (it goes
     /// before the chains then), so the batches start with the first groups page even when
     /// the chains are as many as the places.
-    fn may_start(&self, state: &PaceState, batch: bool) -> bool {
+    /// Places kept for chains count as taken for batches, but for that one batch.
+    fn may_start(&self, state: &mut PaceState, batch: bool, now: Instant) -> bool {
+        state.kept.retain(|deadline| *deadline > now);
         let lane = self.limit > 1 && state.batches_in_flight == 0;
-        state.in_flight < self.limit
+        let free = self.limit.saturating_sub(state.in_flight);
+        free > 0
             && if batch {
-                state.chains_waiting == 0 || lane
+                lane || (state.chains_waiting == 0 && free > state.kept.len())
             } else {
                 !(lane && state.batches_waiting > 0)
             }
@@ -115,19 +125,26 @@ impl Pacer {
                 return Err(GraphError::Cancelled);
             }
             let now = Instant::now();
-            let wait = match state.paused_until {
+            let paused_until = state.paused_until;
+            let wait = match paused_until {
                 Some(until) if until > now => {
                     let step = (until - now).min(CANCEL_CHECK);
                     state.paused += step;
                     step
                 }
-                _ if self.may_start(&state, batch) => {
+                _ if self.may_start(&mut state, batch, now) => {
                     state.in_flight += 1;
                     state.batches_in_flight += usize::from(batch);
+                    if !batch && !state.kept.is_empty() {
+                        state.kept.remove(0);
+                    }
                     state.most_in_flight = state.most_in_flight.max(state.in_flight);
                     return Ok(InFlight { pacer: self, batch });
                 }
-                _ => CANCEL_CHECK,
+                // A kept place that lapses frees it for a batch: look again then.
+                _ => state.kept.iter().min().map_or(CANCEL_CHECK, |deadline| {
+                    deadline.saturating_duration_since(now).min(CANCEL_CHECK)
+                }),
             };
             state = self
                 .changed
@@ -165,6 +182,9 @@ impl Drop for InFlight<'_> {
         let mut state = self.pacer.state();
         state.in_flight -= 1;
         state.batches_in_flight -= usize::from(self.batch);
+        if !self.batch {
+            state.kept.push(Instant::now() + HANDOVER);
+        }
         drop(state);
         // Everyone looks: a chain's request must not sleep while a batch takes its place.
         self.pacer.changed.notify_all();
@@ -226,19 +246,46 @@ mod tests {
             batches_waiting: 1,
             ..PaceState::default()
         };
+        let now = Instant::now();
         let three = Pacer::new(3);
-        assert!(three.may_start(&waiting(), true));
-        assert!(!three.may_start(&waiting(), false), "its lane first");
-        let flying = PaceState {
+        assert!(three.may_start(&mut waiting(), true, now));
+        assert!(
+            !three.may_start(&mut waiting(), false, now),
+            "its lane first"
+        );
+        let flying = || PaceState {
             in_flight: 1,
             batches_in_flight: 1,
             ..waiting()
         };
-        assert!(three.may_start(&flying, false));
-        assert!(!three.may_start(&flying, true), "one lane; chains first");
+        assert!(three.may_start(&mut flying(), false, now));
+        assert!(
+            !three.may_start(&mut flying(), true, now),
+            "one lane; chains first"
+        );
         let one = Pacer::new(1);
-        assert!(one.may_start(&waiting(), false));
-        assert!(!one.may_start(&waiting(), true), "one place: chains first");
+        assert!(one.may_start(&mut waiting(), false, now));
+        assert!(
+            !one.may_start(&mut waiting(), true, now),
+            "one place: chains first"
+        );
+    }
+
+    #[test]
+    fn a_chains_place_is_kept_for_its_next_request_for_a_moment() {
+        let (pacer, cancel) = (Pacer::new(2), AtomicBool::new(false));
+        let batch = as_batches(|| pacer.start(&cancel)).unwrap_or_else(|e| panic!("{e}"));
+        drop(pacer.start(&cancel).unwrap_or_else(|e| panic!("{e}")));
+        let now = Instant::now();
+        let mut state = pacer.state();
+        assert!(!pacer.may_start(&mut state, true, now), "kept from batches");
+        assert!(pacer.may_start(&mut state, false, now), "for the chain");
+        assert!(
+            pacer.may_start(&mut state, true, now + 2 * HANDOVER),
+            "lapsed"
+        );
+        drop(state);
+        drop(batch);
     }
 
     #[test]
