@@ -319,6 +319,14 @@ fn the_sync_worker_hands_over_the_directory_it_built_and_caches_it() {
     synced_contoso(&server, folder.path(), &secrets);
     let mut state =
         backup_accounts::state::AppState::load(&options_in(folder.path()), Ok(secrets)).unwrap();
+    // What the `graph-sync` worker does, here on the test's thread.
+    let sync_now = |state: &backup_accounts::state::AppState| {
+        state
+            .sync_job(false)
+            .unwrap()
+            .run(&|_| {}, Arc::default(), &Arc::default())
+            .unwrap()
+    };
     let copies = || {
         std::fs::read_dir(folder.path().join("cache"))
             .unwrap()
@@ -329,11 +337,7 @@ fn the_sync_worker_hands_over_the_directory_it_built_and_caches_it() {
     assert_eq!(before.len(), 1, "the start cached the snapshot it opened");
     server.change(|t| t.rename_user("u1", "Alice Renamed"));
     std::thread::sleep(std::time::Duration::from_millis(20));
-    let synced = state
-        .sync_job(false)
-        .unwrap()
-        .run(&|_| {}, Arc::default(), &Arc::default())
-        .unwrap();
+    let synced = sync_now(&state);
     let after = copies();
     assert_eq!(after.len(), 1, "one copy per snapshot folder");
     assert!(
@@ -353,11 +357,7 @@ fn the_sync_worker_hands_over_the_directory_it_built_and_caches_it() {
     std::fs::write(&users, kept).unwrap();
 
     // Settings changed while the next sync ran: its directory was built with the old ones.
-    let synced = state
-        .sync_job(false)
-        .unwrap()
-        .run(&|_| {}, Arc::default(), &Arc::default())
-        .unwrap();
+    let synced = sync_now(&state);
     let awaiting = state.edit_settings().unwrap().unwrap();
     let mut settings = state.organization_settings("tenant-1").unwrap().clone();
     settings.authentication = AuthenticationMethod::ModernWithLegacyProtocols;
@@ -371,11 +371,7 @@ fn the_sync_worker_hands_over_the_directory_it_built_and_caches_it() {
     // Carol leaves Europe in the tenant while the next sync runs, and is unchecked here
     // meanwhile: what the worker found for the old selection (carol to revoke) is not used.
     server.change(|t| t.remove_member("g-eu", "u3"));
-    let synced = state
-        .sync_job(false)
-        .unwrap()
-        .run(&|_| {}, Arc::default(), &Arc::default())
-        .unwrap();
+    let synced = sync_now(&state);
     let mut draft = state.open_manager("tenant-1").unwrap();
     draft.set_checked("carol@contoso.com", false).unwrap();
     common::commit(&mut state, &draft).unwrap();

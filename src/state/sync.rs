@@ -9,14 +9,13 @@ use std::sync::atomic::AtomicBool;
 
 use std::collections::BTreeMap;
 
-use crate::model::{DepartedAccounts, Directory, OrganizationSelection};
+use crate::model::{DepartedAccounts, Directory, OrganizationSelection, OrganizationSettings};
 use crate::store::graph::client::GraphStats;
 use crate::store::graph::signin::{
     DeviceCodePrompt, HttpClient, SignInError, SignInSettings, Tokens, refresh_token_key,
     refresh_tokens, signed_in_client, start_sign_in,
 };
 use crate::store::graph::sync::{SyncSummary, sync};
-use crate::store::snapshot::export_dependencies;
 use crate::store::{
     Config, ConfigFile, DirectorySource, LoadedDirectory, SecretStore, load_directory,
 };
@@ -30,12 +29,11 @@ pub struct SyncedTenant {
     built: Option<BuiltDirectory>,
 }
 
-/// A directory built on the worker, with the settings and selected groups it was built with
-/// (as the export's cache key has them), and what it changes in the saved selections it was
-/// given (R14), found there too.
+/// A directory built on the worker, with the settings and saved selections it was built
+/// with, and what it changes in those selections (R14), found there too.
 struct BuiltDirectory {
-    built_with: Vec<u8>,
     directory: Arc<Directory>,
+    settings: BTreeMap<String, OrganizationSettings>,
     selections: BTreeMap<String, OrganizationSelection>,
     departures: DirectoryChange,
 }
@@ -56,7 +54,7 @@ pub struct SyncJob {
     graph: crate::store::config::GraphSettings,
     /// What the synced directory is built with, so the worker leaves its parsed copy in the
     /// cache and the window opens the new snapshot without parsing it.
-    settings: std::collections::BTreeMap<String, crate::model::OrganizationSettings>,
+    settings: BTreeMap<String, OrganizationSettings>,
     selections: BTreeMap<String, OrganizationSelection>,
     cache: crate::store::snapshot_cache::SnapshotCache,
     /// The tenant synced before, whose refresh token may be in the keyring.
@@ -148,9 +146,9 @@ impl SyncJob {
                 let directory = Arc::new(directory);
                 let departed = DepartedAccounts::find(&directory, &self.selections);
                 Some(BuiltDirectory {
-                    built_with: export_dependencies(&self.settings, &self.selections),
                     departures: DirectoryChange::departures(departed),
                     directory,
+                    settings: std::mem::take(&mut self.settings),
                     selections: std::mem::take(&mut self.selections),
                 })
             }
@@ -193,17 +191,14 @@ impl SyncJob {
 
 impl AppState {
     /// Opens a finished sync's snapshot, as [`Self::import_graph_folder`] does: with the
-    /// directory the worker built when the settings and selected groups are still those it
+    /// directory the worker built when the settings and saved selections are still those it
     /// was built with (nothing is read again), else from the folder.
     pub fn import_synced(&mut self, synced: SyncedTenant) -> Result<DirectoryChange, ReloadError> {
         let source = DirectorySource::GraphExport(synced.summary.folder);
-        let current = export_dependencies(
-            &self.config.organization_settings,
-            &self.config.organizations,
-        );
         match synced.built {
             Some(built)
-                if built.built_with == current && built.selections == self.config.organizations =>
+                if built.settings == self.config.organization_settings
+                    && built.selections == self.config.organizations =>
             {
                 let mut config = self.config.clone();
                 config.directory = source;

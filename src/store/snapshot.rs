@@ -104,7 +104,7 @@ pub fn load_directory(
 
 /// The organizations' settings and the groups their selections use, as bytes for the
 /// export's cache key: a change to either builds the directory again.
-pub fn export_dependencies(
+fn export_dependencies(
     settings: &BTreeMap<String, OrganizationSettings>,
     selections: &BTreeMap<String, OrganizationSelection>,
 ) -> Vec<u8> {
