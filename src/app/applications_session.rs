@@ -13,7 +13,7 @@ use crate::ui::modal::dialog_closed;
 use crate::ui::select_application::{self, SelectApplicationView};
 use crate::ui::{Action, ActionSender, ApplicationsAction};
 
-use super::event::FileRequest;
+use super::event::{EventSender, FileRequest, WorkerEvent};
 use super::file_dialog::ask_on_worker;
 use super::keyring_job::KeyringJob;
 use super::session::{Closing, Session, SessionContext, Step};
@@ -53,15 +53,9 @@ impl ApplicationsSession {
         }
     }
 
-    /// Applies one of the manager's actions (file dialogs are asked for through
-    /// `ask_file`); true when it closes (Cancel).
-    fn apply_applications(
-        &mut self,
-        ctx: &egui::Context,
-        state: &AppState,
-        action: ApplicationsAction,
-        ask_file: impl FnOnce(FileRequest),
-    ) -> bool {
+    /// Applies one of the manager's actions; true when it closes (Cancel).
+    fn apply_applications(&mut self, cx: &SessionContext<'_>, action: ApplicationsAction) -> bool {
+        let ctx = cx.ctx;
         match action {
             ApplicationsAction::OpenSelect => self.select = Some(SelectApplicationView::default()),
             ApplicationsAction::CloseSelect => self.close_select(ctx),
@@ -88,7 +82,9 @@ impl ApplicationsSession {
                     self.certificate = Some(InstallCertificateView::new(&app_id, &name));
                 }
             }
-            ApplicationsAction::ChooseFile { key } => ask_file(FileRequest::Certificate { key }),
+            ApplicationsAction::ChooseFile { key } => {
+                ask_on_worker(FileRequest::Certificate { key }, cx.events);
+            }
             ApplicationsAction::Install {
                 app_id,
                 file,
@@ -96,7 +92,7 @@ impl ApplicationsSession {
                 password,
             } => self.install(ctx, &app_id, &file, key_file.as_deref(), &password),
             ApplicationsAction::CloseCertificate => self.close_certificate(ctx),
-            ApplicationsAction::Commit => self.begin_commit(ctx, state),
+            ApplicationsAction::Commit => self.begin_commit(cx.state, cx.events),
             ApplicationsAction::Cancel if self.saving.is_none() => return true,
             ApplicationsAction::Cancel => {}
         }
@@ -150,7 +146,7 @@ impl ApplicationsSession {
         }
     }
 
-    fn begin_commit(&mut self, ctx: &egui::Context, state: &AppState) {
+    fn begin_commit(&mut self, state: &AppState, events: &EventSender) {
         if self.saving.is_some() {
             return;
         }
@@ -158,7 +154,7 @@ impl ApplicationsSession {
         let started = state
             .begin_pool_commit(&self.draft)
             .map_err(|e| e.to_string())
-            .and_then(|pending| KeyringJob::start(pending, ctx));
+            .and_then(|pending| KeyringJob::start(pending, events));
         match started {
             Ok(job) => self.saving = Some(job),
             Err(e) => self.view.set_error(Some(e)),
@@ -199,37 +195,41 @@ impl Session for ApplicationsSession {
         let Action::Applications(action) = action else {
             return Err(action);
         };
-        let (ctx, events) = (cx.ctx, cx.events);
-        let closed = self.apply_applications(ctx, cx.state, action, |request| {
-            ask_on_worker(request, events, ctx);
-        });
-        Ok(if closed {
+        Ok(if self.apply_applications(cx, action) {
             Step::Close(self.closing(None))
         } else {
             Step::Stay
         })
     }
 
-    /// The keyring worker's result: saved, the manager closes; failed, it stays.
-    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
-        match KeyringJob::finish(&mut self.saving, cx.ctx, cx.state) {
-            None => Step::Stay,
-            Some(Ok(())) => Step::Close(self.closing(Some((self.saved(), false)))),
-            Some(Err(e)) => {
+    /// The file Install Certificate asked for (`key`: its private key's), once chosen; the
+    /// keyring worker's end: saved, the manager closes; failed, it stays.
+    fn take_event(
+        &mut self,
+        cx: &mut SessionContext<'_>,
+        event: WorkerEvent,
+    ) -> Result<Step, WorkerEvent> {
+        if let WorkerEvent::FileChosen {
+            request: FileRequest::Certificate { key },
+            path,
+        } = event
+        {
+            if let Some(view) = &mut self.certificate {
+                view.set_file(path, key);
+            }
+            return Ok(Step::Stay);
+        }
+        let saved = KeyringJob::finish(&mut self.saving, event, cx.state)?;
+        Ok(match saved {
+            Ok(()) => Step::Close(self.closing(Some((self.saved(), false)))),
+            Err(e) => {
                 self.view.set_error(Some(e.to_string()));
                 Step::Stay
             }
-        }
+        })
     }
 
     fn is_saving(&self) -> bool {
         self.saving.is_some()
-    }
-
-    /// The file Install Certificate asked for (`key`: its private key's), once chosen.
-    fn file_chosen(&mut self, path: std::path::PathBuf, key: bool) {
-        if let Some(view) = &mut self.certificate {
-            view.set_file(path, key);
-        }
     }
 }

@@ -9,9 +9,9 @@ use super::event::FileRequest;
 use super::file_dialog::ask_on_worker;
 
 impl BackupAccountsApp {
-    /// Opens the native file dialog on a worker; its answer comes back as an action.
-    pub(super) fn ask_for_file(&self, ctx: &egui::Context, request: FileRequest) {
-        ask_on_worker(request, self.events.sender(), ctx);
+    /// Opens the native file dialog on a worker; its answer comes back as a worker event.
+    pub(super) fn ask_for_file(&self, request: FileRequest) {
+        ask_on_worker(request, self.events.sender());
     }
 
     pub(super) fn reload_directory(&mut self, ctx: &egui::Context) {

@@ -1,37 +1,20 @@
-//! The stack of windows over the main one: each frame their jobs are collected; what a
-//! directory change leaves to decide is opened by the operation that made it; each action
-//! goes to the newest window that takes it; what a closing window hands over (focus, banner,
-//! follow-up work) is done here.
+//! The stack of windows over the main one: what a directory change leaves to decide is
+//! opened by the operation that made it; each action and each worker event goes to the
+//! newest window that takes it; what a closing window hands over (focus, banner, follow-up
+//! work) is done here.
 
 use crate::state::{AppState, DirectoryChange};
 use crate::ui::{Action, ActionSender, modal};
 
 use super::BackupAccountsApp;
+use super::event::WorkerEvent;
 use super::revocation_session::RevocationSession;
 use super::session::{Closing, FollowUp, SessionContext, Step};
 use super::settings_session::SettingsSession;
 
 impl BackupAccountsApp {
-    /// The windows over the main one, after collecting what their jobs finished.
+    /// The windows over the main one.
     pub(super) fn dialogs_ui(&mut self, ctx: &egui::Context, sender: &ActionSender) {
-        let mut index = 0;
-        while index < self.sessions.len() {
-            let Ok(state) = &mut self.state else {
-                return;
-            };
-            let mut cx = SessionContext {
-                ctx,
-                state,
-                events: self.events.sender(),
-            };
-            match self.sessions[index].poll(&mut cx) {
-                Step::Stay => index += 1,
-                Step::Close(closing) => {
-                    self.sessions.remove(index);
-                    self.closed(ctx, closing);
-                }
-            }
-        }
         if std::mem::take(&mut self.loaded) {
             // Start-up has no window context: what loading found opens at the first frame.
             let left = self
@@ -60,11 +43,11 @@ impl BackupAccountsApp {
             return;
         }
         if let Some(awaiting) = change.needs_settings.take() {
-            let settings = SettingsSession::new(state, ctx, awaiting, change);
+            let settings = SettingsSession::new(state, self.events.sender(), awaiting, change);
             self.sessions.push(Box::new(settings));
             return;
         }
-        match RevocationSession::open(change, state, ctx) {
+        match RevocationSession::open(change, state, self.events.sender()) {
             Some(Ok(revocation)) => self.sessions.push(Box::new(revocation)),
             Some(Err(closing)) => self.closed(ctx, closing),
             None => {}
@@ -104,7 +87,7 @@ impl BackupAccountsApp {
         let mut action = match action {
             Action::Startup(action) => return self.apply_startup(ctx, action),
             Action::Main(action) => return self.apply_main(ctx, action),
-            Action::Health(action) => return self.apply_health(ctx, action),
+            Action::Health(action) => return self.apply_health(action),
             other => other,
         };
         let Ok(state) = &mut self.state else {
@@ -118,13 +101,44 @@ impl BackupAccountsApp {
                 events: &events,
             };
             match self.sessions[index].apply(&mut cx, action) {
-                Ok(Step::Stay) => return,
-                Ok(Step::Close(closing)) => {
-                    self.sessions.remove(index);
-                    return self.closed(ctx, closing);
-                }
+                Ok(step) => return self.stepped(ctx, index, step),
                 Err(unhandled) => action = unhandled,
             }
+        }
+    }
+
+    /// Offers a worker event to the windows, newest first; gives it back when none takes it.
+    pub(super) fn offer_to_sessions(
+        &mut self,
+        ctx: &egui::Context,
+        mut event: WorkerEvent,
+    ) -> Option<WorkerEvent> {
+        let Ok(state) = &mut self.state else {
+            return Some(event);
+        };
+        let events = self.events.sender().clone();
+        for index in (0..self.sessions.len()).rev() {
+            let mut cx = SessionContext {
+                ctx,
+                state,
+                events: &events,
+            };
+            match self.sessions[index].take_event(&mut cx, event) {
+                Ok(step) => {
+                    self.stepped(ctx, index, step);
+                    return None;
+                }
+                Err(unhandled) => event = unhandled,
+            }
+        }
+        Some(event)
+    }
+
+    /// What the window at `index` said after an action or an event.
+    fn stepped(&mut self, ctx: &egui::Context, index: usize, step: Step) {
+        if let Step::Close(closing) = step {
+            self.sessions.remove(index);
+            self.closed(ctx, closing);
         }
     }
 }

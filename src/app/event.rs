@@ -1,9 +1,12 @@
 //! What workers bring back, kept apart from what the administrator asks for (the views'
 //! [`crate::ui::Action`]s): a worker's answer is not an intent, and it can arrive at any
-//! frame. The app drains these after the frame's actions.
+//! frame. Sending one wakes the window; the app drains them after the frame's actions and
+//! hands each to the part that waits for it.
 
+use std::any::Any;
 use std::path::PathBuf;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock, mpsc};
 
 use crate::model::health::HealthList;
 
@@ -42,17 +45,54 @@ pub enum WorkerEvent {
     },
     /// No native dialog could be shown, and what to do instead.
     FileDialogUnavailable(String),
+    /// A [`super::job::Job`] ended; only its holder can read the result.
+    JobEnded(JobEnded),
+}
+
+/// Which job an event is about; unique in the process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct JobId(u64);
+
+impl JobId {
+    /// A new id, never given before in this process.
+    pub(super) fn next() -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        Self(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
+/// A job's end, with its result (a `Result<T, JobPanicked>` only the job's holder can read).
+pub struct JobEnded {
+    pub(super) job: JobId,
+    pub(super) result: Box<dyn Any + Send>,
+}
+
+impl std::fmt::Debug for JobEnded {
+    // The result may hold anything (a configuration, a directory): only the job is named.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JobEnded")
+            .field("job", &self.job)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The sending end, for workers (and tests standing in for them).
 #[derive(Clone, Debug)]
-pub struct EventSender(mpsc::Sender<WorkerEvent>);
+pub struct EventSender {
+    queue: mpsc::Sender<WorkerEvent>,
+    /// The window to wake, once it has drawn its first frame.
+    window: Arc<OnceLock<egui::Context>>,
+}
 
 impl EventSender {
-    /// Queues an answer for the app to take after the next frame's actions.
+    /// Queues an answer for the app to take after the next frame's actions, and wakes the
+    /// window so that frame comes without input.
     pub fn send(&self, event: WorkerEvent) {
         // The receiver lives as long as the app; after it is gone nobody is left to act.
-        let _ = self.0.send(event);
+        let _ = self.queue.send(event);
+        if let Some(window) = self.window.get() {
+            window.request_repaint();
+        }
     }
 }
 
@@ -65,9 +105,12 @@ pub struct EventQueue {
 
 impl Default for EventQueue {
     fn default() -> Self {
-        let (sender, receiver) = mpsc::channel();
+        let (queue, receiver) = mpsc::channel();
         Self {
-            sender: EventSender(sender),
+            sender: EventSender {
+                queue,
+                window: Arc::default(),
+            },
             receiver,
         }
     }
@@ -79,8 +122,19 @@ impl EventQueue {
         &self.sender
     }
 
+    /// The window that sending wakes (the first one given counts: an app has one window).
+    pub fn wake(&self, window: &egui::Context) {
+        let _ = self.sender.window.set(window.clone());
+    }
+
     /// Takes every answer queued so far, in order.
     pub fn drain(&self) -> Vec<WorkerEvent> {
         self.receiver.try_iter().collect()
+    }
+
+    /// Waits for the next answer (tests without a window).
+    #[cfg(test)]
+    pub fn wait(&self) -> WorkerEvent {
+        self.receiver.recv().expect("the queue keeps a sender")
     }
 }

@@ -8,10 +8,11 @@ use super::event::{EventSender, FileRequest, WorkerEvent};
 use super::job::Job;
 
 /// Shows the dialog on a `file-dialog` [`Job`]; the answer comes back as a [`WorkerEvent`]
-/// (the job itself is not kept: a dialog cannot be cancelled and has no progress).
-pub fn ask_on_worker(request: FileRequest, events: &EventSender, ctx: &egui::Context) {
+/// of its own (the job itself is not kept, nobody waits for its end: a dialog cannot be
+/// cancelled and has no progress).
+pub fn ask_on_worker(request: FileRequest, events: &EventSender) {
     let answers = events.clone();
-    let spawned = Job::spawn("file-dialog", 0, ctx, move |_| {
+    let spawned = Job::spawn("file-dialog", 0, events, move |_| {
         if let Some(event) = ask(request) {
             answers.send(event);
         }

@@ -10,12 +10,12 @@ use super::BackupAccountsApp;
 use super::event::FileRequest;
 
 impl BackupAccountsApp {
-    pub(super) fn apply_health(&mut self, ctx: &egui::Context, action: HealthAction) {
+    pub(super) fn apply_health(&mut self, action: HealthAction) {
         let Ok(state) = &mut self.state else {
             return;
         };
         match action {
-            HealthAction::CheckNow => self.health.check_now(state, ctx),
+            HealthAction::CheckNow => self.health.check_now(state, self.events.sender()),
             HealthAction::SetMaxAge(days) => {
                 if let Err(e) = state.set_max_password_age(days) {
                     self.show_banner(e.to_string(), true);
@@ -44,14 +44,11 @@ impl BackupAccountsApp {
                     .organization(&organization_id)
                     .map_or("organization", |o| o.name.as_str());
                 let file_name = list.file_name(name);
-                self.ask_for_file(
-                    ctx,
-                    FileRequest::SaveCsv {
-                        organization_id,
-                        list,
-                        file_name,
-                    },
-                );
+                self.ask_for_file(FileRequest::SaveCsv {
+                    organization_id,
+                    list,
+                    file_name,
+                });
             }
         }
     }

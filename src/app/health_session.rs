@@ -6,6 +6,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::event::{EventSender, WorkerEvent};
 use super::job::Job;
 use super::server_overview::ServerOverview;
 use crate::model::health::HealthReport;
@@ -42,16 +43,16 @@ pub struct HealthSession {
 
 impl HealthSession {
     /// Shows or hides the view; showing it checks the keyring.
-    pub fn set_visible(&mut self, visible: bool, state: &AppState, ctx: &egui::Context) {
+    pub fn set_visible(&mut self, visible: bool, state: &AppState, events: &EventSender) {
         let opened = visible && !self.visible;
         self.visible = visible;
         if opened {
-            self.check_now(state, ctx);
+            self.check_now(state, events);
         }
     }
 
     /// Starts reading every saved secret, unless a check is already running.
-    pub fn check_now(&mut self, state: &AppState, ctx: &egui::Context) {
+    pub fn check_now(&mut self, state: &AppState, events: &EventSender) {
         if self.check.is_some() {
             return;
         }
@@ -67,7 +68,7 @@ impl HealthSession {
                 return;
             }
         };
-        let spawned = Job::spawn("keyring-check", job.len(), ctx, move |progress| {
+        let spawned = Job::spawn("keyring-check", job.len(), events, move |progress| {
             job.run(&progress.done)
         });
         match spawned {
@@ -97,41 +98,61 @@ impl HealthSession {
         });
     }
 
-    /// Collects finished work and starts the report when it is out of date; call every
-    /// frame while the view is visible. `server` is the last look at the backup server.
-    pub fn poll(&mut self, state: &AppState, server: &ServerOverview, ctx: &egui::Context) {
-        let total = self.check.as_ref().map_or(0, |job| job.progress().1);
-        if let Some(result) = Job::poll(&mut self.check, ctx, Duration::from_millis(50)) {
-            let result = result.unwrap_or_else(|_| {
-                Err(SecretError::Unavailable {
-                    store: crate::store::secrets::PLATFORM_KEYRING,
-                    detail: "the keyring check stopped unexpectedly".to_owned(),
-                })
-            });
-            self.finish_check(result, total);
-        }
-        if self.check.is_none() && self.checked_revision != Some(state.revision()) {
+    /// Starts what is out of date while the view is visible (call every frame): the check
+    /// when the keyring changed since the last one, the report when the state, the check or
+    /// the backup server's facts (`server`) changed since it was computed.
+    pub fn refresh(
+        &mut self,
+        state: &AppState,
+        server: &ServerOverview,
+        events: &EventSender,
+        ctx: &egui::Context,
+    ) {
+        if self.check.is_some() {
+            // The bar moves without input: the worker counts, nothing tells the window.
+            ctx.request_repaint_after(Duration::from_millis(50));
+        } else if self.checked_revision != Some(state.revision()) {
             // Saving or revoking changed the keyring: what the last check found is stale.
-            self.check_now(state, ctx);
+            self.check_now(state, events);
         }
         let wanted = (state.revision(), self.check_generation, server.generation());
-        if let Some((computed_for, job)) = self.computing.take() {
-            let mut running = Some(job);
-            match Job::poll(&mut running, ctx, Duration::from_millis(20)) {
-                None => {
-                    self.computing = running.map(|job| (computed_for, job));
-                    return;
-                }
-                Some(Ok(report)) => {
-                    self.report = Some(Arc::new(report));
-                    self.report_for = Some(computed_for);
-                }
-                Some(Err(_)) => log::error!("the Health report's worker stopped unexpectedly"),
+        if self.computing.is_none() && self.report_for != Some(wanted) {
+            self.start_report(state, server.facts().cloned(), wanted, events);
+        }
+    }
+
+    /// Takes the check's or the report's end; any other event is given back.
+    pub fn take_event(&mut self, event: WorkerEvent) -> Result<(), WorkerEvent> {
+        let total = self.check.as_ref().map_or(0, |job| job.progress().1);
+        let event = match Job::result_of(&mut self.check, event) {
+            Ok(result) => {
+                let result = result.unwrap_or_else(|_| {
+                    Err(SecretError::Unavailable {
+                        store: crate::store::secrets::PLATFORM_KEYRING,
+                        detail: "the keyring check stopped unexpectedly".to_owned(),
+                    })
+                });
+                self.finish_check(result, total);
+                return Ok(());
+            }
+            Err(other) => other,
+        };
+        let Some((computed_for, job)) = self.computing.take() else {
+            return Err(event);
+        };
+        let mut running = Some(job);
+        match Job::result_of(&mut running, event) {
+            Ok(Ok(report)) => {
+                self.report = Some(Arc::new(report));
+                self.report_for = Some(computed_for);
+            }
+            Ok(Err(_)) => log::error!("the Health report's worker stopped unexpectedly"),
+            Err(other) => {
+                self.computing = running.map(|job| (computed_for, job));
+                return Err(other);
             }
         }
-        if self.report_for != Some(wanted) {
-            self.start_report(state, server.facts().cloned(), wanted, ctx);
-        }
+        Ok(())
     }
 
     fn start_report(
@@ -139,16 +160,15 @@ impl HealthSession {
         state: &AppState,
         server: Option<Arc<ServerFacts>>,
         wanted: ReportInputs,
-        ctx: &egui::Context,
+        events: &EventSender,
     ) {
         let job = state.health_job(None);
         let missing = self.missing.clone();
-        let spawned = Job::spawn("health-report", 0, ctx, move |_| {
+        let spawned = Job::spawn("health-report", 0, events, move |_| {
             job.compute(missing.as_ref(), server.as_deref(), jiff::Timestamp::now())
         });
         if let Ok(report) = spawned {
             self.computing = Some((wanted, report));
-            ctx.request_repaint_after(Duration::from_millis(20));
         }
     }
 

@@ -1,58 +1,100 @@
 //! Slow work off the window's thread, in one shape: a named worker thread, its progress (done
-//! of total), a cancel flag it may honour, and its result taken once, when it has finished.
-//! The window repaints when the work ends and, while it runs, often enough to move its
-//! progress bar; drawing never waits for a job.
+//! of total), a cancel flag it may honour, and its result delivered as a worker event
+//! ([`WorkerEvent::JobEnded`]) that wakes the window. The app hands each event to the part
+//! that holds the job; drawing never waits for a job, and nothing polls one.
 
+use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::thread::JoinHandle;
-use std::time::Duration;
 
+use super::event::{EventSender, JobEnded, JobId, WorkerEvent};
 pub use crate::model::progress::JobProgress;
 
 /// The worker ended by panicking: no result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct JobPanicked;
 
-/// Work running on a named worker thread.
-#[derive(Debug)]
+/// Work running on a named worker thread; its result arrives as a [`JobEnded`] event.
 pub struct Job<T> {
-    worker: JoinHandle<T>,
+    id: JobId,
     progress: Arc<JobProgress>,
+    result: PhantomData<fn() -> T>,
+}
+
+impl<T> std::fmt::Debug for Job<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Job")
+            .field("id", &self.id)
+            .field("progress", &self.progress)
+            .finish()
+    }
 }
 
 impl<T: Send + 'static> Job<T> {
-    /// Starts `work` on a thread named `name` with `total` steps to go (0 when unknown);
-    /// the window repaints when it ends. Fails only when no thread can be started.
+    /// Starts `work` on a thread named `name` with `total` steps to go (0 when unknown); its
+    /// result (or that it panicked) is sent to `events` when it ends. Fails only when no
+    /// thread can be started.
     pub fn spawn(
         name: &str,
         total: usize,
-        ctx: &egui::Context,
+        events: &EventSender,
         work: impl FnOnce(&JobProgress) -> T + Send + 'static,
     ) -> std::io::Result<Self> {
+        let id = JobId::next();
         let progress = Arc::new(JobProgress::with_total(total));
-        let (shared, repaint) = (progress.clone(), ctx.clone());
-        let worker = std::thread::Builder::new()
+        let (shared, answers) = (progress.clone(), events.clone());
+        std::thread::Builder::new()
             .name(name.to_owned())
             .spawn(move || {
-                let result = work(&shared);
-                repaint.request_repaint();
-                result
+                // A panic is reported as an end without a result, so the window does not
+                // wait for ever.
+                let result: Result<T, JobPanicked> =
+                    std::panic::catch_unwind(AssertUnwindSafe(|| work(&shared)))
+                        .map_err(|_| JobPanicked);
+                answers.send(WorkerEvent::JobEnded(JobEnded {
+                    job: id,
+                    result: Box::new(result),
+                }));
             })?;
-        Ok(Self { worker, progress })
+        Ok(Self {
+            id,
+            progress,
+            result: PhantomData,
+        })
     }
 
+    /// The result `event` brings when it is the end of the job in `job` (which is then
+    /// gone); the event back, untouched, when it is about something else.
+    pub fn result_of(
+        job: &mut Option<Self>,
+        event: WorkerEvent,
+    ) -> Result<Result<T, JobPanicked>, WorkerEvent> {
+        let WorkerEvent::JobEnded(ended) = event else {
+            return Err(event);
+        };
+        if job.as_ref().map(|j| j.id) != Some(ended.job) {
+            return Err(WorkerEvent::JobEnded(ended));
+        }
+        let JobEnded { job: id, result } = ended;
+        match result.downcast::<Result<T, JobPanicked>>() {
+            Ok(result) => {
+                *job = None;
+                Ok(*result)
+            }
+            // Not reached: a job's id is only ever sent with its own result type.
+            Err(result) => Err(WorkerEvent::JobEnded(JobEnded { job: id, result })),
+        }
+    }
+}
+
+impl<T> Job<T> {
     /// Steps done so far, and in all.
     pub fn progress(&self) -> (usize, usize) {
         (
             self.progress.done.load(Ordering::Relaxed),
             self.progress.total.load(Ordering::Relaxed),
         )
-    }
-
-    /// What the worker says it does now.
-    pub fn step(&self) -> String {
-        self.progress.step()
     }
 
     /// What it does now (said to be cancelling once asked to stop), and steps done of all.
@@ -62,7 +104,10 @@ impl<T: Send + 'static> Job<T> {
         } else {
             ""
         };
-        (format!("{cancelling}{}", self.step()), self.progress())
+        (
+            format!("{cancelling}{}", self.progress.step()),
+            self.progress(),
+        )
     }
 
     /// Asks the worker to stop; it does at its next check.
@@ -74,27 +119,6 @@ impl<T: Send + 'static> Job<T> {
     pub fn was_cancelled(&self) -> bool {
         self.progress.is_cancelled()
     }
-
-    /// True once the worker has ended.
-    pub fn is_finished(&self) -> bool {
-        self.worker.is_finished()
-    }
-
-    /// The result of the job in `job` once it has finished, taking it out; `None` while it
-    /// runs (asking for a repaint after `every`, so its progress keeps moving) or when there
-    /// is no job.
-    pub fn poll(
-        job: &mut Option<Self>,
-        ctx: &egui::Context,
-        every: Duration,
-    ) -> Option<Result<T, JobPanicked>> {
-        if !job.as_ref()?.is_finished() {
-            ctx.request_repaint_after(every);
-            return None;
-        }
-        let job = job.take()?;
-        Some(job.worker.join().map_err(|_| JobPanicked))
-    }
 }
 
 #[cfg(test)]
@@ -102,26 +126,23 @@ mod tests {
     // A panic is how a test reports a failure.
     #![allow(clippy::unwrap_used)]
 
+    use super::super::event::EventQueue;
     use super::*;
 
+    /// Waits for the next event and hands it to `job`.
     fn wait<T: Send + 'static>(
         job: &mut Option<Job<T>>,
-        ctx: &egui::Context,
-    ) -> Result<T, JobPanicked> {
-        loop {
-            if let Some(result) = Job::poll(job, ctx, Duration::from_millis(1)) {
-                return result;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
+        events: &EventQueue,
+    ) -> Result<Result<T, JobPanicked>, WorkerEvent> {
+        Job::result_of(job, events.wait())
     }
 
     #[test]
-    fn a_job_reports_progress_runs_on_its_named_thread_and_gives_its_result_once() {
-        let ctx = egui::Context::default();
+    fn a_job_reports_progress_runs_on_its_named_thread_and_sends_its_result_once() {
+        let events = EventQueue::default();
         let (release, hold) = std::sync::mpsc::channel::<()>();
         let mut job = Some(
-            Job::spawn("test-job", 3, &ctx, move |progress| {
+            Job::spawn("test-job", 3, events.sender(), move |progress| {
                 progress.done.fetch_add(2, Ordering::Relaxed);
                 hold.recv().unwrap();
                 std::thread::current().name().map(str::to_owned)
@@ -131,22 +152,38 @@ mod tests {
         while job.as_ref().unwrap().progress() != (2, 3) {
             std::thread::yield_now();
         }
-        assert!(
-            Job::poll(&mut job, &ctx, Duration::from_millis(1)).is_none(),
-            "still running"
-        );
+        assert!(events.drain().is_empty(), "nothing is sent while it runs");
         release.send(()).unwrap();
-        assert_eq!(wait(&mut job, &ctx), Ok(Some("test-job".to_owned())));
+        assert_eq!(
+            wait(&mut job, &events).unwrap(),
+            Ok(Some("test-job".to_owned()))
+        );
         assert!(job.is_none(), "the result is taken once");
     }
 
     #[test]
-    fn a_cancelled_job_sees_it_and_a_panicking_one_gives_no_result() {
-        let ctx = egui::Context::default();
+    fn another_jobs_end_is_given_back_untouched() {
+        let events = EventQueue::default();
+        let mut first = Some(Job::spawn("first", 0, events.sender(), |_| 1_u8).unwrap());
+        let ended = events.wait();
+        let mut second: Option<Job<u8>> =
+            Some(Job::spawn("second", 0, events.sender(), |_| 2_u8).unwrap());
+        let given_back = Job::result_of(&mut second, ended).unwrap_err();
+        assert!(
+            second.is_some(),
+            "the second job still waits for its own end"
+        );
+        assert_eq!(Job::result_of(&mut first, given_back).unwrap(), Ok(1));
+        assert_eq!(wait(&mut second, &events).unwrap(), Ok(2));
+    }
+
+    #[test]
+    fn a_cancelled_job_sees_it_and_a_panicking_one_ends_without_a_result() {
+        let events = EventQueue::default();
         let mut job = Some(
-            Job::spawn("cancelled", 0, &ctx, |progress| {
+            Job::spawn("cancelled", 0, events.sender(), |progress| {
                 while !progress.is_cancelled() {
-                    std::thread::sleep(Duration::from_millis(1));
+                    std::thread::sleep(std::time::Duration::from_millis(1));
                 }
                 "stopped"
             })
@@ -154,10 +191,14 @@ mod tests {
         );
         job.as_ref().unwrap().cancel();
         assert!(job.as_ref().unwrap().was_cancelled());
-        assert_eq!(wait(&mut job, &ctx), Ok("stopped"));
+        assert_eq!(wait(&mut job, &events).unwrap(), Ok("stopped"));
 
-        let mut job =
-            Some(Job::spawn("panicking", 0, &ctx, |_| -> u8 { panic!("on purpose") }).unwrap());
-        assert_eq!(wait(&mut job, &ctx), Err(JobPanicked));
+        let mut job = Some(
+            Job::spawn("panicking", 0, events.sender(), |_| -> u8 {
+                panic!("on purpose")
+            })
+            .unwrap(),
+        );
+        assert_eq!(wait(&mut job, &events).unwrap(), Err(JobPanicked));
     }
 }

@@ -1,8 +1,7 @@
 //! Commits run on a named worker thread (`keyring-commit`), so a slow keyring, or its unlock
 //! prompt, never freezes the window; the window draws their progress meanwhile.
 
-use std::time::Duration;
-
+use super::event::{EventSender, WorkerEvent};
 use super::job::{Job, JobPanicked};
 use crate::state::PendingCommit;
 use crate::store::{CommitError, Config, SecretError};
@@ -12,10 +11,10 @@ use crate::store::{CommitError, Config, SecretError};
 pub struct KeyringJob(Job<Result<Config, CommitError>>);
 
 impl KeyringJob {
-    /// Starts the commit on its own thread; the window repaints when it ends.
-    pub fn start(pending: PendingCommit, ctx: &egui::Context) -> Result<Self, String> {
+    /// Starts the commit on its own thread; its end comes back as a worker event.
+    pub fn start(pending: PendingCommit, events: &EventSender) -> Result<Self, String> {
         let total = pending.keyring_steps();
-        Job::spawn("keyring-commit", total, ctx, move |progress| {
+        Job::spawn("keyring-commit", total, events, move |progress| {
             pending.run(&progress.done)
         })
         .map(Self)
@@ -27,33 +26,26 @@ impl KeyringJob {
         self.0.progress()
     }
 
-    /// The job's result once it has finished; `None` (and a repaint soon, to keep the
-    /// progress moving) while it runs.
-    pub fn poll(
+    /// When `event` is the end of the commit in `job`: on success the saved configuration
+    /// goes to the state; a failure is logged and returned for the window to show. Any other
+    /// event is given back.
+    pub fn finish(
         job: &mut Option<Self>,
-        ctx: &egui::Context,
-    ) -> Option<Result<Config, CommitError>> {
+        event: WorkerEvent,
+        state: &mut crate::state::AppState,
+    ) -> Result<Result<(), CommitError>, WorkerEvent> {
         let mut inner = job.take().map(|j| j.0);
-        let result = Job::poll(&mut inner, ctx, Duration::from_millis(50));
+        let result = Job::result_of(&mut inner, event);
         *job = inner.map(Self);
-        Some(result?.unwrap_or_else(|JobPanicked| {
+        let result = result?.unwrap_or_else(|JobPanicked| {
             Err(CommitError::Secret(SecretError::Failed {
                 store: crate::store::secrets::PLATFORM_KEYRING,
                 action: "save",
                 account: String::new(),
                 detail: "the keyring worker stopped unexpectedly".to_owned(),
             }))
-        }))
-    }
-
-    /// Once the job has finished: on success the saved configuration goes to the state;
-    /// a failure is logged and returned for the window to show. `None` while it runs.
-    pub fn finish(
-        job: &mut Option<Self>,
-        ctx: &egui::Context,
-        state: &mut crate::state::AppState,
-    ) -> Option<Result<(), CommitError>> {
-        Some(match Self::poll(job, ctx)? {
+        });
+        Ok(match result {
             Ok(config) => {
                 state.finish_commit(config);
                 Ok(())

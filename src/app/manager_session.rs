@@ -11,6 +11,7 @@ use crate::ui::modal::dialog_closed;
 use crate::ui::password::{self, PasswordView};
 use crate::ui::{ActionSender, ManagerAction};
 
+use super::event::WorkerEvent;
 use super::keyring_job::KeyringJob;
 use super::session::{Closing, Session, SessionContext, Step};
 
@@ -58,12 +59,8 @@ impl ManagerSession {
 
     /// Applies one of the manager's actions through the draft and the state; true when the
     /// manager closes (Cancel).
-    fn apply_manager(
-        &mut self,
-        ctx: &egui::Context,
-        state: &AppState,
-        action: ManagerAction,
-    ) -> bool {
+    fn apply_manager(&mut self, cx: &SessionContext<'_>, action: ManagerAction) -> bool {
+        let ctx = cx.ctx;
         match action {
             ManagerAction::OpenGroupPicker => {
                 let current = self.draft.group().map(|g| g.id.clone());
@@ -107,10 +104,10 @@ impl ManagerSession {
                 }
             }
             ManagerAction::ClosePassword => self.close_password(ctx),
-            ManagerAction::Commit => self.ask_consent_or_commit(ctx, state),
+            ManagerAction::Commit => self.ask_consent_or_commit(cx),
             ManagerAction::ConfirmCommit => {
                 self.close_summary(ctx);
-                self.begin_commit(ctx, state);
+                self.begin_commit(cx);
             }
             ManagerAction::BackToManager => self.close_summary(ctx),
             // A running commit cannot be abandoned half-way; the buttons are disabled meanwhile.
@@ -126,7 +123,7 @@ impl ManagerSession {
     }
 
     /// R14: a commit that deletes secrets or changes the group shows what it changes first.
-    fn ask_consent_or_commit(&mut self, ctx: &egui::Context, state: &AppState) {
+    fn ask_consent_or_commit(&mut self, cx: &SessionContext<'_>) {
         // Refusals (R7) come first: the commit shows them without asking anything.
         // R7 is the only refusal a commit can meet; asking the draft for it copies no password.
         let valid = self.draft.accounts_missing_password().is_empty();
@@ -134,7 +131,7 @@ impl ManagerSession {
         if valid && summary.needs_consent() && self.saving.is_none() {
             self.summary = Some(summary);
         } else {
-            self.begin_commit(ctx, state);
+            self.begin_commit(cx);
         }
     }
 
@@ -168,12 +165,12 @@ impl ManagerSession {
     }
 
     /// Validates the draft and starts writing it on the keyring worker thread.
-    fn begin_commit(&mut self, ctx: &egui::Context, state: &AppState) {
+    fn begin_commit(&mut self, cx: &SessionContext<'_>) {
         if self.saving.is_some() {
             return;
         }
         self.view.set_commit_error(None);
-        let pending = match state.begin_commit(&self.draft) {
+        let pending = match cx.state.begin_commit(&self.draft) {
             Ok(pending) => pending,
             Err(CommitFailure::Invalid(e @ DraftError::MissingPasswords { .. })) => {
                 self.view.set_error(Some(e.to_string()));
@@ -185,7 +182,7 @@ impl ManagerSession {
                 return;
             }
         };
-        match KeyringJob::start(pending, ctx) {
+        match KeyringJob::start(pending, cx.events) {
             Ok(job) => self.saving = Some(job),
             Err(e) => self.view.set_commit_error(Some(e)),
         }
@@ -227,24 +224,29 @@ impl Session for ManagerSession {
         let Action::Manager(action) = action else {
             return Err(action);
         };
-        Ok(if self.apply_manager(cx.ctx, cx.state, action) {
+        Ok(if self.apply_manager(cx, action) {
             Step::Close(self.closing(None))
         } else {
             Step::Stay
         })
     }
 
-    /// The keyring worker's result once it is done: the saved configuration goes to the
-    /// state and the manager closes; a failure stays in the manager.
-    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
-        match KeyringJob::finish(&mut self.saving, cx.ctx, cx.state) {
-            None => Step::Stay,
-            Some(Ok(())) => Step::Close(self.closing(Some((self.saved(cx.state), false)))),
-            Some(Err(e)) => {
-                self.view.set_commit_error(Some(e.to_string()));
-                Step::Stay
-            }
-        }
+    /// The keyring worker's end: the saved configuration goes to the state and the manager
+    /// closes; a failure stays in the manager.
+    fn take_event(
+        &mut self,
+        cx: &mut SessionContext<'_>,
+        event: WorkerEvent,
+    ) -> Result<Step, WorkerEvent> {
+        Ok(
+            match KeyringJob::finish(&mut self.saving, event, cx.state)? {
+                Ok(()) => Step::Close(self.closing(Some((self.saved(cx.state), false)))),
+                Err(e) => {
+                    self.view.set_commit_error(Some(e.to_string()));
+                    Step::Stay
+                }
+            },
+        )
     }
 
     fn is_saving(&self) -> bool {

@@ -164,8 +164,9 @@ impl BackupAccountsApp {
                 node.set_label("Backup Accounts");
             });
         modal::give_back_focus(ui.ctx());
+        self.events.wake(ui.ctx());
         let sender = self.actions.sender().clone();
-        self.poll_server(ui.ctx());
+        self.read_server_if_stale();
         match &self.state {
             Err(error) => startup_error_ui(ui, error, &sender),
             Ok(state) => {
@@ -175,7 +176,8 @@ impl BackupAccountsApp {
                 self.organizations
                     .menu_bar_ui(ui, blocked, synced, connected, &sender);
                 if self.health.visible {
-                    self.health.poll(state, &self.server, ui.ctx());
+                    let events = self.events.sender();
+                    self.health.refresh(state, &self.server, events, ui.ctx());
                 }
                 let banner = self.banner.as_ref();
                 let health = &self.health;
@@ -230,24 +232,34 @@ impl BackupAccountsApp {
         }
     }
 
-    /// Takes a worker's answer to the part of the app that asked for it.
+    /// Takes a worker's answer to the part of the app that asked for it: the open windows
+    /// first (newest first), then the Health view and the backup server's overview, then the
+    /// main window's own file dialogs.
     fn take_event(&mut self, ctx: &egui::Context, event: WorkerEvent) {
+        let Some(event) = self.offer_to_sessions(ctx, event) else {
+            return;
+        };
+        let Err(event) = self.health.take_event(event) else {
+            return;
+        };
+        let Err(event) = self.take_server_event(event) else {
+            return;
+        };
         match event {
             WorkerEvent::FileChosen { request, path } => match request {
                 FileRequest::Snapshot => self.open_directory(ctx, &path),
                 FileRequest::GraphFolder => self.import_folder(ctx, &path),
-                FileRequest::Certificate { key } => {
-                    if let Some(session) = self.sessions.last_mut() {
-                        session.file_chosen(path, key);
-                    }
-                }
                 FileRequest::SaveCsv {
                     organization_id,
                     list,
                     ..
                 } => self.export_list(&path, &organization_id, list),
+                // Its window closed while the dialog was open.
+                FileRequest::Certificate { .. } => {}
             },
             WorkerEvent::FileDialogUnavailable(reason) => self.show_banner(reason, true),
+            // The window that started it closed first (a cancelled dialog); nobody waits.
+            WorkerEvent::JobEnded(ended) => log::debug!("{ended:?} after its window closed"),
         }
     }
 
@@ -256,26 +268,25 @@ impl BackupAccountsApp {
             MainAction::SelectOrganization(id) => self.selected = Some(id),
             MainAction::OpenManager(id) => self.open_manager(id),
             MainAction::ManageBackupApplications(id) => self.open_applications(id),
-            MainAction::OpenDirectory => self.ask_for_file(ctx, FileRequest::Snapshot),
-            MainAction::ImportDirectory => {
-                self.ask_for_file(ctx, FileRequest::GraphFolder);
-            }
+            MainAction::OpenDirectory => self.ask_for_file(FileRequest::Snapshot),
+            MainAction::ImportDirectory => self.ask_for_file(FileRequest::GraphFolder),
             MainAction::ReloadDirectory => self.reload_directory(ctx),
-            MainAction::SyncNow => self.start_sync(ctx, false),
+            MainAction::SyncNow => self.start_sync(false),
             MainAction::EditSettings => self.edit_settings(ctx),
             MainAction::Quit => ctx.send_viewport_cmd(egui::ViewportCommand::Close),
             MainAction::DismissBanner => self.banner = None,
-            MainAction::SignIn => self.start_sync(ctx, true),
+            MainAction::SignIn => self.start_sync(true),
             MainAction::CancelSync => self.sessions.iter_mut().for_each(|s| s.cancel()),
             MainAction::SignOut => self.sign_out(),
             MainAction::ConnectServer => self.open_server_connect(),
             MainAction::RefreshServer => self.server.mark_stale(),
-            MainAction::DisconnectServer => self.disconnect_server(ctx),
-            MainAction::ApplyToServer(id) => self.open_server_apply(ctx, id),
+            MainAction::DisconnectServer => self.disconnect_server(),
+            MainAction::ApplyToServer(id) => self.open_server_apply(id),
             MainAction::RemoveServerApplications(id) => self.open_server_application_removal(&id),
             MainAction::ShowHealth(visible) => {
                 if let Ok(state) = &self.state {
-                    self.health.set_visible(visible, state, ctx);
+                    self.health
+                        .set_visible(visible, state, self.events.sender());
                 }
             }
         }
@@ -307,14 +318,14 @@ impl BackupAccountsApp {
     }
 
     /// File > Sign in (`sign_in`), or Sync now (the stored refresh token is tried first).
-    fn start_sync(&mut self, ctx: &egui::Context, sign_in: bool) {
+    fn start_sync(&mut self, sign_in: bool) {
         let Ok(state) = &self.state else {
             return;
         };
         if !self.sessions.is_empty() {
             return;
         }
-        match SyncSession::start(state, ctx, sign_in) {
+        match SyncSession::start(state, self.events.sender(), sign_in) {
             Ok(session) => self.sessions.push(Box::new(session)),
             Err(e) => self.show_banner(e, true),
         }

@@ -7,6 +7,7 @@ use crate::state::{AppState, DirectoryChange};
 use crate::ui::consent::{REVOCATION_DIALOG_ID, revocation_consent_ui};
 use crate::ui::{Action, ActionSender, ConsentAction};
 
+use super::event::{EventSender, WorkerEvent};
 use super::keyring_job::KeyringJob;
 use super::session::{Closing, Session, SessionContext, Step};
 
@@ -24,7 +25,7 @@ impl RevocationSession {
     pub fn open(
         change: DirectoryChange,
         state: &mut AppState,
-        ctx: &egui::Context,
+        events: &EventSender,
     ) -> Option<Result<Self, Closing>> {
         if !change.revocations.is_empty() {
             return Some(Ok(Self {
@@ -35,7 +36,7 @@ impl RevocationSession {
         if !change.has_updates_without_revocations() || state.read_only_reason().is_some() {
             return None;
         }
-        Some(match start_revocation(state, ctx) {
+        Some(match start_revocation(state, events) {
             Ok(job) => Ok(Self {
                 revocations: Vec::new(),
                 job: Some(job),
@@ -64,7 +65,7 @@ impl Session for RevocationSession {
             return Ok(Step::Stay);
         }
         Ok(match action {
-            ConsentAction::Revoke => match start_revocation(cx.state, cx.ctx) {
+            ConsentAction::Revoke => match start_revocation(cx.state, cx.events) {
                 Ok(job) => {
                     self.job = Some(job);
                     Step::Stay
@@ -88,12 +89,13 @@ impl Session for RevocationSession {
         })
     }
 
-    /// The revocation's result once the keyring worker is done.
-    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
-        let Some(result) = KeyringJob::finish(&mut self.job, cx.ctx, cx.state) else {
-            return Step::Stay;
-        };
-        match result {
+    /// The revocation's result when the keyring worker ends.
+    fn take_event(
+        &mut self,
+        cx: &mut SessionContext<'_>,
+        event: WorkerEvent,
+    ) -> Result<Step, WorkerEvent> {
+        Ok(match KeyringJob::finish(&mut self.job, event, cx.state)? {
             Ok(()) => {
                 let lines: Vec<String> = self.revocations.iter().map(ToString::to_string).collect();
                 for line in &lines {
@@ -104,7 +106,7 @@ impl Session for RevocationSession {
                 ))
             }
             Err(e) => Step::Close(failed(cx.state, &self.revocations, &e.to_string())),
-        }
+        })
     }
 
     fn is_saving(&self) -> bool {
@@ -114,11 +116,11 @@ impl Session for RevocationSession {
 
 /// Starts revoking what the directory no longer allows on the keyring worker, or says why
 /// it cannot (read-only, no keyring, no thread).
-fn start_revocation(state: &AppState, ctx: &egui::Context) -> Result<KeyringJob, String> {
+fn start_revocation(state: &AppState, events: &EventSender) -> Result<KeyringJob, String> {
     state
         .begin_revocation()
         .map_err(|e| e.to_string())
-        .and_then(|pending| KeyringJob::start(pending, ctx))
+        .and_then(|pending| KeyringJob::start(pending, events))
 }
 
 fn closing(banner: Option<(String, bool)>) -> Closing {

@@ -3,12 +3,12 @@
 //! `vb365-remove-applications` worker, removing only what was listed.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::state::{AppState, ApplicationRemoval};
 use crate::ui::server_applications::{DIALOG_ID, RemovalView, removal_ui};
 use crate::ui::{Action, ActionSender, ServerAction};
 
+use super::event::WorkerEvent;
 use super::job::Job;
 use super::server_overview::ServerOverview;
 use super::session::{Closing, FollowUp, Session, SessionContext, Step};
@@ -77,7 +77,7 @@ impl Session for ServerApplicationsSession {
         match action {
             ServerAction::Apply if self.removing.is_none() => {
                 let removal = self.removal.clone();
-                match Job::spawn("vb365-remove-applications", 0, cx.ctx, move |progress| {
+                match Job::spawn("vb365-remove-applications", 0, cx.events, move |progress| {
                     removal.run(progress)
                 }) {
                     Ok(job) => {
@@ -99,11 +99,13 @@ impl Session for ServerApplicationsSession {
         Ok(Step::Stay)
     }
 
-    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
-        let Some(result) = Job::poll(&mut self.removing, cx.ctx, Duration::from_millis(100)) else {
-            return Step::Stay;
-        };
-        match result {
+    /// The removal's end: done, the dialog closes; refused, it stays with the reason.
+    fn take_event(
+        &mut self,
+        _: &mut SessionContext<'_>,
+        event: WorkerEvent,
+    ) -> Result<Step, WorkerEvent> {
+        Ok(match Job::result_of(&mut self.removing, event)? {
             Ok(Ok(count)) => Step::Close(self.closing(Some((
                 format!(
                     "Removed {count} backup application{} of {} from the backup server; {} stays.",
@@ -121,6 +123,6 @@ impl Session for ServerApplicationsSession {
                 "The removal stopped unexpectedly; Refresh shows what the server has.".into(),
                 true,
             )))),
-        }
+        })
     }
 }

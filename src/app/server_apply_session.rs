@@ -4,7 +4,6 @@
 //! what the server has now.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::model::rules::check_can_manage_backup_accounts;
 use crate::model::server_pool::PoolComparison;
@@ -14,6 +13,7 @@ use crate::store::vb365::{BackupServer, apply_pool};
 use crate::ui::server_apply::{ApplyView, DIALOG_ID, apply_ui};
 use crate::ui::{Action, ActionSender, ServerAction};
 
+use super::event::{EventSender, WorkerEvent};
 use super::job::Job;
 use super::session::{Closing, FollowUp, Session, SessionContext, Step};
 
@@ -37,7 +37,7 @@ impl ServerApplySession {
     pub fn open(
         state: &AppState,
         organization_id: &str,
-        ctx: &egui::Context,
+        events: &EventSender,
     ) -> Result<Self, String> {
         let organization = state
             .directory()
@@ -57,13 +57,13 @@ impl ServerApplySession {
             reading: None,
             applying: None,
         };
-        session.read_plan(ctx);
+        session.read_plan(events);
         Ok(session)
     }
 
-    fn read_plan(&mut self, ctx: &egui::Context) {
+    fn read_plan(&mut self, events: &EventSender) {
         let (client, saved) = (self.client.clone(), self.saved.clone());
-        let spawned = Job::spawn("vb365-read", 0, ctx, move |progress| {
+        let spawned = Job::spawn("vb365-read", 0, events, move |progress| {
             progress.set_step("Reading the backup server's pool");
             let pool = saved.read_from(&client).map_err(|e| e.to_string())?;
             Ok(saved.compare(&pool))
@@ -74,13 +74,13 @@ impl ServerApplySession {
         }
     }
 
-    fn start_apply(&mut self, ctx: &egui::Context) {
+    fn start_apply(&mut self, events: &EventSender) {
         let (client, saved, secrets) = (
             self.client.clone(),
             self.saved.clone(),
             self.secrets.clone(),
         );
-        let spawned = Job::spawn("vb365-apply", 0, ctx, move |progress| {
+        let spawned = Job::spawn("vb365-apply", 0, events, move |progress| {
             apply_pool(&client, secrets.as_ref(), &saved.as_saved(), progress)
                 .map(|pool| pool.accounts.len())
                 .map_err(|e| e.to_string())
@@ -134,7 +134,7 @@ impl Session for ServerApplySession {
                                 .into(),
                         );
                     }
-                    Some(_) => self.start_apply(cx.ctx),
+                    Some(_) => self.start_apply(cx.events),
                 }
             }
             ServerAction::Cancel => {
@@ -157,21 +157,28 @@ impl Session for ServerApplySession {
         Ok(Step::Stay)
     }
 
-    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
-        if let Some(result) = Job::poll(&mut self.reading, cx.ctx, Duration::from_millis(100)) {
-            match result {
-                Ok(Ok(plan)) => {
-                    self.consent = false;
-                    self.plan = Some(plan);
+    /// The plan's read (a new plan asks for consent again), or the apply's end: done, the
+    /// dialog closes; failed, the plan is read again.
+    fn take_event(
+        &mut self,
+        cx: &mut SessionContext<'_>,
+        event: WorkerEvent,
+    ) -> Result<Step, WorkerEvent> {
+        let event = match Job::result_of(&mut self.reading, event) {
+            Ok(read) => {
+                match read {
+                    Ok(Ok(plan)) => {
+                        self.consent = false;
+                        self.plan = Some(plan);
+                    }
+                    Ok(Err(reason)) => self.error = Some(reason),
+                    Err(_) => self.error = Some("Reading the server stopped unexpectedly.".into()),
                 }
-                Ok(Err(reason)) => self.error = Some(reason),
-                Err(_) => self.error = Some("Reading the server stopped unexpectedly.".into()),
+                return Ok(Step::Stay);
             }
-        }
-        let Some(result) = Job::poll(&mut self.applying, cx.ctx, Duration::from_millis(100)) else {
-            return Step::Stay;
+            Err(other) => other,
         };
-        match result {
+        Ok(match Job::result_of(&mut self.applying, event)? {
             Ok(Ok(count)) => Step::Close(Closing {
                 dialog: DIALOG_ID,
                 focus_organization: Some(self.saved.organization_id.clone()),
@@ -195,10 +202,10 @@ impl Session for ServerApplySession {
                     }
                 });
                 self.plan = None;
-                self.read_plan(cx.ctx);
+                self.read_plan(cx.events);
                 Step::Stay
             }
-        }
+        })
     }
 
     fn cancel(&mut self) {

@@ -2,8 +2,6 @@
 //! certificate question when the server's certificate does not chain to the system roots,
 //! and the server saved once signed in.
 
-use std::time::Duration;
-
 use crate::model::Password;
 use crate::state::AppState;
 use crate::store::vb365::{
@@ -13,6 +11,7 @@ use crate::ui::server_certificate::{self, CertificateFacts, certificate_ui};
 use crate::ui::server_connect::{self, ConnectForm, ConnectStatus};
 use crate::ui::{Action, ActionSender, ServerAction, modal};
 
+use super::event::WorkerEvent;
 use super::job::Job;
 use super::session::{Closing, FollowUp, Session, SessionContext, Step};
 
@@ -65,7 +64,7 @@ impl ServerConnectSession {
             }
         };
         let (address, user) = (target.address.clone(), target.user.clone());
-        let spawned = Job::spawn("vb365-connect", 0, cx.ctx, move |progress| {
+        let spawned = Job::spawn("vb365-connect", 0, cx.events, move |progress| {
             let result = vb365::connect(&address, &user, &password, pin, secrets.clone());
             if progress.is_cancelled()
                 && let Ok(settings) = &result
@@ -159,15 +158,18 @@ impl Session for ServerConnectSession {
         Ok(Step::Stay)
     }
 
-    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
-        let Some(result) = Job::poll(&mut self.job, cx.ctx, Duration::from_millis(100)) else {
-            return Step::Stay;
-        };
-        let Ok((result, password)) = result else {
+    /// The sign-in's end: connected, the dialog closes; an unknown certificate is asked
+    /// about; a refusal stays with its reason.
+    fn take_event(
+        &mut self,
+        cx: &mut SessionContext<'_>,
+        event: WorkerEvent,
+    ) -> Result<Step, WorkerEvent> {
+        let Ok((result, password)) = Job::result_of(&mut self.job, event)? else {
             self.error = Some("Connecting stopped unexpectedly; nothing was saved.".into());
-            return Step::Stay;
+            return Ok(Step::Stay);
         };
-        match result {
+        Ok(match result {
             Ok(settings) => {
                 ConnectForm::forget_field_state(cx.ctx);
                 let banner = match cx.state.save_backup_server(Some(settings.clone())) {
@@ -192,6 +194,6 @@ impl Session for ServerConnectSession {
                 self.error = Some(e.to_string());
                 Step::Stay
             }
-        }
+        })
     }
 }

@@ -4,8 +4,8 @@
 //! once and signs out on the `vb365-sign-out` worker.
 
 use std::sync::Arc;
-use std::time::Duration;
 
+use super::event::{EventSender, WorkerEvent};
 use super::job::Job;
 use crate::model::server_pool::ServerFacts;
 use crate::state::AppState;
@@ -18,12 +18,12 @@ pub struct ServerOverview {
     signing_out: Option<Job<Result<(), String>>>,
     /// Counts new facts, so the Health report is computed again.
     generation: u64,
-    /// A read is wanted at the next poll.
+    /// A read is wanted at the next frame.
     stale: bool,
 }
 
 impl ServerOverview {
-    /// Asks for a new read at the next poll.
+    /// Asks for a new read at the next frame.
     pub fn mark_stale(&mut self) {
         self.stale = true;
     }
@@ -43,20 +43,29 @@ impl ServerOverview {
         self.generation
     }
 
-    /// Starts a read when one is wanted, and takes a finished one; returns what a sign-out
-    /// that failed has to say.
-    pub fn poll(&mut self, state: &AppState, ctx: &egui::Context) -> Option<String> {
-        if let Some(result) = Job::poll(&mut self.reading, ctx, Duration::from_millis(100)) {
-            self.set_facts(result.ok());
-        }
+    /// Starts a read when one is wanted and none runs.
+    pub fn read_if_stale(&mut self, state: &AppState, events: &EventSender) {
         if self.stale && self.reading.is_none() {
             self.stale = false;
-            self.start_read(state, ctx);
+            self.start_read(state, events);
         }
-        match Job::poll(&mut self.signing_out, ctx, Duration::from_millis(200)) {
-            Some(Ok(Err(reason))) => Some(reason),
-            _ => None,
-        }
+    }
+
+    /// Takes a read's or a sign-out's end: `Some` with what a sign-out that failed has to
+    /// say. Any other event is given back.
+    pub fn take_event(&mut self, event: WorkerEvent) -> Result<Option<String>, WorkerEvent> {
+        let event = match Job::result_of(&mut self.reading, event) {
+            Ok(read) => {
+                self.set_facts(read.ok());
+                return Ok(None);
+            }
+            Err(other) => other,
+        };
+        Ok(match Job::result_of(&mut self.signing_out, event)? {
+            Ok(Err(reason)) => Some(reason),
+            Ok(Ok(())) => None,
+            Err(_) => Some("the sign-out stopped unexpectedly".to_owned()),
+        })
     }
 
     fn set_facts(&mut self, facts: Option<ServerFacts>) {
@@ -64,12 +73,14 @@ impl ServerOverview {
         self.generation += 1;
     }
 
-    fn start_read(&mut self, state: &AppState, ctx: &egui::Context) {
+    fn start_read(&mut self, state: &AppState, events: &EventSender) {
         match state.server_survey() {
             None => self.set_facts(None),
             Some(Err(unreadable)) => self.set_facts(Some(unreadable)),
             Some(Ok(survey)) => {
-                match Job::spawn("vb365-read", 0, ctx, move |progress| survey.run(progress)) {
+                match Job::spawn("vb365-read", 0, events, move |progress| {
+                    survey.run(progress)
+                }) {
                     Ok(job) => self.reading = Some(job),
                     Err(e) => log::error!("could not start reading the backup server: {e}"),
                 }
@@ -82,7 +93,7 @@ impl ServerOverview {
     pub fn disconnect(
         &mut self,
         state: &mut AppState,
-        ctx: &egui::Context,
+        events: &EventSender,
     ) -> Result<String, String> {
         let Some(settings) = state.backup_server().cloned() else {
             return Ok("No backup server was connected.".to_owned());
@@ -90,7 +101,7 @@ impl ServerOverview {
         let client = state.backup_server_client().map_err(|e| e.to_string())?;
         state.save_backup_server(None).map_err(|e| e.to_string())?;
         self.set_facts(None);
-        let job = Job::spawn("vb365-sign-out", 0, ctx, move |_| {
+        let job = Job::spawn("vb365-sign-out", 0, events, move |_| {
             client.disconnect().map_err(|e| e.to_string())
         });
         self.signing_out = job.ok();

@@ -1,17 +1,16 @@
 //! One shape for every window over the main one. The app keeps the open ones on a stack and
 //! knows nothing about their insides: each session draws its windows, applies the actions
-//! meant for it, collects what its jobs finished, and says when it closes and what follows
-//! (a banner, the focus back to an organization, a synced folder to import).
-
-use std::path::PathBuf;
+//! meant for it, takes the worker events meant for it (its jobs' ends, a file it asked for),
+//! and says when it closes and what follows (a banner, the focus back to an organization, a
+//! synced folder to import).
 
 use crate::model::ManagerDraft;
 use crate::state::{AppState, DirectoryChange, ReloadError};
 use crate::ui::{Action, ActionSender};
 
-use super::event::EventSender;
+use super::event::{EventSender, WorkerEvent};
 
-/// What a session may use while it applies an action or collects its work.
+/// What a session may use while it applies an action or takes a worker event.
 pub(super) struct SessionContext<'a> {
     /// The window's context (focus, repaints, dialogs' memory).
     pub ctx: &'a egui::Context,
@@ -76,8 +75,13 @@ pub(super) trait Session: std::fmt::Debug {
     /// Applies `action` when it is meant for this session; gives it back otherwise.
     fn apply(&mut self, cx: &mut SessionContext<'_>, action: Action) -> Result<Step, Action>;
 
-    /// Collects what the session's jobs finished.
-    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step;
+    /// Takes `event` when it is meant for this session (one of its jobs ended, a file it
+    /// asked for was chosen); gives it back otherwise.
+    fn take_event(
+        &mut self,
+        cx: &mut SessionContext<'_>,
+        event: WorkerEvent,
+    ) -> Result<Step, WorkerEvent>;
 
     /// True while it writes to the keyring (a commit or a revocation).
     fn is_saving(&self) -> bool {
@@ -87,11 +91,6 @@ pub(super) trait Session: std::fmt::Debug {
     /// The Backup Accounts Manager's draft, when this is the manager.
     fn manager_draft(&self) -> Option<&ManagerDraft> {
         None
-    }
-
-    /// Takes a file a native dialog chose for it (`key`: a private key's).
-    fn file_chosen(&mut self, path: PathBuf, key: bool) {
-        let _ = (path, key);
     }
 
     /// Asks its running job to stop, if it has one that can.

@@ -3,8 +3,6 @@
 //! backup server connected, the server is asked first on the `vb365-read` worker: what it
 //! says fills the form, and a new tenant it fully describes is not asked about at all.
 
-use std::time::Duration;
-
 use crate::model::OrganizationSettings;
 use crate::model::text::quoted_from_outside;
 use crate::state::{AppState, AwaitingSettings, DirectoryChange, ReloadError, ServerSettingsHint};
@@ -12,6 +10,7 @@ use crate::store::vb365::ServerError;
 use crate::ui::organization_settings::{DIALOG_ID, OrganizationSettingsView};
 use crate::ui::{Action, ActionSender, SettingsAction};
 
+use super::event::{EventSender, WorkerEvent};
 use super::job::Job;
 use super::session::{Closing, FollowUp, Session, SessionContext, Step};
 
@@ -38,7 +37,7 @@ impl SettingsSession {
     /// server connected, it is asked on a worker. `rest` opens when it is cancelled.
     pub fn new(
         state: &AppState,
-        ctx: &egui::Context,
+        events: &EventSender,
         awaiting: AwaitingSettings,
         rest: DirectoryChange,
     ) -> Self {
@@ -63,7 +62,7 @@ impl SettingsSession {
             }
             Some(Ok(lookup)) => {
                 view.set_server_note("Asking the backup server how it added it...".to_owned());
-                Job::spawn("vb365-read", 0, ctx, move |_| lookup.run()).ok()
+                Job::spawn("vb365-read", 0, events, move |_| lookup.run()).ok()
             }
         };
         Self {
@@ -163,27 +162,29 @@ impl Session for SettingsSession {
         }))
     }
 
-    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
-        let answer = Job::poll(&mut self.asking_server, cx.ctx, Duration::from_millis(100));
-        let Some(answer) = answer else {
-            return Step::Stay;
-        };
+    /// The backup server's answer: it fills the form, or saves what it fully describes.
+    fn take_event(
+        &mut self,
+        cx: &mut SessionContext<'_>,
+        event: WorkerEvent,
+    ) -> Result<Step, WorkerEvent> {
+        let answer = Job::result_of(&mut self.asking_server, event)?;
         let answer = answer.unwrap_or(Err(ServerError::Cancelled));
         let Some(settings) = self.take_answer(answer) else {
-            return Step::Stay;
+            return Ok(Step::Stay);
         };
         let done = format!(
             "Organization settings taken from the backup server: {}, added with {}.",
             settings.authentication.label(),
             settings.added_by
         );
-        Step::Close(Closing {
+        Ok(Step::Close(Closing {
             dialog: DIALOG_ID,
             then: Some(FollowUp::ShowChange {
                 done,
                 result: self.apply_settings(cx.state, settings),
             }),
             ..Closing::default()
-        })
+        }))
     }
 }

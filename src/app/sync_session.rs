@@ -13,6 +13,7 @@ use crate::ui::sign_in::{self, PhaseBar, SignInData, SyncProgress, sign_in_ui};
 use crate::ui::{Action, ActionSender};
 
 use super::BackupAccountsApp;
+use super::event::{EventSender, WorkerEvent};
 use super::job::Job;
 use super::session::{Closing, FollowUp, Session, SessionContext, Step};
 
@@ -27,12 +28,12 @@ pub struct SyncSession {
 impl SyncSession {
     /// Starts a sign-in (`sign_in`) or a sync with the stored refresh token on the
     /// `graph-sync` worker, or says why it cannot start.
-    pub fn start(state: &AppState, ctx: &egui::Context, sign_in: bool) -> Result<Self, String> {
+    pub fn start(state: &AppState, events: &EventSender, sign_in: bool) -> Result<Self, String> {
         let job = state.sync_job(sign_in).map_err(|e| e.to_string())?;
         let prompt: Arc<Mutex<Option<DeviceCodePrompt>>> = Arc::default();
         let stats: Arc<GraphStats> = Arc::default();
         let (shown, counted) = (prompt.clone(), stats.clone());
-        let spawned = Job::spawn("graph-sync", 0, ctx, move |progress| {
+        let spawned = Job::spawn("graph-sync", 0, events, move |progress| {
             let show = move |code: DeviceCodePrompt| {
                 *shown
                     .lock()
@@ -94,6 +95,7 @@ impl Session for SyncSession {
             phase: self.stats.phase(),
         };
         sign_in_ui(ctx, &data, sender);
+        // The bars move without input: the worker counts, nothing tells the window.
         ctx.request_repaint_after(Duration::from_millis(100));
     }
 
@@ -104,12 +106,13 @@ impl Session for SyncSession {
 
     /// The finished sync: its snapshot is imported like an export folder (Organization
     /// Settings for a new tenant, consent before revoking anything).
-    fn poll(&mut self, cx: &mut SessionContext<'_>) -> Step {
+    fn take_event(
+        &mut self,
+        _: &mut SessionContext<'_>,
+        event: WorkerEvent,
+    ) -> Result<Step, WorkerEvent> {
         let cancelled = self.job.as_ref().is_some_and(Job::was_cancelled);
-        // The dialog repaints itself every 100 ms while the sync runs.
-        let Some(result) = Job::poll(&mut self.job, cx.ctx, Duration::from_millis(100)) else {
-            return Step::Stay;
-        };
+        let result = Job::result_of(&mut self.job, event)?;
         let mut closing = Closing {
             dialog: sign_in::DIALOG_ID,
             ..Closing::default()
@@ -135,7 +138,7 @@ impl Session for SyncSession {
                 ));
             }
         }
-        Step::Close(closing)
+        Ok(Step::Close(closing))
     }
 
     /// *Cancel*: the worker stops at its next request or wait; nothing changes.
