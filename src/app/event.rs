@@ -138,3 +138,40 @@ impl EventQueue {
         self.receiver.recv().expect("the queue keeps a sender")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+
+    #[test]
+    fn a_worker_event_wakes_the_window_once_it_has_drawn() {
+        let window = egui::Context::default();
+        let wakes = Arc::new(AtomicUsize::new(0));
+        let counted = wakes.clone();
+        window.set_request_repaint_callback(move |_| {
+            counted.fetch_add(1, Ordering::Relaxed);
+        });
+        let queue = EventQueue::default();
+        queue
+            .sender()
+            .send(WorkerEvent::FileDialogUnavailable("before".into()));
+        assert_eq!(wakes.load(Ordering::Relaxed), 0, "no window drew yet");
+        queue.wake(&window);
+        queue
+            .sender()
+            .clone()
+            .send(WorkerEvent::FileDialogUnavailable("after".into()));
+        assert_eq!(wakes.load(Ordering::Relaxed), 1, "the window is woken");
+        let texts: Vec<String> = queue
+            .drain()
+            .into_iter()
+            .filter_map(|event| match event {
+                WorkerEvent::FileDialogUnavailable(text) => Some(text),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(texts, ["before", "after"], "both kept, in order");
+    }
+}
