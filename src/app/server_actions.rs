@@ -44,7 +44,7 @@ impl BackupAccountsApp {
         }
         match ServerApplicationsSession::open(state, &self.server, organization_id) {
             Ok(session) => self.sessions.push(Box::new(session)),
-            Err(reason) => self.show_banner(reason, true),
+            Err(refused) => self.show_banner(refused.to_string(), true),
         }
     }
 

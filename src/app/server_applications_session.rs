@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::state::{AppState, ApplicationRemoval};
+use crate::state::{AppState, ApplicationRemoval, RemovalError, RemovalRefused};
 use crate::ui::server_applications::{DIALOG_ID, RemovalView, removal_ui};
 use crate::ui::{Action, ActionSender, ServerAction};
 
@@ -20,7 +20,7 @@ pub struct ServerApplicationsSession {
     keep: String,
     remove: Vec<String>,
     error: Option<String>,
-    removing: Option<Job<Result<usize, String>>>,
+    removing: Option<Job<Result<usize, RemovalError>>>,
 }
 
 impl ServerApplicationsSession {
@@ -30,7 +30,7 @@ impl ServerApplicationsSession {
         state: &AppState,
         server: &ServerOverview,
         organization_id: &str,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RemovalRefused> {
         let removal =
             state.application_removal(organization_id, server.facts().map(AsRef::as_ref))?;
         let named = |(id, name): &(String, String)| format!("{name} ({id})");
@@ -115,8 +115,8 @@ impl Session for ServerApplicationsSession {
                 ),
                 false,
             )))),
-            Ok(Err(reason)) => {
-                self.error = Some(reason);
+            Ok(Err(refused)) => {
+                self.error = Some(refused.to_string());
                 Step::Stay
             }
             Err(_) => Step::Close(self.closing(Some((

@@ -9,7 +9,7 @@ use crate::model::rules::check_can_manage_backup_accounts;
 use crate::model::server_pool::PoolComparison;
 use crate::state::{AppState, SavedPoolOf};
 use crate::store::SecretStore;
-use crate::store::vb365::{BackupServer, apply_pool};
+use crate::store::vb365::{ApplyError, BackupServer, apply_pool};
 use crate::ui::server_apply::{ApplyView, DIALOG_ID, apply_ui};
 use crate::ui::{Action, ActionSender, ServerAction};
 
@@ -27,8 +27,8 @@ pub struct ServerApplySession {
     /// The removals the administrator consented to; a new plan asks again.
     consent: bool,
     error: Option<String>,
-    reading: Option<Job<Result<PoolComparison, String>>>,
-    applying: Option<Job<Result<usize, String>>>,
+    reading: Option<Job<Result<PoolComparison, ApplyError>>>,
+    applying: Option<Job<Result<usize, ApplyError>>>,
 }
 
 impl ServerApplySession {
@@ -65,7 +65,7 @@ impl ServerApplySession {
         let (client, saved) = (self.client.clone(), self.saved.clone());
         let spawned = Job::spawn("vb365-read", 0, events, move |progress| {
             progress.set_step("Reading the backup server's pool");
-            let pool = saved.read_from(&client).map_err(|e| e.to_string())?;
+            let pool = saved.read_from(&client)?;
             Ok(saved.compare(&pool))
         });
         match spawned {
@@ -83,7 +83,6 @@ impl ServerApplySession {
         let spawned = Job::spawn("vb365-apply", 0, events, move |progress| {
             apply_pool(&client, secrets.as_ref(), &saved.as_saved(), progress)
                 .map(|pool| pool.accounts.len())
-                .map_err(|e| e.to_string())
         });
         match spawned {
             Ok(job) => {
@@ -171,7 +170,7 @@ impl Session for ServerApplySession {
                         self.consent = false;
                         self.plan = Some(plan);
                     }
-                    Ok(Err(reason)) => self.error = Some(reason),
+                    Ok(Err(refused)) => self.error = Some(refused.to_string()),
                     Err(_) => self.error = Some("Reading the server stopped unexpectedly.".into()),
                 }
                 return Ok(Step::Stay);
@@ -196,7 +195,7 @@ impl Session for ServerApplySession {
             }),
             failed => {
                 self.error = Some(match failed {
-                    Ok(Err(reason)) => reason,
+                    Ok(Err(refused)) => refused.to_string(),
                     _ => {
                         "The apply stopped unexpectedly; Refresh shows what the server has.".into()
                     }

@@ -9,13 +9,14 @@ use super::event::{EventSender, WorkerEvent};
 use super::job::Job;
 use crate::model::server_pool::ServerFacts;
 use crate::state::AppState;
+use crate::store::vb365::ServerError;
 
 /// What the app knows of the backup server and the reads under way.
 #[derive(Debug, Default)]
 pub struct ServerOverview {
     facts: Option<Arc<ServerFacts>>,
     reading: Option<Job<ServerFacts>>,
-    signing_out: Option<Job<Result<(), String>>>,
+    signing_out: Option<Job<Result<(), ServerError>>>,
     /// Counts new facts, so the Health report is computed again.
     generation: u64,
     /// A read is wanted at the next frame.
@@ -62,7 +63,7 @@ impl ServerOverview {
             Err(other) => other,
         };
         Ok(match Job::result_of(&mut self.signing_out, event)? {
-            Ok(Err(reason)) => Some(reason),
+            Ok(Err(refused)) => Some(refused.to_string()),
             Ok(Ok(())) => None,
             Err(_) => Some("the sign-out stopped unexpectedly".to_owned()),
         })
@@ -101,9 +102,7 @@ impl ServerOverview {
         let client = state.backup_server_client().map_err(|e| e.to_string())?;
         state.save_backup_server(None).map_err(|e| e.to_string())?;
         self.set_facts(None);
-        let job = Job::spawn("vb365-sign-out", 0, events, move |_| {
-            client.disconnect().map_err(|e| e.to_string())
-        });
+        let job = Job::spawn("vb365-sign-out", 0, events, move |_| client.disconnect());
         self.signing_out = job.ok();
         Ok(format!(
             "Disconnected from the backup server {}; its session is deleted from the keyring.",

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::state::{AppState, SyncedTenant};
+use crate::state::{AppState, SyncFailure, SyncedTenant};
 use crate::store::graph::client::{Counter, GraphStats, SyncPhase};
 use crate::store::graph::signin::DeviceCodePrompt;
 use crate::store::graph::sync::{SyncKind, SyncSummary};
@@ -20,7 +20,7 @@ use super::session::{Closing, FollowUp, Session, SessionContext, Step};
 /// A sign-in and sync under way.
 #[derive(Debug)]
 pub struct SyncSession {
-    job: Option<Job<Result<SyncedTenant, String>>>,
+    job: Option<Job<Result<SyncedTenant, SyncFailure>>>,
     prompt: Arc<Mutex<Option<DeviceCodePrompt>>>,
     stats: Arc<GraphStats>,
 }
@@ -130,7 +130,7 @@ impl Session for SyncSession {
                     false,
                 ));
             }
-            Ok(Err(e)) => closing.banner = Some((e, true)),
+            Ok(Err(failure)) => closing.banner = Some((failure.to_string(), true)),
             Err(_) => {
                 closing.banner = Some((
                     "The sync stopped unexpectedly; nothing changed.".to_owned(),

@@ -144,8 +144,8 @@ pub(super) fn sync(
         }
         worker
             .join()
-            .unwrap_or_else(|_| Err("the sync stopped unexpectedly".to_owned()))
-            .map_err(|reason| CliError::new(Exit::Graph, reason))
+            .map_err(|_| CliError::new(Exit::Graph, "the sync stopped unexpectedly"))?
+            .map_err(|failure| CliError::new(Exit::Graph, failure.to_string()))
     })?;
     finish(state, synced, json)
 }

@@ -27,8 +27,8 @@ pub use backup_server::{SavedPoolOf, ServerSettingsHint, ServerSettingsLookup, S
 pub use change::{AwaitingSettings, DirectoryChange};
 pub use errors::{CommitFailure, ReloadError, StartupError};
 pub use health::{HealthJob, SecretCheck};
-pub use server_applications::ApplicationRemoval;
-pub use sync::{SyncJob, SyncedTenant};
+pub use server_applications::{ApplicationRemoval, RemovalError, RemovalRefused};
+pub use sync::{SyncFailure, SyncJob, SyncedTenant};
 
 use crate::model::{CommitPlan, Directory, DraftError, ManagerDraft};
 use crate::store::snapshot_cache::SnapshotCache;

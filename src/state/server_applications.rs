@@ -8,6 +8,55 @@ use crate::model::progress::JobProgress;
 use crate::model::server_pool::{ServerFacts, ServerStanding};
 use crate::store::vb365::{self, BackupServer, ServerError};
 
+/// Why no removal of the server's extra applications is offered.
+#[derive(Debug, thiserror::Error)]
+pub enum RemovalRefused {
+    /// The organization left the directory.
+    #[error("The organization {0} is no longer in the directory.")]
+    NotInDirectory(String),
+    /// The last look at the server found no applications for it.
+    #[error(
+        "The last look at the backup server found no backup applications for {0}; use File > \
+         Refresh from backup server first."
+    )]
+    NotSeen(String),
+    /// The server does not say which application stays.
+    #[error(
+        "The backup server does not say which application {0} was added with, so nothing is \
+         removed: choose the one to keep in its console."
+    )]
+    NoneToKeep(String),
+    /// There is nothing besides the one that stays.
+    #[error("{0} has only one backup application on the server.")]
+    OnlyOne(String),
+    /// No client for the server.
+    #[error(transparent)]
+    Server(#[from] ServerError),
+}
+
+/// Why a removal of the server's extra applications did not happen, or not in full.
+#[derive(Debug, thiserror::Error)]
+pub enum RemovalError {
+    /// The server failed or refused (its text says whether anything changed).
+    #[error(transparent)]
+    Server(#[from] ServerError),
+    /// The organization left the server since the last look.
+    #[error("{organization} is no longer on the backup server; nothing was removed.")]
+    OrganizationGone {
+        /// Its name.
+        organization: String,
+    },
+    /// An application is still listed after the `DELETE`.
+    #[error(
+        "The backup server still lists the application {application} after the removal; check \
+         its console."
+    )]
+    StillListed {
+        /// The application's id.
+        application: String,
+    },
+}
+
 /// What a removal of the server's extra applications will do, as the consent shows it, with
 /// the client to do it.
 #[derive(Debug)]
@@ -30,13 +79,11 @@ impl AppState {
         &self,
         organization_id: &str,
         facts: Option<&ServerFacts>,
-    ) -> Result<ApplicationRemoval, String> {
+    ) -> Result<ApplicationRemoval, RemovalRefused> {
         let organization = self
             .directory
             .organization(organization_id)
-            .ok_or_else(|| {
-                format!("The organization {organization_id} is no longer in the directory.")
-            })?;
+            .ok_or_else(|| RemovalRefused::NotInDirectory(organization_id.to_owned()))?;
         let standing = facts
             .and_then(|f| f.standings.as_ref().ok())
             .and_then(|s| s.get(organization_id));
@@ -45,22 +92,12 @@ impl AppState {
             applications,
         }) = standing
         else {
-            return Err(format!(
-                "The last look at the backup server found no backup applications for {}; use \
-                 File > Refresh from backup server first.",
-                organization.name
-            ));
+            return Err(RemovalRefused::NotSeen(organization.name.clone()));
         };
         let keep = added_with_application
             .as_ref()
             .and_then(|id| applications.iter().find(|(app, _)| app == id))
-            .ok_or_else(|| {
-                format!(
-                    "The backup server does not say which application {} was added with, so \
-                     nothing is removed: choose the one to keep in its console.",
-                    organization.name
-                )
-            })?
+            .ok_or_else(|| RemovalRefused::NoneToKeep(organization.name.clone()))?
             .clone();
         let remove: Vec<_> = applications
             .iter()
@@ -68,13 +105,10 @@ impl AppState {
             .cloned()
             .collect();
         if remove.is_empty() {
-            return Err(format!(
-                "{} has only one backup application on the server.",
-                organization.name
-            ));
+            return Err(RemovalRefused::OnlyOne(organization.name.clone()));
         }
         Ok(ApplicationRemoval {
-            client: self.backup_server_client().map_err(|e| e.to_string())?,
+            client: self.backup_server_client()?,
             tenant_id: organization.id.to_string(),
             organization: organization.name.clone(),
             keep,
@@ -92,17 +126,12 @@ impl ApplicationRemoval {
     /// Removes the consented applications still on the server (never the kept one) in one
     /// `DELETE`, then reads the list back; returns how many were removed, or why not (in
     /// words that say whether anything changed).
-    pub fn run(&self, progress: &JobProgress) -> Result<usize, String> {
-        self.remove(progress).map_err(|e| e.to_string())?
-    }
-
-    fn remove(&self, progress: &JobProgress) -> Result<Result<usize, String>, ServerError> {
+    pub fn run(&self, progress: &JobProgress) -> Result<usize, RemovalError> {
         progress.set_step("Finding the organization on the backup server");
         let Some(found) = vb365::find_organization(&self.client, &self.tenant_id)? else {
-            return Ok(Err(format!(
-                "{} is no longer on the backup server; nothing was removed.",
-                self.organization
-            )));
+            return Err(RemovalError::OrganizationGone {
+                organization: self.organization.clone(),
+            });
         };
         progress.set_step("Reading its backup applications");
         let on_server = vb365::pool::backup_applications(&self.client, &found.id)?;
@@ -112,7 +141,7 @@ impl ApplicationRemoval {
             .filter(|id| *id != self.keep.0 && self.remove.iter().any(|(r, _)| r == id))
             .collect();
         if progress.is_cancelled() {
-            return Err(ServerError::Cancelled);
+            return Err(ServerError::Cancelled.into());
         }
         if !removing.is_empty() {
             progress.set_step(format!("Removing {} backup applications", removing.len()));
@@ -121,12 +150,10 @@ impl ApplicationRemoval {
         progress.set_step("Reading the applications back");
         let left = vb365::pool::backup_applications(&self.client, &found.id)?;
         if let Some(still) = left.iter().find(|a| removing.contains(&a.application_id)) {
-            return Ok(Err(format!(
-                "The backup server still lists the application {} after the removal; check its \
-                 console.",
-                still.application_id
-            )));
+            return Err(RemovalError::StillListed {
+                application: still.application_id.clone(),
+            });
         }
-        Ok(Ok(removing.len()))
+        Ok(removing.len())
     }
 }

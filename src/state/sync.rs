@@ -10,17 +10,36 @@ use std::sync::atomic::AtomicBool;
 use std::collections::BTreeMap;
 
 use crate::model::{DepartedAccounts, Directory, OrganizationSelection, OrganizationSettings};
-use crate::store::graph::client::GraphStats;
+use crate::store::SecretError;
+use crate::store::graph::client::{GraphError, GraphStats};
 use crate::store::graph::signin::{
     DeviceCodePrompt, HttpClient, SignInError, SignInSettings, Tokens, refresh_token_key,
     refresh_tokens, signed_in_client, start_sign_in,
 };
-use crate::store::graph::sync::{SyncSummary, sync};
+use crate::store::graph::sync::{SyncError, SyncSummary, sync};
+
 use crate::store::{
     Config, ConfigFile, DirectorySource, LoadedDirectory, SecretStore, load_directory,
 };
 
 use super::{AppState, CommitFailure, DirectoryChange, ReloadError};
+
+/// Why a sign-in and sync failed; the previous snapshot is unchanged.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncFailure {
+    /// Signing in (the device code or the stored refresh token) failed.
+    #[error(transparent)]
+    SignIn(#[from] SignInError),
+    /// Microsoft Graph could not be reached with the tokens.
+    #[error(transparent)]
+    Graph(#[from] GraphError),
+    /// Reading the tenant failed.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// The new refresh token could not be kept in the keyring.
+    #[error(transparent)]
+    Keyring(#[from] SecretError),
+}
 
 /// A finished sync: what it read, and the new snapshot's directory as the worker built it.
 pub struct SyncedTenant {
@@ -115,24 +134,20 @@ impl SyncJob {
         prompt: &(dyn Fn(DeviceCodePrompt) + Send + Sync),
         stats: Arc<GraphStats>,
         cancel: &Arc<AtomicBool>,
-    ) -> Result<SyncedTenant, String> {
+    ) -> Result<SyncedTenant, SyncFailure> {
         let http = HttpClient::default();
         let tenant = self
             .tenant_id
             .clone()
             .unwrap_or_else(|| "organizations".to_owned());
         let settings = SignInSettings::new(&self.graph, &tenant);
-        let tokens = self
-            .tokens(&settings, &http, prompt, cancel)
-            .map_err(|e| e.to_string())?;
-        let (client, refresh_token) =
-            signed_in_client(&settings, http, tokens, cancel.clone()).map_err(|e| e.to_string())?;
+        let tokens = self.tokens(&settings, &http, prompt, cancel)?;
+        let (client, refresh_token) = signed_in_client(&settings, http, tokens, cancel.clone())?;
         let client = client
             .with_stats(stats)
             .with_requests_in_flight(self.graph.requests_in_flight);
         // A new sign-in reads everything; a known tenant only what changed since.
-        let summary = sync(&client, &self.tenants_folder, self.tenant_id.as_deref())
-            .map_err(|e| e.to_string())?;
+        let summary = sync(&client, &self.tenants_folder, self.tenant_id.as_deref())?;
         // Built here, on the worker, and kept in the cache for the next start: the window
         // takes the directory over without reading the snapshot. A tenant without settings
         // yet is parsed by the window's import, which asks for them.
@@ -159,8 +174,7 @@ impl SyncJob {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some(token) = kept.as_ref() {
             self.secrets
-                .write(&refresh_token_key(&summary.tenant_id), token)
-                .map_err(|e| e.to_string())?;
+                .write(&refresh_token_key(&summary.tenant_id), token)?;
         }
         Ok(SyncedTenant { summary, built })
     }
