@@ -60,7 +60,7 @@ fn synced_tenant(size: TenantSize) -> (common::Tenant, TenantServer) {
     let mut config = configuration_with_10000_accounts();
     config.directory = DirectorySource::GraphExport(summary.folder.clone());
     config.organization_settings.insert(
-        ORGANIZATION_ID.to_owned(),
+        ORGANIZATION_ID.into(),
         OrganizationSettings {
             authentication: organization.authentication,
             added_by: organization.added_by.to_string(),

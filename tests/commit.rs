@@ -31,7 +31,7 @@ fn earlier_keyring() -> MemorySecrets {
 fn earlier_config() -> Config {
     Config {
         organizations: BTreeMap::from([(
-            CONTOSO.to_owned(),
+            CONTOSO.into(),
             OrganizationSelection {
                 group_id: PLAIN_GROUP.into(),
                 group_name: "SharePoint Backup Operators".into(),

@@ -20,7 +20,7 @@ fn config(generation: u32) -> Config {
         .collect();
     Config {
         organizations: BTreeMap::from([(
-            "contoso".to_owned(),
+            "contoso".into(),
             OrganizationSelection {
                 group_id: format!("group-{generation}").into(),
                 group_name: "Backup".into(),

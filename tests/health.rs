@@ -37,7 +37,7 @@ fn contoso_needing_attention(folder: &Path, secrets: &dyn SecretStore) -> Startu
     };
     let config = Config {
         organizations: BTreeMap::from([(
-            CONTOSO.to_owned(),
+            CONTOSO.into(),
             OrganizationSelection {
                 group_id: PLAIN_GROUP.into(),
                 group_name: "SharePoint Backup Operators".into(),
@@ -348,7 +348,7 @@ fn a_pool_larger_than_the_vendor_guidance_is_a_notice_with_its_source() {
     let directory = demo();
     let report = |accounts: &[&str]| {
         let selections = BTreeMap::from([(
-            CONTOSO.to_owned(),
+            CONTOSO.into(),
             OrganizationSelection {
                 group_id: ALL_USERS_GROUP.into(),
                 group_name: "All Users".into(),
@@ -413,7 +413,7 @@ fn backup_application_certificates_feed_the_report() {
         certificate,
     };
     let pools = BTreeMap::from([(
-        NORTHWIND.to_owned(),
+        NORTHWIND.into(),
         ApplicationPool {
             applications: vec![
                 pooled(
@@ -489,7 +489,7 @@ fn the_backup_servers_standing_feeds_the_report() {
     use backup_accounts::model::server_pool::{PoolComparison, ServerFacts, ServerStanding};
     let directory = demo();
     let selections = BTreeMap::from([(
-        CONTOSO.to_owned(),
+        CONTOSO.into(),
         OrganizationSelection {
             group_id: HELPDESK_GROUP.into(),
             group_name: "IT Helpdesk".to_owned(),

@@ -225,7 +225,7 @@ fn hostile_contoso(folder: &Path, organization_name: &str) -> std::path::PathBuf
     std::fs::write(&snapshot, renamed).unwrap();
     let mut config = backup_accounts::store::Config::default();
     config.organizations.insert(
-        "contoso".to_owned(),
+        "contoso".into(),
         backup_accounts::model::OrganizationSelection {
             group_id: "3f1c2a9e-0001-4c6b-9d1a-contoso00001".into(),
             group_name: HOSTILE_NAMES[5].to_owned(),

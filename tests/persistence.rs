@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use backup_accounts::model::{DirectoryError, OrganizationSelection};
+use backup_accounts::model::{DirectoryError, OrganizationSelection, SettingsByOrganization};
 use backup_accounts::state::{AppState, StartupError, StartupOptions};
 use backup_accounts::store::{
     Config, ConfigError, ConfigFile, DirectorySource, SCHEMA_VERSION, SecretError,
@@ -17,7 +17,7 @@ fn sample_config() -> Config {
         schema_version: SCHEMA_VERSION,
         directory: DirectorySource::Snapshot("/srv/tenants/contoso.ron".into()),
         organizations: BTreeMap::from([(
-            "contoso".to_owned(),
+            "contoso".into(),
             OrganizationSelection {
                 group_id: "g1".into(),
                 group_name: "SharePoint Backup Operators".into(),
@@ -34,7 +34,7 @@ fn sample_config() -> Config {
         organization_settings: BTreeMap::new(),
         max_password_age_days: 60,
         application_pools: BTreeMap::from([(
-            "northwind".to_owned(),
+            "northwind".into(),
             backup_accounts::model::application_pool::ApplicationPool {
                 applications: vec![
                     backup_accounts::model::application_pool::PooledApplication {
@@ -319,7 +319,7 @@ fn a_parsed_graph_export_is_reused_only_while_its_files_and_settings_are_unchang
     let tenant = "84841066-274d-4ec0-a5c1-276be684bdd3";
     let settings = |added_by: &str| {
         BTreeMap::from([(
-            tenant.to_owned(),
+            tenant.into(),
             OrganizationSettings {
                 authentication: AuthenticationMethod::Basic,
                 added_by: added_by.to_owned(),
@@ -330,7 +330,7 @@ fn a_parsed_graph_export_is_reused_only_while_its_files_and_settings_are_unchang
     };
     let cache = SnapshotCache::in_folder(&folder.path().join("cache"));
     let source = DirectorySource::GraphExport(export.clone());
-    let load = |settings: &BTreeMap<String, OrganizationSettings>| match load_directory(
+    let load = |settings: &SettingsByOrganization| match load_directory(
         &source,
         settings,
         &BTreeMap::new(),
@@ -426,7 +426,7 @@ fn any_string_round_trips_through_the_configuration_file() {
     .enumerate()
     {
         config.organizations.insert(
-            format!("org{index}"),
+            format!("org{index}").into(),
             OrganizationSelection {
                 group_id: awkward.into(),
                 group_name: awkward.to_owned(),

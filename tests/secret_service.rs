@@ -287,7 +287,7 @@ fn the_keyring_holds_exactly_the_configured_accounts_after_every_change() {
         let mut accounts = state
             .config()
             .organizations
-            .get(&organization)
+            .get(organization.as_str())
             .map(|s| s.accounts.clone())
             .unwrap_or_default();
         accounts.sort();
@@ -365,8 +365,8 @@ fn the_keyring_holds_exactly_the_configured_accounts_after_every_change() {
         ConfigFile::in_folder(&folder.path().join("config"))
             .load()
             .unwrap()
-            .organizations[&organization]
-            .group_id,
+            .organizations[organization.as_str()]
+        .group_id,
         "two"
     );
 }
@@ -432,7 +432,7 @@ fn a_upn_whose_case_changes_keeps_exactly_one_keyring_item() {
         Some("alice-secret")
     );
     assert_eq!(
-        state.config().organizations[&organization].accounts,
+        state.config().organizations[organization.as_str()].accounts,
         ["alice@o.test"]
     );
     keyring()
@@ -566,7 +566,7 @@ fn health_finds_a_secret_deleted_outside_the_app_and_check_exits_7() {
     .unwrap();
     let mut config = Config::default();
     config.organizations.insert(
-        organization.clone(),
+        organization.clone().into(),
         backup_accounts::model::OrganizationSelection {
             group_id: PLAIN_GROUP.into(),
             group_name: "SharePoint Backup Operators".into(),
@@ -753,7 +753,7 @@ fn item_5_the_crash_journal_keeps_a_certificate_key_the_configuration_names() {
     let mut config = Config::default();
     config
         .application_pools
-        .insert(organization, pool_with_certificate(app_id));
+        .insert(organization.into(), pool_with_certificate(app_id));
     config_file.save(&config).unwrap();
     assert!(config_folder.join("commit-journal.ron").exists());
 
@@ -854,7 +854,7 @@ fn item_6_items_of_an_earlier_version_move_to_their_own_services() {
     };
     config
         .application_pools
-        .insert(organization.clone(), pool_with_certificate(app_id));
+        .insert(organization.clone().into(), pool_with_certificate(app_id));
     ConfigFile::in_folder(&config_folder).save(&config).unwrap();
     let store = keyring();
     let legacy_certificate = SecretKey::new(&organization, &format!("app/{app_id}"));

@@ -167,7 +167,7 @@ fn synced_contoso(server: &TenantServer, folder: &std::path::Path, secrets: &Mem
     let config = Config {
         directory: backup_accounts::store::DirectorySource::GraphExport(summary.folder),
         organizations: [(
-            "tenant-1".to_owned(),
+            "tenant-1".into(),
             OrganizationSelection {
                 group_id: "g-ops".into(),
                 group_name: "Backup Operators".into(),
@@ -177,7 +177,7 @@ fn synced_contoso(server: &TenantServer, folder: &std::path::Path, secrets: &Mem
         )]
         .into(),
         organization_settings: [(
-            "tenant-1".to_owned(),
+            "tenant-1".into(),
             OrganizationSettings {
                 authentication: AuthenticationMethod::Basic,
                 added_by: "alice@contoso.com".into(),

@@ -115,7 +115,7 @@ pub fn configuration_with_10000_accounts() -> Config {
         .collect();
     let mut config = Config::default();
     config.organizations.insert(
-        ORGANIZATION_ID.to_owned(),
+        ORGANIZATION_ID.into(),
         OrganizationSelection {
             group_id: BIG_GROUP_ID.into(),
             group_name: "SharePoint Backup Accounts (50k)".to_owned(),

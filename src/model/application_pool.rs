@@ -14,6 +14,10 @@ use super::directory::{AuthenticationMethod, Directory, Organization};
 use super::draft::{CommitPlan, DraftError};
 use super::password::Password;
 
+/// The saved pools, by organization id.
+pub type ApplicationPools =
+    std::collections::BTreeMap<crate::model::OrganizationId, ApplicationPool>;
+
 /// The saved pool of an app-only organization. Never holds a key (R10).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

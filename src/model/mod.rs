@@ -27,5 +27,7 @@ pub use ids::{AppId, GroupId, OrganizationId, Upn};
 pub use password::Password;
 pub use revocation::{DepartedAccounts, Revocation, RevocationReason};
 pub use rules::{AccountRefusal, GroupRefusal, ManageRefusal};
-pub use selection::{OrganizationSelection, OrganizationSettings, PasswordRecord};
+pub use selection::{
+    OrganizationSelection, OrganizationSettings, PasswordRecord, Selections, SettingsByOrganization,
+};
 pub use upn::same_upn;

@@ -2,12 +2,11 @@
 //! their group are dropped, their secrets deleted and their Site Collection Administrator role
 //! revoked.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::directory::Directory;
 use super::draft::{CommitPlan, ManagerDraft};
-use super::selection::OrganizationSelection;
+use super::selection::Selections;
 
 /// Why a saved account is dropped when the directory changes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,10 +83,7 @@ pub struct DepartedAccounts {
 
 impl DepartedAccounts {
     /// Compares the saved selections with a directory (R5).
-    pub fn find(
-        directory: &Arc<Directory>,
-        saved_selections: &BTreeMap<String, OrganizationSelection>,
-    ) -> Self {
+    pub fn find(directory: &Arc<Directory>, saved_selections: &Selections) -> Self {
         let mut departed = Self::default();
         for (organization_id, saved) in saved_selections {
             // An organization missing from this snapshot keeps its choice until it returns;

@@ -6,6 +6,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use super::directory::AuthenticationMethod;
+use super::ids::OrganizationId;
+
+/// The saved selections, by organization id.
+pub type Selections = BTreeMap<OrganizationId, OrganizationSelection>;
+
+/// The saved organization settings, by organization id.
+pub type SettingsByOrganization = BTreeMap<OrganizationId, OrganizationSettings>;
 
 /// The saved backup-accounts choice of one organization. Never holds a password (R10).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

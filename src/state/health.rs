@@ -35,7 +35,11 @@ impl AppState {
             .config
             .organizations
             .iter()
-            .flat_map(|(id, s)| s.accounts.iter().map(move |upn| (id.clone(), upn.clone())))
+            .flat_map(|(id, s)| {
+                s.accounts
+                    .iter()
+                    .map(move |upn| (id.to_string(), upn.clone()))
+            })
             .collect();
         Ok(SecretCheck { secrets, accounts })
     }
@@ -99,10 +103,9 @@ impl SecretCheck {
 #[derive(Debug)]
 pub struct HealthJob {
     directory: Arc<crate::model::Directory>,
-    selections: std::collections::BTreeMap<String, crate::model::OrganizationSelection>,
+    selections: crate::model::Selections,
     pending_review: BTreeSet<(String, String)>,
-    application_pools:
-        std::collections::BTreeMap<String, crate::model::application_pool::ApplicationPool>,
+    application_pools: crate::model::application_pool::ApplicationPools,
     max_age_days: u32,
 }
 

@@ -297,7 +297,7 @@ impl AppState {
         let organizations = &self.config.organizations;
         self.pending_review.retain(|(organization, upn)| {
             organizations
-                .get(organization)
+                .get(organization.as_str())
                 .is_some_and(|s| s.accounts.iter().any(|a| a.to_lowercase() == *upn))
         });
     }

@@ -48,7 +48,7 @@ impl AppState {
         let used_group = self
             .config
             .organizations
-            .get(&organization_id)
+            .get(organization_id.as_str())
             .map(|s| s.group_id.as_str());
         let directory = tenant
             .require_memberships(used_group)
@@ -58,7 +58,7 @@ impl AppState {
         config.directory = source;
         config
             .organization_settings
-            .insert(organization_id, settings);
+            .insert(organization_id.into(), settings);
         self.install_directory(Arc::new(directory), config)
     }
 }

@@ -7,9 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use std::collections::BTreeMap;
-
-use crate::model::{DepartedAccounts, Directory, OrganizationSelection, OrganizationSettings};
+use crate::model::{DepartedAccounts, Directory, Selections, SettingsByOrganization};
 use crate::store::SecretError;
 use crate::store::graph::client::{GraphError, GraphStats};
 use crate::store::graph::signin::{
@@ -52,8 +50,8 @@ pub struct SyncedTenant {
 /// with, and what it changes in those selections (R14), found there too.
 struct BuiltDirectory {
     directory: Arc<Directory>,
-    settings: BTreeMap<String, OrganizationSettings>,
-    selections: BTreeMap<String, OrganizationSelection>,
+    settings: SettingsByOrganization,
+    selections: Selections,
     departures: DirectoryChange,
 }
 
@@ -73,8 +71,8 @@ pub struct SyncJob {
     graph: crate::store::config::GraphSettings,
     /// What the synced directory is built with, so the worker leaves its parsed copy in the
     /// cache and the window opens the new snapshot without parsing it.
-    settings: BTreeMap<String, OrganizationSettings>,
-    selections: BTreeMap<String, OrganizationSelection>,
+    settings: SettingsByOrganization,
+    selections: Selections,
     cache: crate::store::snapshot_cache::SnapshotCache,
     /// The tenant synced before, whose refresh token may be in the keyring.
     tenant_id: Option<String>,

@@ -169,7 +169,7 @@ fn apply_to_config(updated: &mut Config, plan: &CommitPlan, now: jiff::Timestamp
     if let Some(pool) = &plan.application_pool {
         updated
             .application_pools
-            .insert(organization.to_owned(), pool.clone());
+            .insert(plan.organization_id.clone(), pool.clone());
         return;
     }
     match &plan.selection {
@@ -186,7 +186,7 @@ fn apply_to_config(updated: &mut Config, plan: &CommitPlan, now: jiff::Timestamp
             }
             updated
                 .organizations
-                .insert(organization.to_owned(), selection);
+                .insert(plan.organization_id.clone(), selection);
         }
         None => {
             updated.organizations.remove(organization);

@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::application_pool::ApplicationPool;
-use crate::model::{OrganizationSelection, OrganizationSettings};
+use crate::model::application_pool::ApplicationPools;
+use crate::model::{Selections, SettingsByOrganization};
 
 pub use super::graph::signin::GraphSettings;
 use super::private_files::{create_private_folder, create_temporary_beside};
@@ -59,16 +59,16 @@ pub struct Config {
     pub directory: DirectorySource,
     /// Per organization id, its chosen group and checked accounts.
     #[serde(default)]
-    pub organizations: BTreeMap<String, OrganizationSelection>,
+    pub organizations: Selections,
     /// Per imported organization id, what the administrator said about it.
     #[serde(default)]
-    pub organization_settings: BTreeMap<String, OrganizationSettings>,
+    pub organization_settings: SettingsByOrganization,
     /// The Health view reports passwords older than this many days (schema 3).
     #[serde(default = "default_max_password_age_days")]
     pub max_password_age_days: u32,
     /// Per app-only organization id, its backup applications (schema 3).
     #[serde(default)]
-    pub application_pools: BTreeMap<String, ApplicationPool>,
+    pub application_pools: ApplicationPools,
     /// How to sign in to Microsoft 365 (schema 3).
     #[serde(default)]
     pub graph: GraphSettings,
@@ -90,7 +90,7 @@ struct ConfigV1 {
     #[serde(default)]
     directory: DirectorySourceV1,
     #[serde(default)]
-    organizations: BTreeMap<String, OrganizationSelection>,
+    organizations: Selections,
 }
 
 /// Schema 1's directory sources.

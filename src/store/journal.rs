@@ -192,7 +192,7 @@ fn names(config: &Config, key: &SecretKey) -> bool {
             Some(app_id) => pool_has(&key.owner, app_id),
             None => config
                 .organizations
-                .get(&key.owner)
+                .get(key.owner.as_str())
                 .is_some_and(|s| s.accounts.iter().any(|a| a.to_lowercase() == key.name)),
         },
         SecretKind::CertificateKey => pool_has(&key.owner, &key.name),

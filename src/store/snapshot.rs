@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::model::{Directory, DirectoryError, OrganizationSelection, OrganizationSettings};
+use crate::model::{Directory, DirectoryError, Selections, SettingsByOrganization};
 
 use super::config::DirectorySource;
 use super::graph::{GraphImportError, ImportedTenant, import_folder};
@@ -67,8 +67,8 @@ pub fn demo_directory() -> Directory {
 /// Errors are paired with the file or folder they concern.
 pub fn load_directory(
     source: &DirectorySource,
-    settings: &BTreeMap<String, OrganizationSettings>,
-    selections: &BTreeMap<String, OrganizationSelection>,
+    settings: &SettingsByOrganization,
+    selections: &Selections,
     cache: &SnapshotCache,
 ) -> Result<LoadedDirectory, (PathBuf, DirectoryLoadError)> {
     match source {
@@ -104,10 +104,7 @@ pub fn load_directory(
 
 /// The organizations' settings and the groups their selections use, as bytes for the
 /// export's cache key: a change to either builds the directory again.
-fn export_dependencies(
-    settings: &BTreeMap<String, OrganizationSettings>,
-    selections: &BTreeMap<String, OrganizationSelection>,
-) -> Vec<u8> {
+fn export_dependencies(settings: &SettingsByOrganization, selections: &Selections) -> Vec<u8> {
     let groups: BTreeMap<&str, &str> = selections
         .iter()
         .map(|(organization, s)| (organization.as_str(), s.group_id.as_str()))

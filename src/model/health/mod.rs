@@ -95,7 +95,7 @@ pub struct HealthInputs<'a> {
     /// The directory.
     pub directory: &'a Directory,
     /// The saved selections, by organization id.
-    pub selections: &'a std::collections::BTreeMap<String, OrganizationSelection>,
+    pub selections: &'a crate::model::Selections,
     /// (organization id, lower-cased UPN) of accounts pending review (R14).
     pub pending_review: &'a BTreeSet<(String, String)>,
     /// (organization id, lower-cased UPN) of saved accounts whose secret the last keyring
@@ -106,7 +106,7 @@ pub struct HealthInputs<'a> {
     /// Passwords older than this are reported.
     pub max_age_days: u32,
     /// The backup applications of app-only organizations, by organization id.
-    pub application_pools: &'a std::collections::BTreeMap<String, ApplicationPool>,
+    pub application_pools: &'a crate::model::application_pool::ApplicationPools,
     /// What the last look at the backup server found; `None` when none is connected.
     pub server: Option<&'a ServerFacts>,
 }
