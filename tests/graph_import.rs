@@ -358,9 +358,12 @@ fn an_older_configuration_is_migrated_and_rewritten_only_after_a_change() {
     assert_eq!(server.user, "CONTOSO\\svc-backup");
     assert!(server.pinned_certificate.unwrap().starts_with("3F:A1"));
     // A file claiming version 1 with version 2 content is refused.
-    let mixed = v1.replace(
-        "directory: Demo,",
-        "directory: Demo,\n    organization_settings: {},",
+    let mixed = edited(
+        &v1,
+        &[(
+            "directory: Demo,",
+            "directory: Demo,\n    organization_settings: {},",
+        )],
     );
     assert!(ConfigFile::in_folder(folder.path()).parse(&mixed).is_err());
 }
@@ -440,7 +443,7 @@ fn a_group_that_disappears_leaves_the_organization_without_a_group_and_says_so()
         .to_owned();
     std::fs::write(
         copy.path().join("groups.json"),
-        groups.replace(&format!("{line}\n"), ""),
+        edited(&groups, &[(&format!("{line}\n"), "")]),
     )
     .unwrap();
     std::fs::remove_file(copy.path().join(format!("members/{PLAIN}.json"))).unwrap();
@@ -534,9 +537,12 @@ fn r13_an_export_that_cannot_prove_a_membership_revokes_nothing() {
     let text = std::fs::read_to_string(&groups).unwrap();
     std::fs::write(
         &groups,
-        text.replace(
-            "9f3f8d0e-6e5e-4f2a-8e6b-0e2f8c4f6f10",
-            "../../../../etc/passwd",
+        edited(
+            &text,
+            &[(
+                "9f3f8d0e-6e5e-4f2a-8e6b-0e2f8c4f6f10",
+                "../../../../etc/passwd",
+            )],
         ),
     )
     .unwrap();
@@ -567,7 +573,7 @@ fn r14_a_directory_changed_between_runs_waits_for_consent_at_start() {
         .find(|l| l.contains("AdeleV@contoso.com"))
         .unwrap()
         .to_owned();
-    std::fs::write(&members, text.replace(&format!("{adele}\n"), "")).unwrap();
+    std::fs::write(&members, edited(&text, &[(&format!("{adele}\n"), "")])).unwrap();
     let mut state = AppState::load(&options, Ok(secrets.clone())).unwrap();
     let left = state.take_left_at_start().unwrap();
     let pending: Vec<&str> = left.revocations.iter().map(|r| r.upn.as_str()).collect();

@@ -394,9 +394,11 @@ fn item_2_a_delta_link_read_back_from_delta_json_must_name_the_configured_graph(
     let summary = sync(&server.client(), &tenants, None).unwrap();
     let evil = elsewhere();
     let links = summary.folder.join("delta.json");
-    let tampered = std::fs::read_to_string(&links)
-        .unwrap()
-        .replace(&server.base, &format!("http://127.0.0.1:{}", evil.port));
+    let tampered = common::edited_everywhere(
+        &std::fs::read_to_string(&links).unwrap(),
+        &server.base,
+        &format!("http://127.0.0.1:{}", evil.port),
+    );
     std::fs::write(&links, tampered).unwrap();
     let before = folder_bytes(root.path());
     let error = sync(&server.client(), &tenants, Some(&summary.tenant_id))

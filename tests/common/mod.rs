@@ -343,3 +343,13 @@ pub fn edited(text: &str, replacements: &[(&str, &str)]) -> String {
     }
     text
 }
+
+/// `text` with every occurrence of `from` replaced; fails the test when there is none, as
+/// [`edited`] does.
+pub fn edited_everywhere(text: &str, from: &str, to: &str) -> String {
+    assert!(
+        text.contains(from),
+        "the fixture has no {from:?} to replace; was it renamed?"
+    );
+    text.replace(from, to)
+}
