@@ -7,9 +7,8 @@ use crate::state::{AppState, DirectoryChange};
 use crate::ui::{Action, ActionSender, modal};
 
 use super::BackupAccountsApp;
-use super::event::WorkerEvent;
 use super::revocation_session::RevocationSession;
-use super::session::{Closing, FollowUp, SessionContext, Step};
+use super::session::{Closing, FollowUp, Session, SessionContext, Step};
 use super::settings_session::SettingsSession;
 
 impl BackupAccountsApp {
@@ -84,37 +83,27 @@ impl BackupAccountsApp {
     /// Applies one action: the main window's here, every other to the newest window that
     /// takes it.
     pub(super) fn apply(&mut self, ctx: &egui::Context, action: Action) {
-        let mut action = match action {
+        let action = match action {
             Action::Startup(action) => return self.apply_startup(ctx, action),
             Action::Main(action) => return self.apply_main(ctx, action),
             Action::Health(action) => return self.apply_health(action),
             other => other,
         };
-        let Ok(state) = &mut self.state else {
-            return;
-        };
-        let events = self.events.sender().clone();
-        for index in (0..self.sessions.len()).rev() {
-            let mut cx = SessionContext {
-                ctx,
-                state,
-                events: &events,
-            };
-            match self.sessions[index].apply(&mut cx, action) {
-                Ok(step) => return self.stepped(ctx, index, step),
-                Err(unhandled) => action = unhandled,
-            }
-        }
+        // Nothing takes an action that no window is open for (its window closed meanwhile).
+        let _ =
+            self.offer_to_sessions(ctx, action, |session, cx, action| session.apply(cx, action));
     }
 
-    /// Offers a worker event to the windows, newest first; gives it back when none takes it.
-    pub(super) fn offer_to_sessions(
+    /// Offers `message` (an action or a worker event) to the windows, newest first, through
+    /// `take`; gives it back when none takes it.
+    pub(super) fn offer_to_sessions<M>(
         &mut self,
         ctx: &egui::Context,
-        mut event: WorkerEvent,
-    ) -> Option<WorkerEvent> {
+        mut message: M,
+        take: impl Fn(&mut dyn Session, &mut SessionContext<'_>, M) -> Result<Step, M>,
+    ) -> Option<M> {
         let Ok(state) = &mut self.state else {
-            return Some(event);
+            return Some(message);
         };
         let events = self.events.sender().clone();
         for index in (0..self.sessions.len()).rev() {
@@ -123,15 +112,15 @@ impl BackupAccountsApp {
                 state,
                 events: &events,
             };
-            match self.sessions[index].take_event(&mut cx, event) {
+            match take(self.sessions[index].as_mut(), &mut cx, message) {
                 Ok(step) => {
                     self.stepped(ctx, index, step);
                     return None;
                 }
-                Err(unhandled) => event = unhandled,
+                Err(unhandled) => message = unhandled,
             }
         }
-        Some(event)
+        Some(message)
     }
 
     /// What the window at `index` said after an action or an event.

@@ -236,7 +236,10 @@ impl BackupAccountsApp {
     /// first (newest first), then the Health view and the backup server's overview, then the
     /// main window's own file dialogs.
     fn take_event(&mut self, ctx: &egui::Context, event: WorkerEvent) {
-        let Some(event) = self.offer_to_sessions(ctx, event) else {
+        let taken = self.offer_to_sessions(ctx, event, |session, cx, event| {
+            session.take_event(cx, event)
+        });
+        let Some(event) = taken else {
             return;
         };
         let Err(event) = self.health.take_event(event) else {
