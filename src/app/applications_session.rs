@@ -153,11 +153,10 @@ impl ApplicationsSession {
         self.view.set_error(None);
         let started = state
             .begin_pool_commit(&self.draft)
-            .map_err(|e| e.to_string())
             .and_then(|pending| KeyringJob::start(pending, events));
         match started {
             Ok(job) => self.saving = Some(job),
-            Err(e) => self.view.set_error(Some(e)),
+            Err(e) => self.view.set_error(Some(e.to_string())),
         }
     }
 

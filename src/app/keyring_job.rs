@@ -3,7 +3,7 @@
 
 use super::event::{EventSender, WorkerEvent};
 use super::job::{Job, JobPanicked};
-use crate::state::PendingCommit;
+use crate::state::{CommitFailure, PendingCommit};
 use crate::store::{CommitError, Config, SecretError};
 
 /// A commit running on the keyring worker thread.
@@ -12,13 +12,13 @@ pub struct KeyringJob(Job<Result<Config, CommitError>>);
 
 impl KeyringJob {
     /// Starts the commit on its own thread; its end comes back as a worker event.
-    pub fn start(pending: PendingCommit, events: &EventSender) -> Result<Self, String> {
+    pub fn start(pending: PendingCommit, events: &EventSender) -> Result<Self, CommitFailure> {
         let total = pending.keyring_steps();
         Job::spawn("keyring-commit", total, events, move |progress| {
             pending.run(&progress.done)
         })
         .map(Self)
-        .map_err(|e| format!("Nothing was saved: could not start saving ({e})."))
+        .map_err(CommitFailure::NotStarted)
     }
 
     /// Keyring changes done so far, and in all.

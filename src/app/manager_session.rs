@@ -73,11 +73,11 @@ impl ManagerSession {
             ManagerAction::ChooseGroup(group_id) => self.choose_group(ctx, &group_id),
             ManagerAction::SetChecked { upn, checked } => {
                 let refusal = self.draft.set_checked(&upn, checked).err();
-                self.view.set_error(refusal.map(|e| e.to_string()));
+                self.view.set_error(refusal);
             }
             ManagerAction::OpenPassword(upn) => match self.draft.password_prompt(&upn) {
                 Ok(prompt) => self.password = Some(PasswordView::new(prompt)),
-                Err(e) => self.view.set_error(Some(e.to_string())),
+                Err(e) => self.view.set_error(Some(e)),
             },
             ManagerAction::SubmitPassword { upn, password } => {
                 match self.draft.set_password(&upn, password) {
@@ -87,7 +87,7 @@ impl ManagerSession {
                     }
                     Err(e) => {
                         if let Some(dialog) = &mut self.password {
-                            dialog.set_error(e.to_string());
+                            dialog.set_error(e);
                         }
                     }
                 }
@@ -99,7 +99,7 @@ impl ManagerSession {
                     .and_then(|()| self.draft.password_prompt(&upn));
                 match (result, &mut self.password) {
                     (Ok(prompt), Some(dialog)) => dialog.set_prompt(prompt),
-                    (Err(e), Some(dialog)) => dialog.set_error(e.to_string()),
+                    (Err(e), Some(dialog)) => dialog.set_error(e),
                     _ => {}
                 }
             }
@@ -160,7 +160,7 @@ impl ManagerSession {
                 }));
             }
             // The picker disables Add for refused groups; this is the safety net.
-            Err(e) => self.view.set_error(Some(e.to_string())),
+            Err(e) => self.view.set_error(Some(e)),
         }
     }
 
@@ -173,12 +173,12 @@ impl ManagerSession {
         let pending = match cx.state.begin_commit(&self.draft) {
             Ok(pending) => pending,
             Err(CommitFailure::Invalid(e @ DraftError::MissingPasswords { .. })) => {
-                self.view.set_error(Some(e.to_string()));
+                self.view.set_error(Some(e));
                 return;
             }
             Err(e) => {
                 log::error!("{e}");
-                self.view.set_commit_error(Some(e.to_string()));
+                self.view.set_commit_error(Some(e));
                 return;
             }
         };
@@ -238,15 +238,14 @@ impl Session for ManagerSession {
         cx: &mut SessionContext<'_>,
         event: WorkerEvent,
     ) -> Result<Step, WorkerEvent> {
-        Ok(
-            match KeyringJob::finish(&mut self.saving, event, cx.state)? {
-                Ok(()) => Step::Close(self.closing(Some((self.saved(cx.state), false)))),
-                Err(e) => {
-                    self.view.set_commit_error(Some(e.to_string()));
-                    Step::Stay
-                }
-            },
-        )
+        let saved = KeyringJob::finish(&mut self.saving, event, cx.state)?;
+        Ok(match saved {
+            Ok(()) => Step::Close(self.closing(Some((self.saved(cx.state), false)))),
+            Err(e) => {
+                self.view.set_commit_error(Some(e.into()));
+                Step::Stay
+            }
+        })
     }
 
     fn is_saving(&self) -> bool {

@@ -3,7 +3,7 @@
 //! *Keep them for now* (or Escape) changes nothing and marks them as pending review.
 
 use crate::model::Revocation;
-use crate::state::{AppState, DirectoryChange};
+use crate::state::{AppState, CommitFailure, DirectoryChange};
 use crate::ui::consent::{REVOCATION_DIALOG_ID, revocation_consent_ui};
 use crate::ui::{Action, ActionSender, ConsentAction};
 
@@ -105,7 +105,7 @@ impl Session for RevocationSession {
                     (!lines.is_empty()).then(|| (lines.join("\n"), false)),
                 ))
             }
-            Err(e) => Step::Close(failed(cx.state, &self.revocations, &e.to_string())),
+            Err(e) => Step::Close(failed(cx.state, &self.revocations, &e)),
         })
     }
 
@@ -116,10 +116,9 @@ impl Session for RevocationSession {
 
 /// Starts revoking what the directory no longer allows on the keyring worker, or says why
 /// it cannot (read-only, no keyring, no thread).
-fn start_revocation(state: &AppState, events: &EventSender) -> Result<KeyringJob, String> {
+fn start_revocation(state: &AppState, events: &EventSender) -> Result<KeyringJob, CommitFailure> {
     state
         .begin_revocation()
-        .map_err(|e| e.to_string())
         .and_then(|pending| KeyringJob::start(pending, events))
 }
 
@@ -132,7 +131,11 @@ fn closing(banner: Option<(String, bool)>) -> Closing {
 }
 
 /// Nothing was revoked: the accounts stay, pending review, and the banner says why.
-fn failed(state: &mut AppState, revocations: &[Revocation], error: &str) -> Closing {
+fn failed(
+    state: &mut AppState,
+    revocations: &[Revocation],
+    error: &dyn std::fmt::Display,
+) -> Closing {
     state.keep_pending(revocations);
     closing(Some((
         format!(

@@ -86,7 +86,9 @@ impl From<CommitFailure> for CliError {
             | CommitFailure::Write(CommitError::Secret(_) | CommitError::RestoreFailed { .. }) => {
                 Exit::Keyring
             }
-            CommitFailure::Write(CommitError::Config(_)) => Exit::Failure,
+            CommitFailure::Write(CommitError::Config(_)) | CommitFailure::NotStarted(_) => {
+                Exit::Failure
+            }
         };
         Self::new(exit, error.to_string())
     }

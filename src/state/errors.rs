@@ -98,4 +98,7 @@ pub enum CommitFailure {
     /// Another instance holds the configuration folder.
     #[error("Nothing was saved. {0}")]
     ReadOnly(String),
+    /// No worker thread could be started to write.
+    #[error("Nothing was saved: could not start saving ({0}).")]
+    NotStarted(std::io::Error),
 }

@@ -8,7 +8,8 @@ use super::action::{ActionSender, ManagerAction};
 use super::modal::{Dialog, DialogAnswer, DialogButton};
 use super::tokens;
 use super::{a11y, banner_ui, explain_disabled};
-use crate::model::ManagerDraft;
+use crate::model::{DraftError, ManagerDraft};
+use crate::state::CommitFailure;
 
 /// The dialog's id, for its frame and its focus hand-back.
 pub const DIALOG_ID: &str = "backup_accounts_manager";
@@ -17,21 +18,21 @@ pub const DIALOG_ID: &str = "backup_accounts_manager";
 #[derive(Debug, Default)]
 pub struct ManagerView {
     /// A refusal shown inline above the buttons (R6, R7, R12).
-    inline_error: Option<String>,
+    inline_error: Option<DraftError>,
     /// A failed commit, shown as a banner; the dialog stays open (R9).
-    commit_error: Option<String>,
+    commit_error: Option<CommitFailure>,
     /// Something the administrator should know, e.g. accounts dropped with the old group.
     notice: Option<String>,
 }
 
 impl ManagerView {
     /// Shows a refusal inline above the buttons, or clears it.
-    pub fn set_error(&mut self, error: Option<String>) {
+    pub fn set_error(&mut self, error: Option<DraftError>) {
         self.inline_error = error;
     }
 
     /// Shows why a commit failed, in a banner inside the dialog, or clears it.
-    pub fn set_commit_error(&mut self, error: Option<String>) {
+    pub fn set_commit_error(&mut self, error: Option<CommitFailure>) {
         self.commit_error = error;
     }
 
@@ -91,7 +92,7 @@ impl ManagerView {
         ));
         ui.add_space(tokens::GAP);
         if let Some(error) = &self.commit_error
-            && banner_ui(ui, error, true)
+            && banner_ui(ui, &error.to_string(), true)
         {
             self.commit_error = None;
         }
@@ -125,7 +126,7 @@ impl ManagerView {
         ui.strong("Select accounts and configure their passwords");
         accounts_table_ui(ui, draft, sender);
         if let Some(error) = &self.inline_error {
-            super::inline_error_ui(ui, error);
+            super::inline_error_ui(ui, error.to_string());
         }
     }
 }

@@ -7,7 +7,7 @@ pub use super::masked_field::MAX_PASSWORD_CHARS;
 use super::masked_field::MaskedField;
 use super::modal::{Dialog, DialogAnswer, DialogButton};
 use super::tokens;
-use crate::model::PasswordPrompt;
+use crate::model::{DraftError, PasswordPrompt};
 
 /// The dialog's id, for its frame and its focus hand-back.
 pub const DIALOG_ID: &str = "password_dialog";
@@ -20,7 +20,7 @@ const FIELD_ID: &str = "password_field";
 pub struct PasswordView {
     prompt: PasswordPrompt,
     field: MaskedField,
-    error: Option<String>,
+    error: Option<DraftError>,
 }
 
 impl std::fmt::Debug for PasswordView {
@@ -54,7 +54,7 @@ impl PasswordView {
     }
 
     /// Shows a refusal from the model under the field (R8).
-    pub fn set_error(&mut self, error: String) {
+    pub fn set_error(&mut self, error: DraftError) {
         self.error = Some(error);
     }
 
@@ -132,7 +132,7 @@ impl PasswordView {
             self.error = None;
         }
         if let Some(error) = &self.error {
-            super::inline_error_ui(ui, error);
+            super::inline_error_ui(ui, error.to_string());
         }
     }
 }
