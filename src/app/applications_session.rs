@@ -5,10 +5,10 @@ use std::path::Path;
 
 use crate::model::Password;
 use crate::model::application_pool::PoolDraft;
-use crate::state::AppState;
+use crate::state::{AppState, CommitFailure};
 use crate::store::certificate::{read_pem_pair, read_pkcs12};
 use crate::ui::applications::{self, BackupApplicationsView};
-use crate::ui::certificate::{self, InstallCertificateView};
+use crate::ui::certificate::{self, InstallCertificateView, InstallError};
 use crate::ui::modal::dialog_closed;
 use crate::ui::select_application::{self, SelectApplicationView};
 use crate::ui::{Action, ActionSender, ApplicationsAction};
@@ -61,14 +61,14 @@ impl ApplicationsSession {
             ApplicationsAction::CloseSelect => self.close_select(ctx),
             ApplicationsAction::Add(app_id) => match self.draft.add(&app_id) {
                 Ok(()) => self.close_select(ctx),
-                Err(e) => self.view.set_error(Some(e.to_string())),
+                Err(e) => self.view.set_error(Some(e.into())),
             },
             ApplicationsAction::Remove(app_ids) => match self.draft.remove(&app_ids) {
                 Ok(()) => {
                     self.view.clear_selection();
                     self.view.set_error(None);
                 }
-                Err(e) => self.view.set_error(Some(format!("{e}."))),
+                Err(e) => self.view.set_error(Some(e.into())),
             },
             ApplicationsAction::OpenCertificate(app_id) => {
                 let name = self
@@ -113,7 +113,7 @@ impl ApplicationsSession {
             Some(key_file) => read_pem_pair(file, Some(key_file)),
             None => read_pkcs12(file, password),
         };
-        let result = read.map_err(|e| e.to_string()).and_then(|certificate| {
+        let result = read.map_err(InstallError::from).and_then(|certificate| {
             self.draft
                 .install_certificate(
                     app_id,
@@ -121,7 +121,7 @@ impl ApplicationsSession {
                     certificate.secret,
                     jiff::Timestamp::now(),
                 )
-                .map_err(|e| e.to_string())
+                .map_err(InstallError::from)
         });
         match result {
             Ok(()) => self.close_certificate(ctx),
@@ -156,7 +156,7 @@ impl ApplicationsSession {
             .and_then(|pending| KeyringJob::start(pending, events));
         match started {
             Ok(job) => self.saving = Some(job),
-            Err(e) => self.view.set_error(Some(e.to_string())),
+            Err(e) => self.view.set_error(Some(e.into())),
         }
     }
 
@@ -222,7 +222,7 @@ impl Session for ApplicationsSession {
         Ok(match saved {
             Ok(()) => Step::Close(self.closing(Some((self.saved(), false)))),
             Err(e) => {
-                self.view.set_error(Some(e.to_string()));
+                self.view.set_error(Some(CommitFailure::from(e).into()));
                 Step::Stay
             }
         })

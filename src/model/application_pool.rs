@@ -288,7 +288,7 @@ pub enum PoolError {
     #[error("The application cannot be added: {0}.")]
     CannotJoin(#[from] ApplicationRefusal),
     /// R15: cannot leave.
-    #[error("{0}")]
+    #[error("{0}.")]
     CannotRemove(#[from] RemovalRefusal),
     /// R15: certificate refused.
     #[error("The certificate was not installed: {0}.")]

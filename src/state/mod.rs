@@ -15,6 +15,7 @@ mod sync;
 
 // What the windows show of a sync comes from the store; the views take it from here, so
 // that `ui` never imports `store`.
+pub use crate::store::certificate::CertificateFileError;
 pub use crate::store::graph::client::SyncPhase;
 pub use crate::store::graph::signin::DeviceCodePrompt;
 

@@ -12,6 +12,8 @@ use super::tokens;
 use super::{a11y, explain_disabled};
 use crate::model::application::{Expiry, date};
 use crate::model::application_pool::PoolDraft;
+use crate::model::application_pool::PoolError;
+use crate::state::CommitFailure;
 
 /// The manager's dialog id, for its frame and its focus hand-back.
 pub const DIALOG_ID: &str = "backup_applications_manager";
@@ -26,6 +28,17 @@ pub const SHARED_THROTTLING_NOTE: &str = "Since 1 March 2026 Microsoft counts ev
     application of a tenant against one throttling limit: more applications add no \
     throughput. The vendor recommends a single backup application.";
 
+/// Why the manager refused a change or could not save it, kept as it came until drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationsError {
+    /// The pool refused the change (R15).
+    #[error(transparent)]
+    Refused(#[from] PoolError),
+    /// Saving failed; nothing changed.
+    #[error(transparent)]
+    NotSaved(#[from] CommitFailure),
+}
+
 /// The manager's form: the selected rows (for *Remove*) and the last refusal.
 #[derive(Debug, Default)]
 pub struct BackupApplicationsView {
@@ -33,12 +46,12 @@ pub struct BackupApplicationsView {
     selected: BTreeSet<crate::model::AppId>,
     /// The row a Shift-click extends the selection from.
     anchor: Option<usize>,
-    error: Option<String>,
+    error: Option<ApplicationsError>,
 }
 
 impl BackupApplicationsView {
     /// Shows a refusal from the model (R15) under the list.
-    pub fn set_error(&mut self, error: Option<String>) {
+    pub fn set_error(&mut self, error: Option<ApplicationsError>) {
         self.error = error;
     }
 
@@ -136,7 +149,7 @@ impl BackupApplicationsView {
             explain_disabled(create, Some(CREATE_DISABLED));
         });
         if let Some(error) = &self.error {
-            super::inline_error_ui(ui, error);
+            super::inline_error_ui(ui, error.to_string());
         }
     }
 

@@ -9,9 +9,22 @@ use super::action::{ActionSender, ApplicationsAction};
 use super::masked_field::MaskedField;
 use super::modal::{Dialog, DialogAnswer, DialogButton};
 use super::tokens;
+use crate::model::application_pool::PoolError;
+use crate::state::CertificateFileError;
 
 /// The dialog's id, for its frame and its focus hand-back.
 pub const DIALOG_ID: &str = "install_certificate";
+
+/// Why a certificate was not installed, kept as it came until drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum InstallError {
+    /// The file could not be read as a certificate.
+    #[error(transparent)]
+    Unreadable(#[from] CertificateFileError),
+    /// R15 refused it.
+    #[error(transparent)]
+    Refused(#[from] PoolError),
+}
 
 /// The form for one application.
 #[derive(Debug)]
@@ -21,7 +34,7 @@ pub struct InstallCertificateView {
     file: Option<PathBuf>,
     key_file: Option<PathBuf>,
     password: MaskedField,
-    error: Option<String>,
+    error: Option<InstallError>,
 }
 
 /// True for a PEM certificate (`.pem`, `.crt`, `.cer`), which needs its key file; anything
@@ -61,7 +74,7 @@ impl InstallCertificateView {
     }
 
     /// Shows why the certificate was refused.
-    pub fn set_error(&mut self, error: String) {
+    pub fn set_error(&mut self, error: InstallError) {
         self.error = Some(error);
     }
 
@@ -144,7 +157,7 @@ impl InstallCertificateView {
             }
         }
         if let Some(error) = &self.error {
-            super::inline_error_ui(ui, error);
+            super::inline_error_ui(ui, error.to_string());
         }
     }
 }
